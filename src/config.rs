@@ -1,0 +1,218 @@
+//! Settings resolved from the command line and the environment. Everything here has
+//! been checked: a `Config` that exists is one the relay can run with.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use url::{Host, Url};
+
+use crate::cli::{Cli, TransportArg};
+
+/// Which transport the relay speaks to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Streamable HTTP, falling back to HTTP+SSE when the first POST is rejected.
+    Auto,
+    StreamableHttp,
+    LegacySse,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub url: Url,
+    /// Headers from `--header`, already expanded. Never logged: they carry secrets.
+    pub headers: HeaderMap,
+    pub transport: Transport,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "'{0}' is not a valid URL ({1}); give the server's full endpoint, e.g. https://mcp.example.com/mcp"
+    )]
+    BadUrl(String, url::ParseError),
+    #[error("'{0}' is not an http:// or https:// URL")]
+    BadScheme(String),
+    #[error(
+        "refusing plain http:// to {0}: headers and tokens would travel unencrypted. Use https://, or pass --allow-http if this network is trusted"
+    )]
+    InsecureHttp(String),
+    #[error("--header '{0}' is not of the form 'Name: value'")]
+    BadHeader(String),
+    #[error(
+        "--header '{header}': environment variable {var} is not set; set it in the host's env block or your shell"
+    )]
+    MissingVar { header: String, var: String },
+    #[error("--header '{0}': mcp-tether sets this header itself; remove it")]
+    ManagedHeader(String),
+    #[error("--timeout must be at least 1 second")]
+    ZeroTimeout,
+}
+
+/// Headers the relay owns: a user value would break the protocol.
+const MANAGED_HEADERS: &[&str] = &[
+    "content-type",
+    "accept",
+    "mcp-session-id",
+    "mcp-protocol-version",
+    "last-event-id",
+    "content-length",
+    "host",
+];
+
+impl Config {
+    /// Resolve the command line. `env` looks up environment variables, so tests
+    /// can inject them instead of mutating the process environment.
+    pub fn from_cli(cli: &Cli, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let url = parse_server_url(&cli.url, cli.allow_http)?;
+        let mut headers = HeaderMap::new();
+        for raw in &cli.headers {
+            let (name, value) = parse_header(raw, env)?;
+            headers.append(name, value);
+        }
+        if cli.timeout == 0 {
+            return Err(ConfigError::ZeroTimeout);
+        }
+        let transport = match cli.transport {
+            TransportArg::Auto => Transport::Auto,
+            TransportArg::StreamableHttp => Transport::StreamableHttp,
+            TransportArg::Sse => Transport::LegacySse,
+        };
+        Ok(Config {
+            url,
+            headers,
+            transport,
+            timeout: Duration::from_secs(cli.timeout),
+        })
+    }
+}
+
+/// Parse the server URL and apply the https rule: plain http only to loopback,
+/// unless the person opted in.
+pub fn parse_server_url(raw: &str, allow_http: bool) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw).map_err(|e| ConfigError::BadUrl(raw.to_string(), e))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if allow_http || is_loopback(&url) => Ok(url),
+        "http" => Err(ConfigError::InsecureHttp(
+            url.host_str().unwrap_or_default().to_string(),
+        )),
+        _ => Err(ConfigError::BadScheme(raw.to_string())),
+    }
+}
+
+/// 127.0.0.0/8, ::1 and `localhost` (which resolves to loopback by RFC 6761).
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// `Name: value` or `Name:value` (Windows hosts mangle spaces in arguments, so
+/// people write the second form), with `${VAR}` expanded.
+fn parse_header(
+    raw: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(HeaderName, HeaderValue), ConfigError> {
+    let (name, value) = raw
+        .split_once(':')
+        .ok_or_else(|| ConfigError::BadHeader(raw.to_string()))?;
+    let name = HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|_| ConfigError::BadHeader(raw.to_string()))?;
+    if MANAGED_HEADERS.contains(&name.as_str()) {
+        return Err(ConfigError::ManagedHeader(raw.to_string()));
+    }
+    let value = expand_vars(value.trim(), env).map_err(|var| ConfigError::MissingVar {
+        header: raw.to_string(),
+        var,
+    })?;
+    let mut value =
+        HeaderValue::from_str(&value).map_err(|_| ConfigError::BadHeader(raw.to_string()))?;
+    value.set_sensitive(true);
+    Ok((name, value))
+}
+
+/// Replace each `${VAR}` with its value. Returns the name of the first unset variable.
+fn expand_vars(input: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(input.len());
+    let mut rest = input;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            // An unterminated `${` is literal text, not a variable.
+            out.push_str(&rest[start..]);
+            return Ok(out);
+        };
+        let var = &after[..end];
+        out.push_str(&env(var).ok_or_else(|| var.to_string())?);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        (name == "TOKEN").then(|| "s3cret".to_string())
+    }
+
+    #[test]
+    fn expands_variables_and_reports_missing_ones() {
+        assert_eq!(
+            expand_vars("Bearer ${TOKEN}", &env).unwrap(),
+            "Bearer s3cret"
+        );
+        assert_eq!(
+            expand_vars("a${TOKEN}b${TOKEN}", &env).unwrap(),
+            "as3cretbs3cret"
+        );
+        assert_eq!(expand_vars("${NOPE}", &env).unwrap_err(), "NOPE");
+        assert_eq!(expand_vars("literal ${", &env).unwrap(), "literal ${");
+    }
+
+    #[test]
+    fn header_forms() {
+        let (n, v) = parse_header("Authorization:Bearer ${TOKEN}", &env).unwrap();
+        assert_eq!(n.as_str(), "authorization");
+        assert_eq!(v.to_str().unwrap(), "Bearer s3cret");
+        assert!(v.is_sensitive());
+        assert!(matches!(
+            parse_header("no colon", &env),
+            Err(ConfigError::BadHeader(_))
+        ));
+        assert!(matches!(
+            parse_header("Accept: text/html", &env),
+            Err(ConfigError::ManagedHeader(_))
+        ));
+    }
+
+    #[test]
+    fn http_only_to_loopback_unless_allowed() {
+        assert!(parse_server_url("http://127.0.0.1:3000/mcp", false).is_ok());
+        assert!(parse_server_url("http://127.5.0.1/mcp", false).is_ok());
+        assert!(parse_server_url("http://[::1]:80/mcp", false).is_ok());
+        assert!(parse_server_url("http://LOCALHOST/mcp", false).is_ok());
+        assert!(matches!(
+            parse_server_url("http://example.com/mcp", false),
+            Err(ConfigError::InsecureHttp(_))
+        ));
+        assert!(parse_server_url("http://example.com/mcp", true).is_ok());
+        assert!(matches!(
+            parse_server_url("ftp://example.com", false),
+            Err(ConfigError::BadScheme(_))
+        ));
+        assert!(matches!(
+            parse_server_url("not a url", false),
+            Err(ConfigError::BadUrl(..))
+        ));
+    }
+}

@@ -1,0 +1,11 @@
+//! mcp-tether: a stdio MCP server that relays to a remote MCP server over
+//! Streamable HTTP (or the legacy HTTP+SSE transport).
+//!
+//! stdout belongs to the protocol. Nothing in this crate may print to it except
+//! [`relay::stdio`]'s writer.
+#![deny(clippy::print_stdout)]
+
+pub mod cli;
+pub mod config;
+pub mod logging;
+pub mod relay;

@@ -1,0 +1,220 @@
+//! The 2024-11-05 HTTP+SSE transport, for servers that predate Streamable HTTP:
+//! GET opens an event stream whose first `endpoint` event says where to POST;
+//! every answer comes back on that stream.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use reqwest::header::{self, HeaderMap};
+use serde_json::Value;
+use sse_stream::SseByteStream;
+use tokio::task::JoinHandle;
+use url::Url;
+
+use super::error::RelayError;
+use super::jsonrpc::{self, Kind, Message};
+use super::stdio::Output;
+
+/// Requests sent and not yet answered, by id, with their method (for error messages).
+type Pending = Arc<Mutex<HashMap<String, (Value, String)>>>;
+
+pub struct LegacySse {
+    http: reqwest::Client,
+    post_url: Url,
+    origin: String,
+    extra_headers: HeaderMap,
+    timeout: Duration,
+    pending: Pending,
+    closed: Arc<AtomicBool>,
+    reader: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl LegacySse {
+    /// Open the event stream and wait for the `endpoint` event.
+    pub async fn connect(
+        http: reqwest::Client,
+        url: &Url,
+        extra_headers: HeaderMap,
+        timeout: Duration,
+        out: Output,
+    ) -> Result<Arc<Self>, RelayError> {
+        let origin = url.origin().ascii_serialization();
+        let fail = |why: String| RelayError::LegacySse {
+            origin: origin.clone(),
+            why,
+        };
+        let req = http
+            .get(url.clone())
+            .headers(extra_headers.clone())
+            .header(header::ACCEPT, "text/event-stream");
+        let resp = match tokio::time::timeout(timeout, req.send()).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => return Err(RelayError::from_reqwest(e, &origin, timeout)),
+            Err(_) => {
+                return Err(RelayError::Timeout {
+                    origin,
+                    after: timeout,
+                });
+            }
+        };
+        if !resp.status().is_success() {
+            let status = resp.status();
+            let body = resp.bytes().await.unwrap_or_default();
+            return Err(RelayError::status(status, &body));
+        }
+        let mut events = SseByteStream::new(resp.bytes_stream());
+        let endpoint = tokio::time::timeout(timeout, async {
+            while let Some(event) = events.next().await {
+                match event {
+                    Ok(ev) if ev.event.as_deref() == Some("endpoint") => return ev.data,
+                    Ok(_) => continue,
+                    Err(_) => return None,
+                }
+            }
+            None
+        })
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(|| {
+            fail("the stream sent no `endpoint` event; is this an MCP SSE endpoint?".into())
+        })?;
+        let post_url = url
+            .join(endpoint.trim())
+            .map_err(|e| fail(format!("bad endpoint '{endpoint}': {e}")))?;
+        // The endpoint gets our headers (and later tokens): it must be the same server.
+        if post_url.origin() != url.origin() {
+            return Err(fail(format!(
+                "the server named an endpoint on another origin ({}); refusing to send messages there",
+                post_url.origin().ascii_serialization()
+            )));
+        }
+        tracing::debug!(%post_url, "legacy SSE transport connected");
+
+        let pending: Pending = Arc::default();
+        let closed = Arc::new(AtomicBool::new(false));
+        let reader = tokio::spawn(read_stream(events, out, pending.clone(), closed.clone()));
+        Ok(Arc::new(LegacySse {
+            http,
+            post_url,
+            origin,
+            extra_headers,
+            timeout,
+            pending,
+            closed,
+            reader: Mutex::new(Some(reader)),
+        }))
+    }
+
+    /// POST one message to the endpoint. Its answer arrives on the stream.
+    pub async fn send(&self, message: &Message) -> Result<(), RelayError> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(RelayError::LegacySse {
+                origin: self.origin.clone(),
+                why: "the server closed the event stream; restart the bridge".into(),
+            });
+        }
+        let key = match &message.kind {
+            Kind::Request { id, method } => {
+                let key = id.to_string();
+                self.pending
+                    .lock()
+                    .expect("pending lock")
+                    .insert(key.clone(), (id.clone(), method.clone()));
+                Some(key)
+            }
+            _ => None,
+        };
+        let req = self
+            .http
+            .post(self.post_url.clone())
+            .headers(self.extra_headers.clone())
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(message.bytes.clone());
+        let result = match tokio::time::timeout(self.timeout, req.send()).await {
+            Ok(Ok(resp)) if resp.status().is_success() => Ok(()),
+            Ok(Ok(resp)) => {
+                let status = resp.status();
+                let body = resp.bytes().await.unwrap_or_default();
+                Err(RelayError::status(status, &body))
+            }
+            Ok(Err(e)) => Err(RelayError::from_reqwest(e, &self.origin, self.timeout)),
+            Err(_) => Err(RelayError::Timeout {
+                origin: self.origin.clone(),
+                after: self.timeout,
+            }),
+        };
+        if result.is_err() {
+            if let Some(key) = key {
+                self.pending.lock().expect("pending lock").remove(&key);
+            }
+        }
+        result
+    }
+
+    pub fn close(&self) {
+        if let Some(reader) = self.reader.lock().expect("reader lock").take() {
+            reader.abort();
+        }
+    }
+}
+
+/// Relay the stream to the host. When it ends, every request still waiting
+/// gets an error, so the host never waits for an answer that can't come.
+async fn read_stream<S>(
+    mut events: SseByteStream<S>,
+    out: Output,
+    pending: Pending,
+    closed: Arc<AtomicBool>,
+) where
+    S: futures_util::TryStream + Unpin,
+    S::Ok: bytes::Buf,
+    S::Error: std::error::Error + Send + Sync + 'static,
+{
+    while let Some(event) = events.next().await {
+        let Ok(event) = event else { break };
+        if event.event.as_deref().is_some_and(|e| e != "message") {
+            continue;
+        }
+        let Some(data) = event.data.filter(|d| !d.trim().is_empty()) else {
+            continue;
+        };
+        match jsonrpc::parse_message(data.as_bytes()) {
+            Ok(m) => {
+                if let Kind::Response { id } = &m.kind {
+                    pending
+                        .lock()
+                        .expect("pending lock")
+                        .remove(&id.to_string());
+                }
+                if !out.send(m.bytes).await {
+                    break;
+                }
+            }
+            Err(e) => {
+                tracing::warn!("dropped an event from the server that is not JSON-RPC: {e:?}")
+            }
+        }
+    }
+    closed.store(true, Ordering::Release);
+    tracing::warn!("the server closed the legacy SSE stream");
+    let waiting: Vec<(Value, String)> = pending
+        .lock()
+        .expect("pending lock")
+        .drain()
+        .map(|(_, v)| v)
+        .collect();
+    for (id, method) in waiting {
+        let e = RelayError::StreamEnded;
+        out.send(e.to_response(&id, &method)).await;
+    }
+}
+
+impl Drop for LegacySse {
+    fn drop(&mut self) {
+        self.close();
+    }
+}

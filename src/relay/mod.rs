@@ -1,0 +1,536 @@
+//! The relay: host messages from stdin go to the server, server messages go to
+//! stdout. It owns the session's life: initialize, the event stream, a new
+//! session when the server forgets the old one, and the DELETE at the end.
+
+pub mod error;
+pub mod jsonrpc;
+pub mod legacy;
+pub mod stdio;
+pub mod streamable;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use serde_json::Value;
+use serde_json::value::RawValue;
+use tokio::sync::mpsc;
+use tokio::task::{JoinHandle, JoinSet};
+
+use crate::config::{Config, Transport};
+use error::RelayError;
+use jsonrpc::{Line, Message, code, error_response};
+use legacy::LegacySse;
+use stdio::{Input, Output};
+use streamable::StreamableHttp;
+
+/// How long the DELETE at shutdown may take.
+const DELETE_BUDGET: Duration = Duration::from_millis(1000);
+/// How long the host's next message waits for the event stream to open.
+const GET_STREAM_WAIT: Duration = Duration::from_millis(1000);
+
+#[derive(Clone)]
+enum Upstream {
+    Streamable(Arc<StreamableHttp>),
+    Legacy(Arc<LegacySse>),
+}
+
+/// What the host said when it set the session up, replayed when the server
+/// loses the session so the host never notices.
+#[derive(Default)]
+struct InitRecord {
+    params: Option<Box<RawValue>>,
+    initialized: Option<Bytes>,
+}
+
+pub struct Relay {
+    config: Config,
+    http: reqwest::Client,
+    out: Output,
+    /// None until first needed when the legacy transport was chosen up front.
+    upstream: tokio::sync::Mutex<Option<Upstream>>,
+    init: Mutex<InitRecord>,
+    /// Held for writing while a lost session is being replaced; requests wait on it.
+    reinit: tokio::sync::RwLock<()>,
+    get_stream: Mutex<Option<JoinHandle<()>>>,
+    replays: AtomicU64,
+    /// The server has answered at least one initialize.
+    connected: AtomicBool,
+}
+
+/// Build the HTTP client every request goes through.
+pub fn http_client(config: &Config) -> Result<reqwest::Client, RelayError> {
+    // Follow redirects only within the server's origin: headers may carry
+    // credentials, and they must never be sent to another host.
+    let policy = reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if attempt.previous().len() > 5 || !same_origin {
+            attempt.stop()
+        } else {
+            attempt.follow()
+        }
+    });
+    reqwest::Client::builder()
+        .user_agent(concat!("mcp-tether/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(config.timeout)
+        .redirect(policy)
+        .build()
+        .map_err(|e| RelayError::Connect {
+            origin: config.url.origin().ascii_serialization(),
+            cause: format!("could not set up the HTTP client: {e}"),
+        })
+}
+
+/// Run the bridge until stdin ends or a signal arrives. An error means the
+/// server could not be reached at all; everything else is answered per request.
+pub async fn run(
+    config: Config,
+    input: mpsc::Receiver<Input>,
+    out: Output,
+) -> Result<(), RelayError> {
+    let relay = Arc::new(Relay::new(config, out)?);
+    let result = tokio::select! {
+        r = relay.clone().dispatch_all(input) => r,
+        signal = shutdown_signal() => {
+            tracing::info!("{signal}: shutting down");
+            Ok(())
+        }
+    };
+    relay.shutdown().await;
+    result
+}
+
+impl Relay {
+    fn new(config: Config, out: Output) -> Result<Self, RelayError> {
+        let http = http_client(&config)?;
+        let upstream = match config.transport {
+            Transport::Auto | Transport::StreamableHttp => {
+                Some(Upstream::Streamable(Arc::new(StreamableHttp::new(
+                    http.clone(),
+                    config.url.clone(),
+                    config.headers.clone(),
+                    config.timeout,
+                ))))
+            }
+            // Connecting means a request; wait until the host speaks.
+            Transport::LegacySse => None,
+        };
+        Ok(Relay {
+            config,
+            http,
+            out,
+            upstream: tokio::sync::Mutex::new(upstream),
+            init: Mutex::default(),
+            reinit: tokio::sync::RwLock::new(()),
+            get_stream: Mutex::new(None),
+            replays: AtomicU64::new(0),
+            connected: AtomicBool::new(false),
+        })
+    }
+
+    async fn dispatch_all(
+        self: Arc<Self>,
+        mut input: mpsc::Receiver<Input>,
+    ) -> Result<(), RelayError> {
+        let mut tasks = JoinSet::new();
+        loop {
+            tokio::select! {
+                item = input.recv() => match item {
+                    Some(Input::Line(line)) => self.dispatch(jsonrpc::parse_line(&line), &mut tasks).await?,
+                    Some(Input::TooLong(len)) => {
+                        let msg = format!(
+                            "Invalid Request: a message of {len} bytes is over the {} MiB limit",
+                            stdio::MAX_LINE_BYTES >> 20
+                        );
+                        self.out.send(error_response(None, code::INVALID_REQUEST, &msg, None)).await;
+                    }
+                    None => break,
+                },
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            }
+        }
+        // stdin is closed: let what is in flight finish, within bounds.
+        let in_flight = tasks.len();
+        if in_flight > 0 {
+            tracing::debug!("stdin closed; waiting for {in_flight} request(s) in flight");
+            let drain = async { while tasks.join_next().await.is_some() {} };
+            if tokio::time::timeout(self.config.timeout, drain)
+                .await
+                .is_err()
+            {
+                tracing::warn!(
+                    "stdin closed; cancelled {} request(s) still running",
+                    tasks.len()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    async fn dispatch(
+        self: &Arc<Self>,
+        line: Line,
+        tasks: &mut JoinSet<()>,
+    ) -> Result<(), RelayError> {
+        match line {
+            Line::Blank => {}
+            Line::Single(Err(rejected)) => {
+                tracing::warn!("the host sent a line that is not JSON-RPC: {rejected:?}");
+                self.out.send(rejected.to_response()).await;
+            }
+            Line::Single(Ok(message)) => match message.method() {
+                // Both set up the session: nothing else may overtake them.
+                Some("initialize") if message.request_id().is_some() => {
+                    self.initialize(message).await?;
+                }
+                Some("notifications/initialized") => {
+                    self.init.lock().expect("init lock").initialized = Some(message.bytes.clone());
+                    self.forward(&message).await;
+                    self.start_get_stream().await;
+                }
+                _ => {
+                    let this = self.clone();
+                    tasks.spawn(async move {
+                        if let Some(response) = this.forward(&message).await {
+                            this.out.send(response).await;
+                        }
+                    });
+                }
+            },
+            Line::Batch(items) => {
+                let this = self.clone();
+                tasks.spawn(async move { this.forward_batch(items).await });
+            }
+        }
+        Ok(())
+    }
+
+    /// The upstream to talk to, connecting the legacy transport on first use.
+    async fn upstream(&self) -> Result<Upstream, RelayError> {
+        let mut slot = self.upstream.lock().await;
+        if let Some(u) = slot.as_ref() {
+            return Ok(u.clone());
+        }
+        let legacy = LegacySse::connect(
+            self.http.clone(),
+            &self.config.url,
+            self.config.headers.clone(),
+            self.config.timeout,
+            self.out.clone(),
+        )
+        .await?;
+        let u = Upstream::Legacy(legacy);
+        *slot = Some(u.clone());
+        Ok(u)
+    }
+
+    async fn initialize(&self, message: Message) -> Result<(), RelayError> {
+        let id = message
+            .request_id()
+            .expect("initialize is a request")
+            .clone();
+        *self.init.lock().expect("init lock") = InitRecord {
+            params: jsonrpc::params_of(&message.bytes),
+            initialized: None,
+        };
+        let upstream = match self.upstream().await {
+            Ok(u) => u,
+            Err(e) => return self.fail_initialize(&id, e).await,
+        };
+        match upstream {
+            Upstream::Streamable(s) => {
+                s.reset_session();
+                self.stop_get_stream();
+                match s.post(message.bytes.clone(), Some(&id), &self.out).await {
+                    Ok(posted) => {
+                        let response = posted.response.expect("a request gets a response");
+                        let version = jsonrpc::negotiated_protocol_version(&response);
+                        tracing::info!(
+                            "connected to {} (protocol {})",
+                            s.origin(),
+                            version.as_deref().unwrap_or("unknown")
+                        );
+                        s.set_session(posted.session_id, version.as_deref());
+                        self.connected.store(true, Ordering::Release);
+                        self.out.send(response).await;
+                        Ok(())
+                    }
+                    Err(e) if self.may_fall_back(&e) => {
+                        tracing::info!(
+                            "the server refused Streamable HTTP ({}); trying the legacy HTTP+SSE transport",
+                            e.http_status().map(|s| s.to_string()).unwrap_or_default()
+                        );
+                        let legacy = match LegacySse::connect(
+                            self.http.clone(),
+                            &self.config.url,
+                            self.config.headers.clone(),
+                            self.config.timeout,
+                            self.out.clone(),
+                        )
+                        .await
+                        {
+                            Ok(l) => l,
+                            Err(legacy_err) => {
+                                tracing::debug!("legacy transport failed too: {legacy_err}");
+                                return self.fail_initialize(&id, e).await;
+                            }
+                        };
+                        *self.upstream.lock().await = Some(Upstream::Legacy(legacy.clone()));
+                        self.send_legacy_initialize(&legacy, &message, &id).await
+                    }
+                    Err(e) => self.fail_initialize(&id, e).await,
+                }
+            }
+            Upstream::Legacy(legacy) => self.send_legacy_initialize(&legacy, &message, &id).await,
+        }
+    }
+
+    async fn send_legacy_initialize(
+        &self,
+        legacy: &LegacySse,
+        message: &Message,
+        id: &Value,
+    ) -> Result<(), RelayError> {
+        match legacy.send(message).await {
+            Ok(()) => {
+                tracing::info!("connected with the legacy HTTP+SSE transport");
+                self.connected.store(true, Ordering::Release);
+                Ok(())
+            }
+            Err(e) => self.fail_initialize(id, e).await,
+        }
+    }
+
+    /// `auto` falls back to HTTP+SSE only when the very first initialize POST is
+    /// refused the way a 2024-11-05 server refuses it.
+    fn may_fall_back(&self, e: &RelayError) -> bool {
+        self.config.transport == Transport::Auto
+            && !self.connected.load(Ordering::Acquire)
+            && matches!(
+                e.http_status().map(|s| s.as_u16()),
+                Some(400) | Some(404) | Some(405)
+            )
+    }
+
+    /// Answer the host's initialize with the error. When the server has never
+    /// been reached, that is a startup failure: the bridge exits.
+    async fn fail_initialize(&self, id: &Value, e: RelayError) -> Result<(), RelayError> {
+        self.out.send(e.to_response(id, "initialize")).await;
+        if !self.connected.load(Ordering::Acquire) && matches!(e, RelayError::Connect { .. }) {
+            return Err(e);
+        }
+        tracing::error!("initialize failed: {e}");
+        Ok(())
+    }
+
+    /// Send one message and return what the host must get back, if anything:
+    /// the response to a request, or an error saying why there is none.
+    async fn forward(&self, message: &Message) -> Option<Bytes> {
+        let method = message.method().unwrap_or("response");
+        let upstream = match self.upstream().await {
+            Ok(u) => u,
+            Err(e) => return report(message, method, e),
+        };
+        let s = match upstream {
+            Upstream::Legacy(legacy) => {
+                return legacy
+                    .send(message)
+                    .await
+                    .err()
+                    .and_then(|e| report(message, method, e));
+            }
+            Upstream::Streamable(s) => s,
+        };
+        let mut replaced_session = false;
+        loop {
+            // Wait while a lost session is being replaced.
+            drop(self.reinit.read().await);
+            let generation = s.session().generation;
+            match s
+                .post(message.bytes.clone(), message.request_id(), &self.out)
+                .await
+            {
+                Ok(posted) => {
+                    return match (message.request_id(), posted.response) {
+                        (Some(_), Some(response)) => Some(response),
+                        (Some(_), None) => report(message, method, RelayError::NoResponse),
+                        (None, _) => None,
+                    };
+                }
+                Err(RelayError::SessionExpired) if !replaced_session => {
+                    replaced_session = true;
+                    tracing::info!(
+                        "the server ended the session; starting a new one and retrying {method}"
+                    );
+                    if let Err(e) = self.replace_session(&s, generation).await {
+                        return report(message, method, e);
+                    }
+                    if method == "notifications/initialized" {
+                        return None; // the replay sent it already
+                    }
+                }
+                Err(e)
+                    if e.http_status() == Some(StatusCode::BAD_REQUEST)
+                        && s.session().id.is_none()
+                        && !self.connected.load(Ordering::Acquire) =>
+                {
+                    // A 2025-era server refuses anything before initialize. A host
+                    // that opens with a newer era's method (server/discover) falls
+                    // back to initialize on -32601, so say exactly that.
+                    let id = message.request_id()?;
+                    return Some(error_response(
+                        Some(id),
+                        code::METHOD_NOT_FOUND,
+                        &format!(
+                            "Method not found: the server does not accept {method} before initialize"
+                        ),
+                        Some(serde_json::json!({ "httpStatus": 400 })),
+                    ));
+                }
+                Err(e) => return report(message, method, e),
+            }
+        }
+    }
+
+    /// A batch from the host: each message goes on its own; the responses go
+    /// back together as one batch.
+    async fn forward_batch(&self, items: Vec<Result<Message, jsonrpc::Rejected>>) {
+        let answers = futures_util::future::join_all(items.into_iter().map(|item| async move {
+            match item {
+                Ok(m) => self.forward(&m).await,
+                Err(rejected) => Some(rejected.to_response()),
+            }
+        }))
+        .await;
+        let answers: Vec<Bytes> = answers.into_iter().flatten().collect();
+        if answers.is_empty() {
+            return;
+        }
+        let mut line = Vec::with_capacity(answers.iter().map(|a| a.len() + 1).sum::<usize>() + 1);
+        line.push(b'[');
+        for (i, a) in answers.iter().enumerate() {
+            if i > 0 {
+                line.push(b',');
+            }
+            line.extend_from_slice(a);
+        }
+        line.push(b']');
+        self.out.send(Bytes::from(line)).await;
+    }
+
+    /// The server forgot the session: replay the host's initialize and
+    /// initialized on a new one. Concurrent callers share one replay.
+    async fn replace_session(
+        &self,
+        s: &Arc<StreamableHttp>,
+        seen_generation: u64,
+    ) -> Result<(), RelayError> {
+        let _exclusive = self.reinit.write().await;
+        if s.session().generation != seen_generation {
+            return Ok(()); // someone else replaced it meanwhile
+        }
+        let (params, initialized) = {
+            let init = self.init.lock().expect("init lock");
+            (init.params.clone(), init.initialized.clone())
+        };
+        let n = self.replays.fetch_add(1, Ordering::Relaxed) + 1;
+        let id = Value::String(format!("mcp-tether-reinit-{n}"));
+        self.stop_get_stream();
+        s.reset_session();
+        let posted = s
+            .post(
+                jsonrpc::request(&id, "initialize", params.as_deref()),
+                Some(&id),
+                &self.out,
+            )
+            .await?;
+        let response = posted.response.ok_or(RelayError::NoResponse)?;
+        let version = jsonrpc::negotiated_protocol_version(&response).ok_or_else(|| {
+            RelayError::BadResponse(format!(
+                "the new session's initialize failed: {}",
+                String::from_utf8_lossy(&response)
+            ))
+        })?;
+        s.set_session(posted.session_id, Some(&version));
+        if let Some(initialized) = initialized {
+            s.post(initialized, None, &self.out).await?;
+            let _ = self.spawn_get_stream(s);
+        }
+        tracing::info!("new session started");
+        Ok(())
+    }
+
+    /// Open the event stream for server-initiated messages, and wait (briefly)
+    /// until the server has answered the GET: the host's next request must not
+    /// overtake it, or a server could take that request's stream for this one.
+    async fn start_get_stream(&self) {
+        let s = match self.upstream.lock().await.as_ref() {
+            Some(Upstream::Streamable(s)) if self.connected.load(Ordering::Acquire) => s.clone(),
+            _ => return,
+        };
+        let opened = self.spawn_get_stream(&s);
+        let _ = tokio::time::timeout(GET_STREAM_WAIT, opened).await;
+    }
+
+    fn spawn_get_stream(&self, s: &Arc<StreamableHttp>) -> tokio::sync::oneshot::Receiver<()> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(s.clone().run_get_stream(self.out.clone(), tx));
+        if let Some(old) = self.get_stream.lock().expect("stream lock").replace(task) {
+            old.abort();
+        }
+        rx
+    }
+
+    fn stop_get_stream(&self) {
+        if let Some(old) = self.get_stream.lock().expect("stream lock").take() {
+            old.abort();
+        }
+    }
+
+    /// Stop the event stream and end the session at the server (bounded).
+    async fn shutdown(&self) {
+        self.stop_get_stream();
+        match self.upstream.lock().await.take() {
+            Some(Upstream::Streamable(s)) => s.delete_session(DELETE_BUDGET).await,
+            Some(Upstream::Legacy(l)) => l.close(),
+            None => {}
+        }
+    }
+}
+
+/// The host's answer for a message that failed: an error response for a
+/// request; for anything else there is no one to answer, so it is logged.
+fn report(message: &Message, method: &str, e: RelayError) -> Option<Bytes> {
+    match message.request_id() {
+        Some(id) => {
+            tracing::warn!("{method} failed: {e}");
+            Some(e.to_response(id, method))
+        }
+        None => {
+            tracing::warn!("could not deliver {method} to the server: {e}");
+            None
+        }
+    }
+}
+
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}

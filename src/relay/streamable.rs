@@ -1,0 +1,407 @@
+//! The Streamable HTTP client (MCP 2025-03-26 and later): POST each message,
+//! read a JSON or an SSE answer, keep the session, resume cut streams.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Response, StatusCode};
+use serde_json::Value;
+use sse_stream::SseByteStream;
+use tokio::sync::oneshot;
+use url::Url;
+
+use super::error::RelayError;
+use super::jsonrpc::{self, Message};
+use super::stdio::Output;
+
+pub const SESSION_HEADER: &str = "mcp-session-id";
+pub const VERSION_HEADER: &str = "mcp-protocol-version";
+const LAST_EVENT_ID: &str = "last-event-id";
+const ACCEPT_BOTH: &str = "application/json, text/event-stream";
+
+/// How long to wait before resuming a cut stream when the server gave no `retry`.
+pub const DEFAULT_RETRY: Duration = Duration::from_millis(1000);
+/// How many times a cut POST stream is resumed before the request fails.
+const MAX_RESUMES: usize = 5;
+
+/// The session as the server set it up. `generation` counts re-initialisations,
+/// so concurrent requests that all hit a 404 start only one new session.
+#[derive(Debug, Clone, Default)]
+pub struct Session {
+    pub id: Option<HeaderValue>,
+    pub protocol_version: Option<HeaderValue>,
+    pub generation: u64,
+}
+
+/// Where an SSE stream left off, for resuming it with `Last-Event-ID`.
+#[derive(Debug, Default, Clone)]
+pub struct Cursor {
+    pub last_event_id: Option<String>,
+    pub retry: Option<Duration>,
+}
+
+/// How an SSE stream ended.
+enum StreamEnd {
+    /// The response we waited for arrived.
+    Answered(Bytes),
+    /// The stream ended (or broke) first.
+    Ended,
+}
+
+/// What a POST gave back.
+pub struct Posted {
+    /// The response to the request that was posted, if it was a request.
+    pub response: Option<Bytes>,
+    /// The session id the server assigned (on initialize).
+    pub session_id: Option<HeaderValue>,
+}
+
+pub struct StreamableHttp {
+    http: reqwest::Client,
+    url: Url,
+    origin: String,
+    extra_headers: HeaderMap,
+    timeout: Duration,
+    session: RwLock<Session>,
+}
+
+impl StreamableHttp {
+    pub fn new(
+        http: reqwest::Client,
+        url: Url,
+        extra_headers: HeaderMap,
+        timeout: Duration,
+    ) -> Self {
+        let origin = url.origin().ascii_serialization();
+        StreamableHttp {
+            http,
+            url,
+            origin,
+            extra_headers,
+            timeout,
+            session: RwLock::new(Session::default()),
+        }
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    pub fn session(&self) -> Session {
+        self.session.read().expect("session lock").clone()
+    }
+
+    /// Forget the session (the host sent a new initialize).
+    pub fn reset_session(&self) {
+        let mut s = self.session.write().expect("session lock");
+        s.id = None;
+        s.protocol_version = None;
+        s.generation += 1;
+    }
+
+    /// Adopt the session an initialize response set up.
+    pub fn set_session(&self, id: Option<HeaderValue>, protocol_version: Option<&str>) {
+        let mut s = self.session.write().expect("session lock");
+        s.id = id;
+        s.protocol_version = protocol_version.and_then(|v| HeaderValue::from_str(v).ok());
+        s.generation += 1;
+    }
+
+    fn with_session(
+        &self,
+        mut req: reqwest::RequestBuilder,
+        session: &Session,
+    ) -> reqwest::RequestBuilder {
+        req = req.headers(self.extra_headers.clone());
+        if let Some(id) = &session.id {
+            req = req.header(SESSION_HEADER, id.clone());
+        }
+        if let Some(v) = &session.protocol_version {
+            req = req.header(VERSION_HEADER, v.clone());
+        }
+        req
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Result<Response, RelayError> {
+        match tokio::time::timeout(self.timeout, req.send()).await {
+            Ok(Ok(resp)) => Ok(resp),
+            Ok(Err(e)) => Err(RelayError::from_reqwest(e, &self.origin, self.timeout)),
+            Err(_) => Err(RelayError::Timeout {
+                origin: self.origin.clone(),
+                after: self.timeout,
+            }),
+        }
+    }
+
+    async fn read_body(&self, resp: Response) -> Result<Bytes, RelayError> {
+        match tokio::time::timeout(self.timeout, resp.bytes()).await {
+            Ok(Ok(b)) => Ok(b),
+            Ok(Err(e)) => Err(RelayError::from_reqwest(e, &self.origin, self.timeout)),
+            Err(_) => Err(RelayError::Timeout {
+                origin: self.origin.clone(),
+                after: self.timeout,
+            }),
+        }
+    }
+
+    /// POST one message. Messages the server sends along the way (progress,
+    /// its own requests) go to `out` as they arrive; the response to `expect`
+    /// is returned, not written.
+    pub async fn post(
+        &self,
+        body: Bytes,
+        expect: Option<&Value>,
+        out: &Output,
+    ) -> Result<Posted, RelayError> {
+        let session = self.session();
+        let req = self
+            .with_session(self.http.post(self.url.clone()), &session)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, ACCEPT_BOTH)
+            .body(body);
+        let resp = self.send(req).await?;
+        let status = resp.status();
+        let session_id = resp.headers().get(SESSION_HEADER).cloned();
+        if status == StatusCode::NOT_FOUND && session.id.is_some() {
+            return Err(RelayError::SessionExpired);
+        }
+        if !status.is_success() {
+            let body = self.read_body(resp).await.unwrap_or_default();
+            return Err(RelayError::status(status, &body));
+        }
+        if status == StatusCode::ACCEPTED || expect.is_none() {
+            return Ok(Posted {
+                response: None,
+                session_id,
+            });
+        }
+        let expect = expect.expect("checked above");
+        let response = if is_event_stream(&resp) {
+            self.read_post_stream(resp, expect, &session, out).await?
+        } else {
+            let body = self.read_body(resp).await?;
+            if body.is_empty() {
+                return Err(RelayError::NoResponse);
+            }
+            self.route_json_body(&body, expect, out).await?
+        };
+        Ok(Posted {
+            response: Some(response),
+            session_id,
+        })
+    }
+
+    /// A 200 JSON body: usually the response itself, but a 2025-03-26 server
+    /// may send a batch.
+    async fn route_json_body(
+        &self,
+        body: &[u8],
+        expect: &Value,
+        out: &Output,
+    ) -> Result<Bytes, RelayError> {
+        let messages: Vec<Message> = if body.trim_ascii_start().starts_with(b"[") {
+            let items: Vec<&serde_json::value::RawValue> =
+                serde_json::from_slice(body).map_err(|e| RelayError::BadResponse(e.to_string()))?;
+            items
+                .into_iter()
+                .filter_map(|raw| jsonrpc::parse_message(raw.get().as_bytes()).ok())
+                .collect()
+        } else {
+            vec![
+                jsonrpc::parse_message(body)
+                    .map_err(|e| RelayError::BadResponse(format!("{e:?}")))?,
+            ]
+        };
+        let mut answer = None;
+        for m in messages {
+            if answer.is_none() && m.answers(expect) {
+                answer = Some(m.bytes);
+            } else {
+                out.send(m.bytes).await;
+            }
+        }
+        answer.ok_or(RelayError::NoResponse)
+    }
+
+    /// Read a POST's SSE answer; when the stream is cut before the response,
+    /// resume it with GET and `Last-Event-ID` as the spec describes.
+    async fn read_post_stream(
+        &self,
+        resp: Response,
+        expect: &Value,
+        session: &Session,
+        out: &Output,
+    ) -> Result<Bytes, RelayError> {
+        let mut cursor = Cursor::default();
+        if let StreamEnd::Answered(b) = pump(resp, Some(expect), &mut cursor, out).await {
+            return Ok(b);
+        }
+        for _ in 0..MAX_RESUMES {
+            let Some(last) = cursor.last_event_id.clone() else {
+                return Err(RelayError::StreamEnded);
+            };
+            tokio::time::sleep(cursor.retry.unwrap_or(DEFAULT_RETRY)).await;
+            tracing::debug!(last_event_id = %last, "resuming a cut response stream");
+            let resp = self.open_get(session, Some(&last)).await?;
+            if let StreamEnd::Answered(b) = pump(resp, Some(expect), &mut cursor, out).await {
+                return Ok(b);
+            }
+        }
+        Err(RelayError::StreamEnded)
+    }
+
+    /// GET an SSE stream for the session, resuming after `last_event_id`.
+    async fn open_get(
+        &self,
+        session: &Session,
+        last_event_id: Option<&str>,
+    ) -> Result<Response, RelayError> {
+        let mut req = self
+            .with_session(self.http.get(self.url.clone()), session)
+            .header(header::ACCEPT, "text/event-stream");
+        if let Some(last) = last_event_id {
+            req = req.header(LAST_EVENT_ID, last);
+        }
+        let resp = self.send(req).await?;
+        let status = resp.status();
+        if status == StatusCode::NOT_FOUND && session.id.is_some() {
+            return Err(RelayError::SessionExpired);
+        }
+        if !status.is_success() || !is_event_stream(&resp) {
+            let body = self.read_body(resp).await.unwrap_or_default();
+            return Err(RelayError::status(status, &body));
+        }
+        Ok(resp)
+    }
+
+    /// The standalone GET stream for server-initiated messages. Runs until the
+    /// server says it has none (405), the session ends, or the task is aborted.
+    /// `opened` is told once the first attempt has an answer (a stream or a refusal).
+    pub async fn run_get_stream(self: Arc<Self>, out: Output, opened: oneshot::Sender<()>) {
+        let mut opened = Some(opened);
+        let session = self.session();
+        let mut cursor = Cursor::default();
+        let mut failures = 0u32;
+        loop {
+            if self.session().generation != session.generation {
+                return;
+            }
+            let attempt = self
+                .open_get(&session, cursor.last_event_id.as_deref())
+                .await;
+            if let Some(tx) = opened.take() {
+                let _ = tx.send(());
+            }
+            match attempt {
+                Ok(resp) => {
+                    failures = 0;
+                    tracing::debug!("server event stream open");
+                    pump(resp, None, &mut cursor, &out).await;
+                    tracing::debug!("server event stream ended; reconnecting");
+                }
+                Err(RelayError::Status { status, .. })
+                    if status == StatusCode::METHOD_NOT_ALLOWED =>
+                {
+                    tracing::debug!(
+                        "the server offers no event stream for server-initiated messages (405)"
+                    );
+                    return;
+                }
+                Err(RelayError::SessionExpired) => {
+                    tracing::debug!(
+                        "event stream: session gone; the next request starts a new one"
+                    );
+                    return;
+                }
+                Err(e) => {
+                    failures += 1;
+                    if failures >= 8 {
+                        tracing::warn!("giving up on the server's event stream: {e}");
+                        return;
+                    }
+                    tracing::debug!("event stream failed ({e}); retrying");
+                }
+            }
+            // Back off on repeated failures; otherwise honour the server's `retry`.
+            let wait = cursor.retry.unwrap_or(DEFAULT_RETRY) * 2u32.pow(failures.min(5));
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// End the session (best effort, bounded): DELETE with the session id.
+    pub async fn delete_session(&self, within: Duration) {
+        let session = self.session();
+        if session.id.is_none() {
+            return;
+        }
+        let req = self.with_session(self.http.delete(self.url.clone()), &session);
+        match tokio::time::timeout(within, req.send()).await {
+            Ok(Ok(resp)) => tracing::debug!(status = %resp.status(), "session deleted"),
+            Ok(Err(e)) => tracing::debug!("DELETE of the session failed: {e}"),
+            Err(_) => tracing::debug!("DELETE of the session timed out"),
+        }
+    }
+}
+
+fn is_event_stream(resp: &Response) -> bool {
+    resp.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            ct.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/event-stream")
+        })
+}
+
+/// Relay an SSE stream's messages to `out` until it ends, or until the response
+/// to `expect` arrives (returned, not written). Keeps `cursor` up to date.
+async fn pump(
+    resp: Response,
+    expect: Option<&Value>,
+    cursor: &mut Cursor,
+    out: &Output,
+) -> StreamEnd {
+    let mut events = SseByteStream::new(resp.bytes_stream());
+    while let Some(event) = events.next().await {
+        let event = match event {
+            Ok(ev) => ev,
+            Err(e) => {
+                tracing::debug!("event stream broke: {e}");
+                return StreamEnd::Ended;
+            }
+        };
+        if let Some(id) = event.id {
+            cursor.last_event_id = Some(id);
+        }
+        if let Some(retry) = event.retry {
+            cursor.retry = Some(Duration::from_millis(retry));
+        }
+        // Only `message` events carry JSON-RPC; priming events have empty data.
+        if event.event.as_deref().is_some_and(|e| e != "message") {
+            continue;
+        }
+        let Some(data) = event.data.filter(|d| !d.trim().is_empty()) else {
+            continue;
+        };
+        match jsonrpc::parse_message(data.as_bytes()) {
+            Ok(m) => {
+                if let Some(id) = expect {
+                    if m.answers(id) {
+                        return StreamEnd::Answered(m.bytes);
+                    }
+                }
+                if !out.send(m.bytes).await {
+                    return StreamEnd::Ended;
+                }
+            }
+            Err(e) => {
+                tracing::warn!("dropped an event from the server that is not JSON-RPC: {e:?}")
+            }
+        }
+    }
+    StreamEnd::Ended
+}
