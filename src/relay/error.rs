@@ -84,9 +84,12 @@ impl RelayError {
         }
     }
 
-    /// Failures that happen before the server ever answered: the URL can't be reached.
+    /// The server could not be reached at all (as opposed to answering badly).
     pub fn is_unreachable(&self) -> bool {
-        matches!(self, RelayError::Connect { .. })
+        matches!(
+            self,
+            RelayError::Connect { .. } | RelayError::Timeout { .. }
+        )
     }
 
     pub fn http_status(&self) -> Option<StatusCode> {

@@ -321,7 +321,7 @@ impl Relay {
     /// been reached, that is a startup failure: the bridge exits.
     async fn fail_initialize(&self, id: &Value, e: RelayError) -> Result<(), RelayError> {
         self.out.send(e.to_response(id, "initialize")).await;
-        if !self.connected.load(Ordering::Acquire) && matches!(e, RelayError::Connect { .. }) {
+        if !self.connected.load(Ordering::Acquire) && e.is_unreachable() {
             return Err(e);
         }
         tracing::error!("initialize failed: {e}");
@@ -459,7 +459,8 @@ impl Relay {
         s.set_session(posted.session_id, Some(&version));
         if let Some(initialized) = initialized {
             s.post(initialized, None, &self.out).await?;
-            let _ = self.spawn_get_stream(s);
+            let opened = self.spawn_get_stream(s);
+            let _ = tokio::time::timeout(GET_STREAM_WAIT, opened).await;
         }
         tracing::info!("new session started");
         Ok(())

@@ -1,0 +1,7 @@
+//! Integration tests: the real mcp-tether binary, spawned the way a host spawns
+//! it, against real servers started on 127.0.0.1 (see tests/lab).
+//! One test binary keeps link times down.
+
+mod failures;
+mod relay;
+mod support;

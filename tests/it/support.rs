@@ -1,0 +1,313 @@
+//! Test plumbing: start a lab server (real Node processes from tests/lab), spawn
+//! the mcp-tether binary the way a host does, and talk to it over its stdio.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_mcp-tether");
+const LAB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab");
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// A lab server: a real Node process on 127.0.0.1, stopped when dropped.
+pub struct Server {
+    child: Child,
+    /// The MCP endpoint it printed.
+    pub url: String,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    port: u16,
+}
+
+impl Server {
+    /// `script` is a file in tests/lab, e.g. "sdk-server.mjs".
+    pub fn start(script: &str, args: &[&str]) -> Server {
+        let mut child = Command::new("node")
+            .arg(format!("{LAB}/{script}"))
+            .args(args)
+            .stdin(Stdio::piped()) // the server exits when this closes
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting node (is Node 20+ installed, and `npm ci` run in tests/lab?)");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .expect("reading the server's first line");
+        let info: Value = serde_json::from_str(&first)
+            .unwrap_or_else(|e| panic!("{script} printed {first:?} instead of its address: {e}"));
+        let port = info["port"].as_u64().expect("port") as u16;
+        Server {
+            child,
+            url: info["url"].as_str().expect("url").to_string(),
+            base: format!("http://127.0.0.1:{port}"),
+            port,
+        }
+    }
+
+    /// The same server, another path (the fault server's modes live at /<mode>/mcp).
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Every request the server received (not counting /_lab), in order.
+    pub fn log(&self) -> Vec<Value> {
+        let body = self.http("GET", "/_lab/log");
+        serde_json::from_str(&body).expect("the lab log is JSON")
+    }
+
+    /// Requests in the log with this JSON-RPC method in their body.
+    pub fn requests_with_method(&self, method: &str) -> Vec<Value> {
+        self.log()
+            .into_iter()
+            .filter(|e| e["body"]["method"] == method)
+            .collect()
+    }
+
+    /// Call a lab-control endpoint, e.g. POST /_lab/expire-sessions.
+    pub fn control(&self, path: &str) -> String {
+        self.http("POST", path)
+    }
+
+    /// A minimal HTTP/1.0 client: enough for the lab's control endpoints.
+    fn http(&self, method: &str, path: &str) -> String {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connecting to the lab");
+        write!(
+            s,
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+        )
+        .unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        raw.split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_string())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The mcp-tether binary under test, driven like a host drives a stdio server.
+pub struct Bridge {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    stderr: Arc<Mutex<String>>,
+    next_id: i64,
+}
+
+impl Bridge {
+    pub fn spawn(args: &[&str]) -> Bridge {
+        Self::spawn_with_env(args, &[])
+    }
+
+    pub fn spawn_with_env(args: &[&str], env: &[(&str, &str)]) -> Bridge {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawning mcp-tether");
+        let (tx, lines) = channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = stderr.clone();
+        let mut err = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = err.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Bridge {
+            stdin: child.stdin.take(),
+            child,
+            lines,
+            stderr,
+            next_id: 1,
+        }
+    }
+
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    pub fn send(&mut self, message: &Value) {
+        let mut line = serde_json::to_vec(message).unwrap();
+        line.push(b'\n');
+        self.send_raw(&line);
+    }
+
+    /// The next line the bridge wrote to stdout, parsed. Every line must be JSON.
+    pub fn recv(&self) -> Value {
+        self.try_recv(WAIT).unwrap_or_else(|| {
+            panic!(
+                "no message from the bridge within {WAIT:?}; its stderr:\n{}",
+                self.stderr()
+            )
+        })
+    }
+
+    pub fn try_recv(&self, within: Duration) -> Option<Value> {
+        match self.lines.recv_timeout(within) {
+            Ok(line) => Some(serde_json::from_str(&line).unwrap_or_else(|e| {
+                panic!("the bridge wrote a line that is not JSON ({e}): {line:?}")
+            })),
+            Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => None,
+        }
+    }
+
+    /// Read messages until the response with `id`; returns (the others, the response).
+    pub fn recv_response(&self, id: &Value) -> (Vec<Value>, Value) {
+        let mut others = Vec::new();
+        loop {
+            let m = self.recv();
+            if &m["id"] == id && m.get("method").is_none() {
+                return (others, m);
+            }
+            others.push(m);
+        }
+    }
+
+    pub fn fresh_id(&mut self) -> Value {
+        self.next_id += 1;
+        json!(self.next_id)
+    }
+
+    /// Send a request and wait for its response (other messages are returned too).
+    pub fn request(&mut self, method: &str, params: Value) -> (Vec<Value>, Value) {
+        let id = self.fresh_id();
+        self.send(&json!({"jsonrpc":"2.0","id":id,"method":method,"params":params}));
+        self.recv_response(&id)
+    }
+
+    pub fn call_tool(&mut self, name: &str, args: Value) -> (Vec<Value>, Value) {
+        self.request("tools/call", json!({"name": name, "arguments": args}))
+    }
+
+    /// initialize + notifications/initialized, as a 2025-11-25 host does.
+    pub fn initialize(&mut self) -> Value {
+        let (_, response) = self.request(
+            "initialize",
+            json!({
+                "protocolVersion": "2025-11-25",
+                "capabilities": {"sampling": {}, "elicitation": {"form": {}}, "roots": {"listChanged": true}},
+                "clientInfo": {"name": "mcp-tether-tests", "version": "1.0.0"}
+            }),
+        );
+        assert!(
+            response.get("result").is_some(),
+            "initialize failed: {response}\nstderr:\n{}",
+            self.stderr()
+        );
+        self.send(&json!({"jsonrpc":"2.0","method":"notifications/initialized"}));
+        response
+    }
+
+    pub fn close_stdin(&mut self) {
+        self.stdin.take();
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{sig}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Wait for the process to exit; panics after `within`.
+    pub fn wait(&mut self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!(
+                    "mcp-tether did not exit within {within:?}; stderr:\n{}",
+                    self.stderr()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Text of the first content item of a tools/call result.
+pub fn tool_text(response: &Value) -> &str {
+    response["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not a text tool result: {response}"))
+}
+
+/// Run the bridge once, to completion, with the given stdin; returns (exit status, stdout lines, stderr).
+pub fn run_once(
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: &[u8],
+) -> (ExitStatus, Vec<String>, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let lines = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    (
+        out.status,
+        lines,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
