@@ -44,6 +44,96 @@ pub struct Cli {
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub timeout: u64,
 
+    // ---- Authorization (OAuth 2.1). Used only when the server answers 401. ----
+    /// Scopes to request, space-separated; overrides what the server asks for.
+    /// Example: --scope 'openid offline_access api://mcp/.default'
+    #[arg(long, value_name = "SCOPES", help_heading = "Authorization")]
+    pub scope: Option<String>,
+
+    /// A pre-registered OAuth client id, for providers without dynamic
+    /// registration (Entra ID, Cognito, Auth0 by default, GitHub). Example: --client-id 1a2b3c
+    #[arg(long, value_name = "ID", help_heading = "Authorization")]
+    pub client_id: Option<String>,
+
+    /// The client secret of a confidential pre-registered client. Prefer
+    /// --client-secret-env, which keeps it out of process listings.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        help_heading = "Authorization",
+        conflicts_with = "client_secret_env"
+    )]
+    pub client_secret: Option<String>,
+
+    /// Read the client secret from this environment variable. Example: --client-secret-env MCP_SECRET
+    #[arg(long, value_name = "VAR", help_heading = "Authorization")]
+    pub client_secret_env: Option<String>,
+
+    /// A Client ID Metadata Document URL to use as the client id, where the
+    /// authorization server supports it. Example: --client-metadata-url https://example.com/client.json
+    #[arg(long, value_name = "URL", help_heading = "Authorization")]
+    pub client_metadata_url: Option<String>,
+
+    /// An initial access token for registration endpoints that require one (Okta style).
+    #[arg(long, value_name = "TOKEN", help_heading = "Authorization")]
+    pub registration_token: Option<String>,
+
+    /// Where the server's protected resource metadata is, when it isn't at the
+    /// well-known path. Example: --resource-metadata https://mcp.example.com/custom/prm.json
+    #[arg(long, value_name = "URL", help_heading = "Authorization")]
+    pub resource_metadata: Option<String>,
+
+    /// The authorization server's issuer, when the server doesn't say.
+    /// Example: --auth-server https://login.example.com/tenant1
+    #[arg(long, value_name = "ISSUER", help_heading = "Authorization")]
+    pub auth_server: Option<String>,
+
+    /// The authorization server's metadata URL, for metadata on another host
+    /// or path. Example: --auth-server-metadata https://idp.example.com/oauth/meta.json
+    #[arg(long, value_name = "URL", help_heading = "Authorization")]
+    pub auth_server_metadata: Option<String>,
+
+    /// The RFC 8707 resource to request tokens for (default: the server's own).
+    #[arg(long, value_name = "URI", help_heading = "Authorization")]
+    pub resource: Option<String>,
+
+    /// An extra authorization request parameter (repeatable), such as Auth0's
+    /// audience. Example: --auth-param audience=https://api.example.com
+    #[arg(
+        long = "auth-param",
+        value_name = "KEY=VALUE",
+        help_heading = "Authorization"
+    )]
+    pub auth_params: Vec<String>,
+
+    /// Use PKCE S256 even though the authorization server doesn't advertise it
+    /// (Entra ID supports it without saying so).
+    #[arg(long, help_heading = "Authorization")]
+    pub assume_pkce: bool,
+
+    /// Listen for the sign-in callback on this port, for providers that only
+    /// accept the exact redirect URI registered. Example: --callback-port 33418
+    #[arg(long, value_name = "PORT", help_heading = "Authorization")]
+    pub callback_port: Option<u16>,
+
+    /// Host name in the redirect URI: 127.0.0.1 (default) or localhost. The
+    /// listener is on loopback either way.
+    #[arg(long, value_enum, default_value_t = CallbackHostArg::Ip, value_name = "HOST", help_heading = "Authorization")]
+    pub callback_host: CallbackHostArg,
+
+    /// Don't open a browser; only print the sign-in URL on stderr.
+    #[arg(long, help_heading = "Authorization")]
+    pub no_browser: bool,
+
+    /// Seconds to wait for the sign-in to complete. Example: --auth-timeout 600
+    #[arg(
+        long,
+        default_value_t = 300,
+        value_name = "SECONDS",
+        help_heading = "Authorization"
+    )]
+    pub auth_timeout: u64,
+
     /// How much to log: error, warn, info, debug or trace. Example: --log-level debug
     #[arg(long, value_enum, default_value_t = LogLevel::Info, value_name = "LEVEL")]
     pub log_level: LogLevel,
@@ -62,6 +152,13 @@ pub enum TransportArg {
     StreamableHttp,
     /// The legacy HTTP+SSE transport only (MCP 2024-11-05).
     Sse,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CallbackHostArg {
+    #[value(name = "127.0.0.1")]
+    Ip,
+    Localhost,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

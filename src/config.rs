@@ -7,7 +7,12 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::{Host, Url};
 
-use crate::cli::{Cli, TransportArg};
+use crate::auth::AuthConfig;
+use crate::auth::callback::CallbackHost;
+use crate::auth::discovery::Overrides;
+use crate::auth::registration::ClientOptions;
+use crate::auth::store::FileStore;
+use crate::cli::{CallbackHostArg, Cli, TransportArg};
 
 /// Which transport the relay speaks to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +30,8 @@ pub struct Config {
     pub headers: HeaderMap,
     pub transport: Transport,
     pub timeout: Duration,
+    /// OAuth, unless the person supplies their own Authorization header.
+    pub auth: Option<AuthConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +56,16 @@ pub enum ConfigError {
     ManagedHeader(String),
     #[error("--timeout must be at least 1 second")]
     ZeroTimeout,
+    #[error("{flag} '{value}' is not a valid URL ({why})")]
+    BadFlagUrl {
+        flag: &'static str,
+        value: String,
+        why: String,
+    },
+    #[error("--client-secret-env {0}: that environment variable is not set")]
+    MissingSecretVar(String),
+    #[error("--auth-param '{0}' is not of the form key=value")]
+    BadAuthParam(String),
 }
 
 /// Headers the relay owns: a user value would break the protocol.
@@ -80,13 +97,77 @@ impl Config {
             TransportArg::StreamableHttp => Transport::StreamableHttp,
             TransportArg::Sse => Transport::LegacySse,
         };
+        // A person who passes their own Authorization header manages auth.
+        let auth = if headers.contains_key(reqwest::header::AUTHORIZATION) {
+            None
+        } else {
+            Some(auth_config(cli, env)?)
+        };
         Ok(Config {
             url,
             headers,
             transport,
             timeout: Duration::from_secs(cli.timeout),
+            auth,
         })
     }
+}
+
+fn auth_config(cli: &Cli, env: &dyn Fn(&str) -> Option<String>) -> Result<AuthConfig, ConfigError> {
+    let url_flag = |flag: &'static str, v: &Option<String>| -> Result<Option<Url>, ConfigError> {
+        v.as_deref()
+            .map(|s| {
+                Url::parse(s).map_err(|e| ConfigError::BadFlagUrl {
+                    flag,
+                    value: s.to_string(),
+                    why: e.to_string(),
+                })
+            })
+            .transpose()
+    };
+    let client_secret = match (&cli.client_secret, &cli.client_secret_env) {
+        (Some(s), _) => Some(s.clone()),
+        (None, Some(var)) => {
+            Some(env(var).ok_or_else(|| ConfigError::MissingSecretVar(var.clone()))?)
+        }
+        (None, None) => None,
+    };
+    let extra_params = cli
+        .auth_params
+        .iter()
+        .map(|p| {
+            p.split_once('=')
+                .filter(|(k, _)| !k.is_empty())
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| ConfigError::BadAuthParam(p.clone()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(AuthConfig {
+        overrides: Overrides {
+            resource_metadata: url_flag("--resource-metadata", &cli.resource_metadata)?,
+            auth_server: url_flag("--auth-server", &cli.auth_server)?,
+            auth_server_metadata: url_flag("--auth-server-metadata", &cli.auth_server_metadata)?,
+            allow_http: cli.allow_http,
+        },
+        client: ClientOptions {
+            client_id: cli.client_id.clone(),
+            client_secret,
+            client_metadata_url: cli.client_metadata_url.clone(),
+            registration_token: cli.registration_token.clone(),
+        },
+        scope: cli.scope.clone(),
+        resource: cli.resource.clone(),
+        extra_params,
+        assume_pkce: cli.assume_pkce,
+        callback_port: cli.callback_port,
+        callback_host: match cli.callback_host {
+            CallbackHostArg::Ip => CallbackHost::Ip,
+            CallbackHostArg::Localhost => CallbackHost::Localhost,
+        },
+        open_browser: !cli.no_browser,
+        auth_timeout: Duration::from_secs(cli.auth_timeout.max(1)),
+        store: FileStore::default_location(env("MCP_TETHER_CONFIG_DIR")),
+    })
 }
 
 /// Parse the server URL and apply the https rule: plain http only to loopback,

@@ -5,6 +5,7 @@
 //! [`relay::stdio`]'s writer.
 #![deny(clippy::print_stdout)]
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod logging;

@@ -8,6 +8,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::jsonrpc::{code, error_response};
+use crate::auth::AuthError;
+use crate::auth::challenge::Challenge;
+use reqwest::header::HeaderValue;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
@@ -44,8 +47,17 @@ pub enum RelayError {
     #[error("the legacy SSE connection to {origin} failed: {why}")]
     LegacySse { origin: String, why: String },
 
-    #[error("the bridge is shutting down")]
-    ShuttingDown,
+    /// 401, or 403 with insufficient_scope: the authorization layer may fix it.
+    #[error("the server refused the request's authorization (HTTP {status}{}). Check that your account may use this server", .challenge.as_ref().and_then(|c| c.error.as_deref()).map(|e| format!(", {e}")).unwrap_or_default())]
+    Unauthorized {
+        status: StatusCode,
+        challenge: Option<Box<Challenge>>,
+        /// The Authorization header the refused request carried.
+        sent: Option<HeaderValue>,
+    },
+
+    #[error("authorization failed: {0}")]
+    Auth(#[from] AuthError),
 }
 
 fn body_detail(body: &str) -> String {
@@ -96,6 +108,7 @@ impl RelayError {
         match self {
             RelayError::Status { status, .. } => Some(*status),
             RelayError::SessionExpired => Some(StatusCode::NOT_FOUND),
+            RelayError::Unauthorized { status, .. } => Some(*status),
             _ => None,
         }
     }

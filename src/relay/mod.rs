@@ -19,6 +19,7 @@ use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
 
+use crate::auth::Auth;
 use crate::config::{Config, Transport};
 use error::RelayError;
 use jsonrpc::{Line, Message, code, error_response};
@@ -26,6 +27,9 @@ use legacy::LegacySse;
 use stdio::{Input, Output};
 use streamable::StreamableHttp;
 
+/// How many times one request may send the person through authorization
+/// (a server that keeps refusing must not loop us).
+const MAX_AUTH_ATTEMPTS: u32 = 3;
 /// How long the DELETE at shutdown may take.
 const DELETE_BUDGET: Duration = Duration::from_millis(1000);
 /// How long the host's next message waits for the event stream to open.
@@ -58,6 +62,7 @@ pub struct Relay {
     replays: AtomicU64,
     /// The server has answered at least one initialize.
     connected: AtomicBool,
+    auth: Option<Arc<Auth>>,
 }
 
 /// Build the HTTP client every request goes through.
@@ -108,15 +113,24 @@ pub async fn run(
 impl Relay {
     fn new(config: Config, out: Output) -> Result<Self, RelayError> {
         let http = http_client(&config)?;
+        let auth = match &config.auth {
+            Some(cfg) => Some(Arc::new(Auth::new(
+                config.url.clone(),
+                cfg.clone(),
+                config.timeout,
+            )?)),
+            None => None,
+        };
         let upstream = match config.transport {
-            Transport::Auto | Transport::StreamableHttp => {
-                Some(Upstream::Streamable(Arc::new(StreamableHttp::new(
+            Transport::Auto | Transport::StreamableHttp => Some(Upstream::Streamable(Arc::new(
+                StreamableHttp::new(
                     http.clone(),
                     config.url.clone(),
                     config.headers.clone(),
                     config.timeout,
-                ))))
-            }
+                )
+                .with_auth(auth.clone()),
+            ))),
             // Connecting means a request; wait until the host speaks.
             Transport::LegacySse => None,
         };
@@ -130,6 +144,7 @@ impl Relay {
             get_stream: Mutex::new(None),
             replays: AtomicU64::new(0),
             connected: AtomicBool::new(false),
+            auth,
         })
     }
 
@@ -246,7 +261,10 @@ impl Relay {
             Upstream::Streamable(s) => {
                 s.reset_session();
                 self.stop_get_stream();
-                match s.post(message.bytes.clone(), Some(&id), &self.out).await {
+                match self
+                    .post_authorized(&s, message.bytes.clone(), Some(&id))
+                    .await
+                {
                     Ok(posted) => {
                         let response = posted.response.expect("a request gets a response");
                         let version = jsonrpc::negotiated_protocol_version(&response);
@@ -351,8 +369,8 @@ impl Relay {
             // Wait while a lost session is being replaced.
             drop(self.reinit.read().await);
             let generation = s.session().generation;
-            match s
-                .post(message.bytes.clone(), message.request_id(), &self.out)
+            match self
+                .post_authorized(&s, message.bytes.clone(), message.request_id())
                 .await
             {
                 Ok(posted) => {
@@ -393,6 +411,32 @@ impl Relay {
                     ));
                 }
                 Err(e) => return report(message, method, e),
+            }
+        }
+    }
+
+    /// POST, and when the server refuses the authorization, let the auth layer
+    /// fix it (refresh, sign in, step up) and try again, a bounded number of times.
+    async fn post_authorized(
+        &self,
+        s: &StreamableHttp,
+        body: Bytes,
+        expect: Option<&Value>,
+    ) -> Result<streamable::Posted, RelayError> {
+        let mut attempts = 0;
+        loop {
+            match s.post(body.clone(), expect, &self.out).await {
+                Err(RelayError::Unauthorized {
+                    status,
+                    challenge,
+                    sent,
+                }) if self.auth.is_some() && attempts < MAX_AUTH_ATTEMPTS => {
+                    attempts += 1;
+                    let auth = self.auth.as_ref().expect("checked above");
+                    auth.recover(status, challenge.map(|c| *c), sent.as_ref())
+                        .await?;
+                }
+                other => return other,
             }
         }
     }
@@ -442,11 +486,11 @@ impl Relay {
         let id = Value::String(format!("mcp-tether-reinit-{n}"));
         self.stop_get_stream();
         s.reset_session();
-        let posted = s
-            .post(
+        let posted = self
+            .post_authorized(
+                s,
                 jsonrpc::request(&id, "initialize", params.as_deref()),
                 Some(&id),
-                &self.out,
             )
             .await?;
         let response = posted.response.ok_or(RelayError::NoResponse)?;

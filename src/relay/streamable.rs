@@ -16,6 +16,8 @@ use url::Url;
 use super::error::RelayError;
 use super::jsonrpc::{self, Message};
 use super::stdio::Output;
+use crate::auth::Auth;
+use crate::auth::challenge::Challenge;
 
 pub const SESSION_HEADER: &str = "mcp-session-id";
 pub const VERSION_HEADER: &str = "mcp-protocol-version";
@@ -66,6 +68,7 @@ pub struct StreamableHttp {
     extra_headers: HeaderMap,
     timeout: Duration,
     session: RwLock<Session>,
+    auth: Option<Arc<Auth>>,
 }
 
 impl StreamableHttp {
@@ -83,6 +86,20 @@ impl StreamableHttp {
             extra_headers,
             timeout,
             session: RwLock::new(Session::default()),
+            auth: None,
+        }
+    }
+
+    /// Send tokens from `auth` (only ever to this server's URL).
+    pub fn with_auth(mut self, auth: Option<Arc<Auth>>) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    async fn bearer(&self) -> Option<HeaderValue> {
+        match &self.auth {
+            Some(a) => a.header().await,
+            None => None,
         }
     }
 
@@ -114,8 +131,12 @@ impl StreamableHttp {
         &self,
         mut req: reqwest::RequestBuilder,
         session: &Session,
+        bearer: Option<&HeaderValue>,
     ) -> reqwest::RequestBuilder {
         req = req.headers(self.extra_headers.clone());
+        if let Some(b) = bearer {
+            req = req.header(header::AUTHORIZATION, b.clone());
+        }
         if let Some(id) = &session.id {
             req = req.header(SESSION_HEADER, id.clone());
         }
@@ -157,8 +178,9 @@ impl StreamableHttp {
         out: &Output,
     ) -> Result<Posted, RelayError> {
         let session = self.session();
+        let bearer = self.bearer().await;
         let req = self
-            .with_session(self.http.post(self.url.clone()), &session)
+            .with_session(self.http.post(self.url.clone()), &session, bearer.as_ref())
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::ACCEPT, ACCEPT_BOTH)
             .body(body);
@@ -167,6 +189,9 @@ impl StreamableHttp {
         let session_id = resp.headers().get(SESSION_HEADER).cloned();
         if status == StatusCode::NOT_FOUND && session.id.is_some() {
             return Err(RelayError::SessionExpired);
+        }
+        if let Some(e) = unauthorized(&resp, bearer) {
+            return Err(e);
         }
         if !status.is_success() {
             let body = self.read_body(resp).await.unwrap_or_default();
@@ -259,8 +284,9 @@ impl StreamableHttp {
         session: &Session,
         last_event_id: Option<&str>,
     ) -> Result<Response, RelayError> {
+        let bearer = self.bearer().await;
         let mut req = self
-            .with_session(self.http.get(self.url.clone()), session)
+            .with_session(self.http.get(self.url.clone()), session, bearer.as_ref())
             .header(header::ACCEPT, "text/event-stream");
         if let Some(last) = last_event_id {
             req = req.header(LAST_EVENT_ID, last);
@@ -269,6 +295,9 @@ impl StreamableHttp {
         let status = resp.status();
         if status == StatusCode::NOT_FOUND && session.id.is_some() {
             return Err(RelayError::SessionExpired);
+        }
+        if let Some(e) = unauthorized(&resp, bearer) {
+            return Err(e);
         }
         if !status.is_success() || !is_event_stream(&resp) {
             let body = self.read_body(resp).await.unwrap_or_default();
@@ -337,13 +366,33 @@ impl StreamableHttp {
         if session.id.is_none() {
             return;
         }
-        let req = self.with_session(self.http.delete(self.url.clone()), &session);
+        let bearer = self.bearer().await;
+        let req = self.with_session(
+            self.http.delete(self.url.clone()),
+            &session,
+            bearer.as_ref(),
+        );
         match tokio::time::timeout(within, req.send()).await {
             Ok(Ok(resp)) => tracing::debug!(status = %resp.status(), "session deleted"),
             Ok(Err(e)) => tracing::debug!("DELETE of the session failed: {e}"),
             Err(_) => tracing::debug!("DELETE of the session timed out"),
         }
     }
+}
+
+/// A 401, or a 403 that asks for more scope, is for the authorization layer.
+fn unauthorized(resp: &Response, sent: Option<HeaderValue>) -> Option<RelayError> {
+    let status = resp.status();
+    let challenge = Challenge::from_headers(resp.headers()).map(Box::new);
+    let step_up = status == StatusCode::FORBIDDEN
+        && challenge
+            .as_ref()
+            .is_some_and(|c| c.is_insufficient_scope());
+    (status == StatusCode::UNAUTHORIZED || step_up).then_some(RelayError::Unauthorized {
+        status,
+        challenge,
+        sent,
+    })
 }
 
 fn is_event_stream(resp: &Response) -> bool {

@@ -25,6 +25,8 @@
 // stdin was closed; 1 otherwise, with the reason on stderr.
 
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -324,6 +326,30 @@ async function runScenario(peer, scenario) {
   }
 }
 
+/**
+ * What a person would configure for the auth scenarios: a browser that
+ * approves (the suite's AS redirects at once), a private config dir, and the
+ * credentials the suite hands over in MCP_CONFORMANCE_CONTEXT.
+ */
+function authSetup(scenario) {
+  const env = { ...process.env };
+  const args = [];
+  if (!scenario.startsWith('auth/')) return { args, env };
+  env.BROWSER = `node ${path.join(REPO_ROOT, 'tests/conformance/approve-browser.mjs')}`;
+  env.MCP_TETHER_CONFIG_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-tether-conf-'));
+  const ctx = process.env.MCP_CONFORMANCE_CONTEXT ? JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT) : {};
+  if (ctx.client_id) args.push('--client-id', ctx.client_id);
+  if (ctx.client_secret) {
+    env.MCP_CONFORMANCE_CLIENT_SECRET = ctx.client_secret;
+    args.push('--client-secret-env', 'MCP_CONFORMANCE_CLIENT_SECRET');
+  }
+  if (scenario === 'auth/basic-cimd') {
+    // The URL the suite's AS accepts as a Client ID Metadata Document.
+    args.push('--client-metadata-url', 'https://conformance-test.local/client-metadata.json');
+  }
+  return { args, env };
+}
+
 async function main() {
   const serverUrl = process.argv[2];
   if (!serverUrl) {
@@ -336,10 +362,11 @@ async function main() {
   }
   const bin = resolveBin();
   const extra = (process.env.MCP_TETHER_ARGS || '').split(/\s+/).filter(Boolean);
-  const args = [...extra, serverUrl];
+  const { args: authArgs, env } = authSetup(scenario);
+  const args = [...extra, ...authArgs, serverUrl];
   log(`scenario ${scenario}: spawning ${bin} ${args.join(' ')}`);
 
-  const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'inherit'], env });
   const spawnError = new Promise((_, reject) =>
     child.on('error', (err) => reject(new HostFailure(`cannot start bridge ${bin}: ${err.message}`))),
   );

@@ -3,7 +3,7 @@
 #
 #   tests/conformance/run.sh [scenario...]
 #
-# Default scenarios: initialize tools_call elicitation-sep1034-client-defaults sse-retry
+# Default scenarios: the four core ones and the auth/* ones listed below.
 # A scenario counts as passed only if the suite exits 0 AND its checks.json has
 # no FAILURE and no WARNING entries. Ends with: conformance: N passed, M failed
 #
@@ -22,7 +22,20 @@ TIMEOUT_MS="${CONFORMANCE_TIMEOUT_MS:-30000}"
 if [ "$#" -gt 0 ]; then
   SCENARIOS=("$@")
 else
-  SCENARIOS=(initialize tools_call elicitation-sep1034-client-defaults sse-retry)
+  SCENARIOS=(
+    # The relay (issue: stdio <-> Streamable HTTP).
+    initialize tools_call elicitation-sep1034-client-defaults sse-retry
+    # Authorization: every auth/* client scenario except the client-credentials
+    # and cross-app-access extensions.
+    auth/metadata-default auth/metadata-var1 auth/metadata-var2 auth/metadata-var3
+    auth/basic-cimd
+    auth/scope-from-www-authenticate auth/scope-from-scopes-supported
+    auth/scope-omitted-when-undefined auth/scope-step-up auth/scope-retry-limit
+    auth/token-endpoint-auth-basic auth/token-endpoint-auth-post auth/token-endpoint-auth-none
+    auth/pre-registration
+    auth/2025-03-26-oauth-metadata-backcompat auth/2025-03-26-oauth-endpoint-fallback
+    auth/resource-mismatch auth/offline-access-scope auth/offline-access-not-supported
+  )
 fi
 
 if [ ! -f "$SUITE" ]; then

@@ -84,6 +84,11 @@ async function sdkServer(extraArgs) {
     assert.equal(t.length, 100000);
     assert.equal(t.slice(0, 40), '0123456789abcdefghijklmnopqrstuvwxyz0123');
   });
+  const json = extraArgs.includes('--json-response');
+  // With --json-response the SDK has no stream for messages related to a
+  // call, so it drops progress/log notifications and can't send
+  // sampling/elicitation/roots requests. Those checks run only in SSE mode.
+  if (!json) {
   await check(`${tag}: progress with token`, async () => {
     const seen = [];
     const r = await client.callTool({ name: 'progress', arguments: { count: 3 } }, undefined, {
@@ -98,9 +103,11 @@ async function sdkServer(extraArgs) {
     assert.equal(textOf(r), 'done 2');
     assert.equal(logs.length - before, 2);
   });
+  }
   await check(`${tag}: slow`, async () => {
     assert.equal(textOf(await client.callTool({ name: 'slow', arguments: { ms: 100 } })), 'slept 100');
   });
+  if (!json) {
   await check(`${tag}: sample`, async () => {
     assert.equal(textOf(await client.callTool({ name: 'sample', arguments: { prompt: 'q' } })), 'answer to q');
   });
@@ -112,6 +119,7 @@ async function sdkServer(extraArgs) {
     const t = textOf(await client.callTool({ name: 'roots', arguments: {} }));
     assert.equal(JSON.parse(t).roots[0].uri, 'file:///tmp/lab');
   });
+  }
   await check(`${tag}: announce arrives via GET stream`, async () => {
     const before = logs.length;
     assert.equal(textOf(await client.callTool({ name: 'announce', arguments: { text: 'hello all' } })), 'announced');
@@ -122,7 +130,7 @@ async function sdkServer(extraArgs) {
     assert.ok(get, 'a GET was logged');
     assert.equal(get.status, 200);
   });
-  if (!extraArgs.includes('--json-response')) {
+  if (!json) {
     await check(`${tag}: disconnect (SDK closeSSEStream + client resume)`, async () => {
       await resetLog(srv.url);
       const r = await client.callTool({ name: 'disconnect', arguments: { ms: 300 } });

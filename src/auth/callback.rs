@@ -1,0 +1,285 @@
+//! The loopback redirect listener (RFC 8252 §7.3): bound to 127.0.0.1 only,
+//! answers only `GET /callback`, checks `state` and `iss`, shows the person a
+//! short page, and closes after one valid callback or the timeout.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use url::Url;
+
+use super::AuthError;
+
+pub const CALLBACK_PATH: &str = "/callback";
+
+/// The host name written into the redirect URI. The socket is loopback either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CallbackHost {
+    #[default]
+    Ip,
+    Localhost,
+}
+
+pub struct Listener {
+    listener: TcpListener,
+    pub redirect_uri: String,
+}
+
+/// What an authorization response must carry to be accepted.
+pub struct Expect<'a> {
+    pub state: &'a str,
+    /// The issuer, checked against `iss` when the response has one (RFC 9207).
+    pub issuer: &'a str,
+    /// The AS promised to send `iss`: a response without it is refused.
+    pub iss_required: bool,
+}
+
+impl Listener {
+    /// Bind on 127.0.0.1 at `port` (0: the OS picks).
+    pub async fn bind(host: CallbackHost, port: u16) -> std::io::Result<Listener> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+        let port = listener.local_addr()?.port();
+        let name = match host {
+            CallbackHost::Ip => "127.0.0.1",
+            CallbackHost::Localhost => "localhost",
+        };
+        Ok(Listener {
+            listener,
+            redirect_uri: format!("http://{name}:{port}{CALLBACK_PATH}"),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Wait for the authorization response; returns the code.
+    pub async fn wait(self, expect: Expect<'_>, timeout: Duration) -> Result<String, AuthError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let (stream, _) = tokio::time::timeout_at(deadline, self.listener.accept())
+                .await
+                .map_err(|_| AuthError::AuthTimeout(timeout.as_secs()))?
+                .map_err(|e| AuthError::Http(format!("the callback listener failed: {e}")))?;
+            if let Some(outcome) = handle(stream, &expect).await {
+                return outcome;
+            }
+        }
+    }
+}
+
+/// Serve one connection. None: not an authorization response (keep waiting).
+async fn handle(mut stream: TcpStream, expect: &Expect<'_>) -> Option<Result<String, AuthError>> {
+    let head = match tokio::time::timeout(Duration::from_secs(5), read_head(&mut stream)).await {
+        Ok(Some(h)) => h,
+        _ => return None,
+    };
+    let mut parts = head.split_whitespace();
+    let (method, target) = (parts.next()?, parts.next()?);
+    let url = Url::parse(&format!("http://127.0.0.1{target}")).ok()?;
+    if method != "GET" || url.path() != CALLBACK_PATH {
+        respond(
+            &mut stream,
+            404,
+            "Not found",
+            "mcp-tether is waiting for the authorization server to send you back here.",
+            None,
+        )
+        .await;
+        return None;
+    }
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let outcome = check_response(
+        param("state"),
+        param("iss"),
+        param("code"),
+        param("error"),
+        param("error_description"),
+        expect,
+    );
+    match &outcome {
+        Ok(_) => {
+            respond(
+                &mut stream,
+                200,
+                "Signed in",
+                "mcp-tether has what it needs. You can close this tab and go back to your MCP host.",
+                None,
+            )
+            .await
+        }
+        Err(e) => {
+            respond(
+                &mut stream,
+                400,
+                "Sign-in failed",
+                &e.to_string(),
+                Some("Close this tab, then retry from your MCP host (restart the server), or run mcp-tether with --log-level debug to see more."),
+            )
+            .await
+        }
+    }
+    Some(outcome)
+}
+
+/// The checks on an authorization response, in the order that matters:
+/// `state` first (CSRF), then `iss` (mix-up), then the result.
+pub fn check_response(
+    state: Option<String>,
+    iss: Option<String>,
+    code: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+    expect: &Expect<'_>,
+) -> Result<String, AuthError> {
+    if state.as_deref() != Some(expect.state) {
+        return Err(AuthError::StateMismatch);
+    }
+    match iss {
+        Some(iss) if iss.trim_end_matches('/') != expect.issuer.trim_end_matches('/') => {
+            return Err(AuthError::IssuerParamMismatch {
+                expected: expect.issuer.to_string(),
+                found: iss,
+            });
+        }
+        None if expect.iss_required => {
+            return Err(AuthError::IssuerParamMismatch {
+                expected: expect.issuer.to_string(),
+                found: "(none)".into(),
+            });
+        }
+        _ => {}
+    }
+    if let Some(error) = error {
+        return Err(AuthError::Denied {
+            error,
+            description: error_description.unwrap_or_default(),
+        });
+    }
+    code.filter(|c| !c.is_empty())
+        .ok_or_else(|| AuthError::Http("the authorization response has no code".into()))
+}
+
+/// Read up to the end of the request head (8 KiB at most).
+async fn read_head(stream: &mut TcpStream) -> Option<String> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 || buf.len() > 8192 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let text = String::from_utf8_lossy(&buf);
+    Some(text.lines().next()?.to_string())
+}
+
+async fn respond(
+    stream: &mut TcpStream,
+    status: u16,
+    title: &str,
+    message: &str,
+    next: Option<&str>,
+) {
+    let ok = status == 200;
+    let next = next
+        .map(|n| format!("<p class=\"next\">{}</p>", escape(n)))
+        .unwrap_or_default();
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>mcp-tether: {title}</title>\
+<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+<style>body{{font:16px/1.5 system-ui,sans-serif;background:#f6f7f9;color:#1d2330;display:flex;min-height:100vh;align-items:center;justify-content:center;margin:0}}\
+main{{background:#fff;border-radius:12px;box-shadow:0 2px 12px #0001;padding:2rem 2.5rem;max-width:32rem}}\
+h1{{font-size:1.3rem;margin:0 0 .5rem;color:{color}}}.next{{color:#555}}</style></head>\
+<body><main><h1>{mark} {title}</h1><p>{message}</p>{next}</main></body></html>",
+        title = escape(title),
+        message = escape(message),
+        color = if ok { "#137333" } else { "#b3261e" },
+        mark = if ok { "&#10003;" } else { "&#10007;" },
+    );
+    let reason = match status {
+        200 => "OK",
+        404 => "Not Found",
+        _ => "Bad Request",
+    };
+    let response = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(response.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expect() -> Expect<'static> {
+        Expect {
+            state: "s1",
+            issuer: "https://as.example",
+            iss_required: false,
+        }
+    }
+
+    fn s(v: &str) -> Option<String> {
+        Some(v.to_string())
+    }
+
+    #[test]
+    fn state_is_checked_first() {
+        let e = check_response(s("bad"), None, s("c"), None, None, &expect());
+        assert!(matches!(e, Err(AuthError::StateMismatch)));
+        let e = check_response(None, None, s("c"), None, None, &expect());
+        assert!(matches!(e, Err(AuthError::StateMismatch)));
+    }
+
+    #[test]
+    fn iss_must_match_when_present_or_promised() {
+        let e = check_response(
+            s("s1"),
+            s("https://evil.example"),
+            s("c"),
+            None,
+            None,
+            &expect(),
+        );
+        assert!(matches!(e, Err(AuthError::IssuerParamMismatch { .. })));
+        assert_eq!(
+            check_response(
+                s("s1"),
+                s("https://as.example/"),
+                s("c"),
+                None,
+                None,
+                &expect()
+            )
+            .unwrap(),
+            "c"
+        );
+        let strict = Expect {
+            iss_required: true,
+            ..expect()
+        };
+        let e = check_response(s("s1"), None, s("c"), None, None, &strict);
+        assert!(matches!(e, Err(AuthError::IssuerParamMismatch { .. })));
+    }
+
+    #[test]
+    fn errors_from_the_server_are_reported() {
+        let e = check_response(s("s1"), None, None, s("access_denied"), s("no"), &expect());
+        assert!(matches!(e, Err(AuthError::Denied { .. })));
+    }
+}

@@ -1,0 +1,399 @@
+//! Finding the authorization server, in the MCP 2025-11-25 order:
+//! protected resource metadata (RFC 9728), then authorization server metadata
+//! (RFC 8414 or OpenID Connect discovery), with the 2025-03-26 fallbacks and the
+//! overrides a person may have to give.
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::AuthError;
+use super::challenge::Challenge;
+
+/// RFC 9728 protected resource metadata (the fields we use).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ResourceMetadata {
+    pub resource: String,
+    #[serde(default)]
+    pub authorization_servers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes_supported: Option<Vec<String>>,
+}
+
+/// RFC 8414 / OIDC authorization server metadata (the fields we use).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ServerMetadata {
+    pub issuer: String,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes_supported: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_types_supported: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_challenge_methods_supported: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_authorization_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub client_id_metadata_document_supported: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl ServerMetadata {
+    pub fn supports_s256(&self) -> bool {
+        self.code_challenge_methods_supported
+            .as_ref()
+            .is_some_and(|m| m.iter().any(|m| m == "S256"))
+    }
+
+    pub fn lists_scope(&self, scope: &str) -> bool {
+        self.scopes_supported
+            .as_ref()
+            .is_some_and(|s| s.iter().any(|s| s == scope))
+    }
+}
+
+/// What a person told us instead of (or on top of) discovery.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub resource_metadata: Option<Url>,
+    pub auth_server: Option<Url>,
+    pub auth_server_metadata: Option<Url>,
+    /// Plain http to non-loopback hosts is allowed (--allow-http).
+    pub allow_http: bool,
+}
+
+/// Everything discovery found, and where.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Discovered {
+    pub resource_metadata: Option<ResourceMetadata>,
+    pub resource_metadata_url: Option<String>,
+    pub metadata: ServerMetadata,
+    /// None when the 2025-03-26 endpoint fallback was used.
+    pub metadata_url: Option<String>,
+    /// Every URL tried and what it gave, for error messages and `doctor`.
+    #[serde(skip)]
+    pub tried: Vec<String>,
+}
+
+/// The well-known PRM URLs for a server URL: path-inserted, then root.
+pub fn resource_metadata_candidates(server: &Url) -> Vec<Url> {
+    let mut out = Vec::new();
+    let path = server.path().trim_end_matches('/');
+    if !path.is_empty() {
+        out.push(with_path(
+            server,
+            &format!("/.well-known/oauth-protected-resource{path}"),
+        ));
+    }
+    out.push(with_path(server, "/.well-known/oauth-protected-resource"));
+    out
+}
+
+/// The spec's order of AS metadata URLs for an issuer.
+pub fn server_metadata_candidates(issuer: &Url) -> Vec<Url> {
+    let path = issuer.path().trim_end_matches('/');
+    if path.is_empty() {
+        vec![
+            with_path(issuer, "/.well-known/oauth-authorization-server"),
+            with_path(issuer, "/.well-known/openid-configuration"),
+        ]
+    } else {
+        vec![
+            with_path(
+                issuer,
+                &format!("/.well-known/oauth-authorization-server{path}"),
+            ),
+            with_path(issuer, &format!("/.well-known/openid-configuration{path}")),
+            with_path(issuer, &format!("{path}/.well-known/openid-configuration")),
+        ]
+    }
+}
+
+fn with_path(base: &Url, path: &str) -> Url {
+    let mut u = base.clone();
+    u.set_path(path);
+    u.set_query(None);
+    u.set_fragment(None);
+    u
+}
+
+/// Whether PRM's `resource` covers the server URL: same origin, and the
+/// server's path is the resource's path or below it.
+pub fn resource_matches(resource: &str, server: &Url) -> bool {
+    let Ok(resource) = Url::parse(resource) else {
+        return false;
+    };
+    if resource.origin() != server.origin() {
+        return false;
+    }
+    let rp = resource.path().trim_end_matches('/');
+    let sp = server.path().trim_end_matches('/');
+    sp == rp || sp.starts_with(&format!("{rp}/"))
+}
+
+/// Issuers compare as strings (RFC 8414 §3.3); a trailing slash is forgiven.
+fn same_issuer(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+/// Run discovery for `server`, starting from the 401's challenge if there was one.
+pub async fn discover(
+    http: &reqwest::Client,
+    server: &Url,
+    challenge: Option<&Challenge>,
+    overrides: &Overrides,
+) -> Result<Discovered, AuthError> {
+    let mut tried = Vec::new();
+
+    // 1. Protected resource metadata.
+    let mut prm_candidates = Vec::new();
+    if let Some(u) = &overrides.resource_metadata {
+        prm_candidates.push(u.clone());
+    } else {
+        if let Some(u) = challenge
+            .and_then(|c| c.resource_metadata.as_deref())
+            .and_then(|u| Url::parse(u).ok())
+        {
+            prm_candidates.push(u);
+        }
+        for u in resource_metadata_candidates(server) {
+            if !prm_candidates.contains(&u) {
+                prm_candidates.push(u);
+            }
+        }
+    }
+    let mut prm = None;
+    for url in prm_candidates {
+        check_transport(&url, overrides.allow_http)?;
+        match fetch_json::<ResourceMetadata>(http, &url).await {
+            Ok(m) => {
+                tried.push(format!("{url}: found"));
+                prm = Some((url, m));
+                break;
+            }
+            Err(why) => tried.push(format!("{url}: {why}")),
+        }
+    }
+    if let Some((url, m)) = &prm {
+        if !resource_matches(&m.resource, server) {
+            return Err(AuthError::ResourceMismatch {
+                resource: m.resource.clone(),
+                server: server.to_string(),
+                metadata_url: url.to_string(),
+            });
+        }
+    }
+
+    // 2. Which authorization server.
+    let issuer: Option<Url> = match (&overrides.auth_server, &prm) {
+        (Some(issuer), _) => Some(issuer.clone()),
+        (None, Some((_, m))) => {
+            let first = m
+                .authorization_servers
+                .first()
+                .ok_or_else(|| AuthError::Discovery {
+                    what: "the protected resource metadata lists no authorization_servers".into(),
+                    tried: tried.clone(),
+                })?;
+            Some(Url::parse(first).map_err(|e| AuthError::Discovery {
+                what: format!("the authorization server '{first}' is not a URL ({e})"),
+                tried: tried.clone(),
+            })?)
+        }
+        // A 2025-03-26 server is its own authorization server.
+        (None, None) => None,
+    };
+    let legacy = issuer.is_none();
+    let issuer = issuer.unwrap_or_else(|| with_path(server, ""));
+
+    // 3. Authorization server metadata.
+    let md_candidates = match &overrides.auth_server_metadata {
+        Some(u) => vec![u.clone()],
+        None => server_metadata_candidates(&issuer),
+    };
+    for url in md_candidates {
+        check_transport(&url, overrides.allow_http)?;
+        match fetch_json::<ServerMetadata>(http, &url).await {
+            Ok(md) => {
+                // With an explicit metadata URL the issuer is whatever it says,
+                // unless the person also named the issuer.
+                let expected = match (&overrides.auth_server_metadata, &overrides.auth_server) {
+                    (Some(_), None) => md.issuer.clone(),
+                    _ => issuer.to_string(),
+                };
+                // A 2025-03-26 server's own metadata may name its origin any way.
+                let issuer_ok = same_issuer(&md.issuer, &expected)
+                    || (legacy && same_origin_str(&md.issuer, server));
+                if !issuer_ok {
+                    return Err(AuthError::IssuerMismatch {
+                        expected,
+                        found: md.issuer.clone(),
+                        metadata_url: url.to_string(),
+                    });
+                }
+                tried.push(format!("{url}: found"));
+                check_endpoints(&md, overrides.allow_http)?;
+                return Ok(Discovered {
+                    resource_metadata: prm.map(|(_, m)| m),
+                    resource_metadata_url: None,
+                    metadata: md,
+                    metadata_url: Some(url.to_string()),
+                    tried,
+                });
+            }
+            Err(why) => tried.push(format!("{url}: {why}")),
+        }
+    }
+    if legacy && overrides.auth_server_metadata.is_none() {
+        // 2025-03-26: no metadata at all means the default endpoints at the origin.
+        let base = with_path(server, "");
+        let at = |p: &str| with_path(&base, p).to_string();
+        tried.push(format!(
+            "no metadata: using {} and {}",
+            at("/authorize"),
+            at("/token")
+        ));
+        return Ok(Discovered {
+            resource_metadata: None,
+            resource_metadata_url: None,
+            metadata: ServerMetadata {
+                issuer: base.as_str().trim_end_matches('/').to_string(),
+                authorization_endpoint: Some(at("/authorize")),
+                token_endpoint: Some(at("/token")),
+                registration_endpoint: Some(at("/register")),
+                // The 2025-03-26 spec makes PKCE mandatory for these servers.
+                code_challenge_methods_supported: Some(vec!["S256".into()]),
+                ..ServerMetadata::default()
+            },
+            metadata_url: None,
+            tried,
+        });
+    }
+    Err(AuthError::Discovery {
+        what: format!("found no authorization server metadata for {issuer}"),
+        tried,
+    })
+}
+
+fn same_origin_str(a: &str, server: &Url) -> bool {
+    Url::parse(a).is_ok_and(|u| u.origin() == server.origin())
+}
+
+/// Metadata and endpoints must be https, except on loopback or when allowed.
+pub fn check_transport(url: &Url, allow_http: bool) -> Result<(), AuthError> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if allow_http || crate::config::is_loopback(url) => Ok(()),
+        _ => Err(AuthError::Insecure(url.to_string())),
+    }
+}
+
+fn check_endpoints(md: &ServerMetadata, allow_http: bool) -> Result<(), AuthError> {
+    for e in [
+        &md.authorization_endpoint,
+        &md.token_endpoint,
+        &md.registration_endpoint,
+        &md.device_authorization_endpoint,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let url = Url::parse(e).map_err(|_| AuthError::Discovery {
+            what: format!("the authorization server metadata has a bad endpoint '{e}'"),
+            tried: vec![],
+        })?;
+        check_transport(&url, allow_http)?;
+    }
+    Ok(())
+}
+
+/// GET a JSON document; the error is a short reason for the `tried` list.
+async fn fetch_json<T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    url: &Url,
+) -> Result<T, String> {
+    let resp = http
+        .get(url.clone())
+        .header(reqwest::header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(|e| format!("request failed ({e})"))?;
+    let status = resp.status();
+    if !status.is_success() {
+        return Err(format!("HTTP {}", status.as_u16()));
+    }
+    let body = resp
+        .bytes()
+        .await
+        .map_err(|e| format!("read failed ({e})"))?;
+    serde_json::from_slice(&body).map_err(|e| format!("not valid metadata ({e})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn prm_urls_insert_the_path_then_try_the_root() {
+        let c = resource_metadata_candidates(&u("https://x.example/api/mcp?q=1"));
+        assert_eq!(
+            c.iter().map(Url::as_str).collect::<Vec<_>>(),
+            vec![
+                "https://x.example/.well-known/oauth-protected-resource/api/mcp",
+                "https://x.example/.well-known/oauth-protected-resource",
+            ]
+        );
+        assert_eq!(
+            resource_metadata_candidates(&u("https://x.example/")).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn as_metadata_urls_follow_the_spec_order() {
+        let with_path = server_metadata_candidates(&u("https://auth.example/tenant1"));
+        assert_eq!(
+            with_path.iter().map(Url::as_str).collect::<Vec<_>>(),
+            vec![
+                "https://auth.example/.well-known/oauth-authorization-server/tenant1",
+                "https://auth.example/.well-known/openid-configuration/tenant1",
+                "https://auth.example/tenant1/.well-known/openid-configuration",
+            ]
+        );
+        let root = server_metadata_candidates(&u("https://auth.example"));
+        assert_eq!(
+            root.iter().map(Url::as_str).collect::<Vec<_>>(),
+            vec![
+                "https://auth.example/.well-known/oauth-authorization-server",
+                "https://auth.example/.well-known/openid-configuration",
+            ]
+        );
+    }
+
+    #[test]
+    fn resource_must_cover_the_server() {
+        let server = u("https://mcp.example/mcp");
+        assert!(resource_matches("https://mcp.example/mcp", &server));
+        assert!(resource_matches("https://mcp.example/", &server));
+        assert!(resource_matches("https://mcp.example", &server));
+        assert!(!resource_matches("https://evil.example/mcp", &server));
+        assert!(!resource_matches("https://mcp.example/mc", &server));
+        assert!(!resource_matches("https://mcp.example/mcp/other", &server));
+        assert!(!resource_matches("not a url", &server));
+    }
+}

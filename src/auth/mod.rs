@@ -1,0 +1,598 @@
+//! OAuth 2.1 for MCP servers that are OAuth resource servers (MCP authorization
+//! spec 2025-11-25, compatible with 2025-06-18 and 2025-03-26).
+//!
+//! The relay asks this module for a header and, when the server refuses one,
+//! hands over the challenge and hears "retry" or "fail". Nothing here knows
+//! about stdio or JSON-RPC. Each step of the flow lives in its own file:
+//! [`challenge`] → [`discovery`] → [`registration`] → [`browser`] and
+//! [`callback`] (with [`pkce`]) → [`token`] → [`store`].
+
+pub mod browser;
+pub mod callback;
+pub mod challenge;
+pub mod discovery;
+pub mod pkce;
+pub mod registration;
+pub mod store;
+pub mod token;
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderValue;
+use url::Url;
+
+use callback::{CallbackHost, Expect, Listener};
+use challenge::Challenge;
+use discovery::{Discovered, Overrides};
+use registration::{Client, ClientOptions, ClientSource};
+use store::{FileStore, Record};
+use token::Tokens;
+
+/// Refresh this long before the access token expires.
+const REFRESH_MARGIN_SECS: u64 = 60;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("{what}. Tried: {}. If the server's metadata lives elsewhere, pass --resource-metadata URL, --auth-server ISSUER or --auth-server-metadata URL", .tried.join("; "))]
+    Discovery { what: String, tried: Vec<String> },
+
+    #[error(
+        "the server's protected resource metadata ({metadata_url}) is for resource {resource}, not for {server}; refusing to get a token for another resource. Tell the server's admin; no token was sent"
+    )]
+    ResourceMismatch {
+        resource: String,
+        server: String,
+        metadata_url: String,
+    },
+
+    #[error(
+        "the authorization server metadata at {metadata_url} says its issuer is {found}, but it was looked up for {expected}; refusing it (possible mix-up). Check --auth-server / --auth-server-metadata"
+    )]
+    IssuerMismatch {
+        expected: String,
+        found: String,
+        metadata_url: String,
+    },
+
+    #[error("refusing plain http:// for {0}: use https, or pass --allow-http on a trusted network")]
+    Insecure(String),
+
+    #[error(
+        "the authorization server {issuer} does not advertise PKCE with S256 (code_challenge_methods_supported), which MCP requires. If you know it supports PKCE (Entra ID does, without saying so), pass --assume-pkce"
+    )]
+    NoPkce { issuer: String },
+
+    #[error(
+        "the authorization server {issuer} does not support dynamic client registration, and no client was given. Register an application with the provider (redirect URI http://127.0.0.1/callback, or a fixed port with --callback-port) and pass --client-id ID (and --client-secret-env VAR for a confidential client)"
+    )]
+    NoClient { issuer: String },
+
+    #[error("client registration at {endpoint} {}. Get an initial access token from the provider's admin and pass --registration-token TOKEN, or pre-register a client and pass --client-id", token_verdict(*.had_token))]
+    RegistrationNeedsToken { endpoint: String, had_token: bool },
+
+    #[error(
+        "client registration at {endpoint} failed ({detail}). Pre-register a client with the provider and pass --client-id"
+    )]
+    Registration { endpoint: String, detail: String },
+
+    #[error(
+        "the authorization response's state did not match the request (possible CSRF); nothing was exchanged. Try again"
+    )]
+    StateMismatch,
+
+    #[error(
+        "the authorization response came from issuer {found}, expected {expected} (RFC 9207 mix-up defence); nothing was exchanged"
+    )]
+    IssuerParamMismatch { expected: String, found: String },
+
+    #[error("the authorization server refused: {error}{}. Check the account, the scopes (--scope) and the client (--client-id)", describe(.description))]
+    Denied { error: String, description: String },
+
+    #[error(
+        "no sign-in completed within {0} s. Open the URL printed on stderr, or raise --auth-timeout"
+    )]
+    AuthTimeout(u64),
+
+    #[error("the token endpoint refused: {error}{}", describe(.description))]
+    Token { error: String, description: String },
+
+    #[error("{0}")]
+    Http(String),
+
+    #[error("the server still refuses after {0} authorization attempts: {1}")]
+    GaveUp(u32, String),
+}
+
+fn token_verdict(had_token: bool) -> &'static str {
+    if had_token {
+        "refused the registration token"
+    } else {
+        "requires an initial access token"
+    }
+}
+
+fn describe(d: &str) -> String {
+    if d.is_empty() {
+        String::new()
+    } else {
+        format!(" ({d})")
+    }
+}
+
+/// The authorization settings resolved from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct AuthConfig {
+    pub overrides: Overrides,
+    pub client: ClientOptions,
+    /// `--scope`: wins over everything the server says.
+    pub scope: Option<String>,
+    /// `--resource`: the RFC 8707 resource, instead of the server's.
+    pub resource: Option<String>,
+    /// `--auth-param k=v`: extra authorization request parameters.
+    pub extra_params: Vec<(String, String)>,
+    pub assume_pkce: bool,
+    pub callback_port: Option<u16>,
+    pub callback_host: CallbackHost,
+    pub open_browser: bool,
+    pub auth_timeout: Duration,
+    pub store: Option<FileStore>,
+}
+
+/// The token the relay currently sends.
+#[derive(Clone)]
+struct Current {
+    header: HeaderValue,
+    expires_at: Option<u64>,
+    can_refresh: bool,
+}
+
+pub struct Auth {
+    server: Url,
+    cfg: AuthConfig,
+    /// For metadata, registration and token requests: never follows redirects,
+    /// and never carries the MCP server's token.
+    http: reqwest::Client,
+    /// Held for the whole of a refresh or an authorization: one at a time.
+    record: tokio::sync::Mutex<Record>,
+    current: std::sync::RwLock<Option<Current>>,
+}
+
+impl Auth {
+    pub fn new(server: Url, cfg: AuthConfig, timeout: Duration) -> Result<Auth, AuthError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("mcp-tether/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(timeout)
+            .timeout(timeout)
+            .build()
+            .map_err(|e| AuthError::Http(format!("could not set up the HTTP client: {e}")))?;
+        let record = cfg
+            .store
+            .as_ref()
+            .and_then(|s| s.load(server.as_str()))
+            .filter(|r| record_fits(r, &cfg))
+            .unwrap_or_else(|| Record {
+                server_url: server.to_string(),
+                ..Record::default()
+            });
+        let tokens = record.tokens.clone();
+        let auth = Auth {
+            server,
+            cfg,
+            http,
+            current: std::sync::RwLock::new(None),
+            record: tokio::sync::Mutex::new(record),
+        };
+        auth.set_current(tokens.as_ref());
+        Ok(auth)
+    }
+
+    /// The Authorization header to send, refreshing first when the token is
+    /// about to expire.
+    pub async fn header(&self) -> Option<HeaderValue> {
+        let current = self.current.read().expect("current lock").clone()?;
+        let expiring = current
+            .expires_at
+            .is_some_and(|t| t <= token::now() + REFRESH_MARGIN_SECS);
+        if !expiring {
+            return Some(current.header);
+        }
+        if current.can_refresh {
+            let mut record = self.record.lock().await;
+            // Another request may have refreshed while we waited.
+            if record
+                .tokens
+                .as_ref()
+                .is_some_and(|t| t.fresh_for(REFRESH_MARGIN_SECS))
+            {
+                return self.header_now();
+            }
+            if let Err(e) = self.refresh(&mut record).await {
+                tracing::info!(
+                    "refreshing the token failed ({e}); the server will ask for a new one"
+                );
+            }
+        }
+        self.header_now()
+    }
+
+    fn header_now(&self) -> Option<HeaderValue> {
+        self.current
+            .read()
+            .expect("current lock")
+            .as_ref()
+            .map(|c| c.header.clone())
+    }
+
+    /// The server refused the request (401, or 403 with insufficient_scope).
+    /// Get a token that should work; `Ok` means: retry the request.
+    pub async fn recover(
+        &self,
+        status: StatusCode,
+        challenge: Option<Challenge>,
+        sent: Option<&HeaderValue>,
+    ) -> Result<(), AuthError> {
+        let mut record = self.record.lock().await;
+        if self.header_now().as_ref() != sent {
+            // Someone else got a new token while this request was out.
+            return Ok(());
+        }
+        let challenge = challenge.unwrap_or_default();
+        if status == StatusCode::FORBIDDEN {
+            // Step-up: ask for what we have plus what the server wants.
+            let mut scopes = scope_list(record.tokens.as_ref().and_then(|t| t.scope.as_deref()));
+            for s in scope_list(challenge.scope.as_deref()) {
+                if !scopes.contains(&s) {
+                    scopes.push(s);
+                }
+            }
+            tracing::info!(
+                "the server needs more scope ({}); authorizing again",
+                scopes.join(" ")
+            );
+            return self
+                .authorize(&mut record, &challenge, Some(scopes.join(" ")))
+                .await;
+        }
+        if record
+            .tokens
+            .as_ref()
+            .is_some_and(|t| t.refresh_token.is_some())
+            && sent.is_some()
+        {
+            match self.refresh(&mut record).await {
+                Ok(()) => return Ok(()),
+                Err(e) => tracing::info!("refreshing the token failed ({e}); authorizing again"),
+            }
+        }
+        self.authorize(&mut record, &challenge, None).await
+    }
+
+    fn set_current(&self, tokens: Option<&Tokens>) {
+        let current = tokens.and_then(|t| {
+            let mut header = HeaderValue::from_str(&format!("Bearer {}", t.access_token)).ok()?;
+            header.set_sensitive(true);
+            Some(Current {
+                header,
+                expires_at: t.expires_at,
+                can_refresh: t.refresh_token.is_some(),
+            })
+        });
+        *self.current.write().expect("current lock") = current;
+    }
+
+    fn save(&self, record: &Record) {
+        self.set_current(record.tokens.as_ref());
+        if let Some(store) = &self.cfg.store {
+            if let Err(e) = store.save(record) {
+                tracing::warn!(
+                    "could not save the token in {} ({e}); you will have to sign in again next time",
+                    store.dir().display()
+                );
+            }
+        }
+    }
+
+    async fn refresh(&self, record: &mut Record) -> Result<(), AuthError> {
+        let (Some(tokens), Some(client)) = (record.tokens.clone(), record.client.clone()) else {
+            return Err(AuthError::Http("nothing to refresh".into()));
+        };
+        let refresh_token = tokens
+            .refresh_token
+            .clone()
+            .ok_or_else(|| AuthError::Http("no refresh token".into()))?;
+        let discovered = match &record.discovered {
+            Some(d) => d.clone(),
+            None => {
+                let d = discovery::discover(&self.http, &self.server, None, &self.cfg.overrides)
+                    .await?;
+                record.discovered = Some(d.clone());
+                record.discovered_at = token::now();
+                d
+            }
+        };
+        let endpoint = discovered.metadata.token_endpoint.clone().ok_or_else(|| {
+            AuthError::Http("the authorization server has no token endpoint".into())
+        })?;
+        let mut form = vec![
+            ("grant_type", "refresh_token".to_string()),
+            ("refresh_token", refresh_token.clone()),
+        ];
+        if let Some(resource) = &record.resource {
+            form.push(("resource", resource.clone()));
+        }
+        let result = token::request(
+            &self.http,
+            &endpoint,
+            &client,
+            form,
+            tokens.scope.as_deref(),
+        )
+        .await;
+        match result {
+            Ok(mut new) => {
+                // A server that doesn't rotate keeps the old refresh token valid.
+                if new.refresh_token.is_none() {
+                    new.refresh_token = Some(refresh_token);
+                }
+                if new.scope.is_none() {
+                    new.scope = tokens.scope.clone();
+                }
+                tracing::info!("access token refreshed");
+                record.tokens = Some(new);
+                self.save(record);
+                Ok(())
+            }
+            Err(e) => {
+                if let AuthError::Token { error, .. } = &e {
+                    if error == "invalid_grant" {
+                        // The refresh token is dead: forget it so nobody retries it.
+                        if let Some(t) = record.tokens.as_mut() {
+                            t.refresh_token = None;
+                        }
+                        self.save(record);
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The full flow: discovery, client identity, browser, callback, code exchange.
+    async fn authorize(
+        &self,
+        record: &mut Record,
+        challenge: &Challenge,
+        step_up_scope: Option<String>,
+    ) -> Result<(), AuthError> {
+        let discovered = discovery::discover(
+            &self.http,
+            &self.server,
+            Some(challenge),
+            &self.cfg.overrides,
+        )
+        .await?;
+        let md = &discovered.metadata;
+        if !md.supports_s256() {
+            if self.cfg.assume_pkce {
+                tracing::info!(
+                    "the server does not advertise PKCE S256; using it anyway (--assume-pkce)"
+                );
+            } else {
+                return Err(AuthError::NoPkce {
+                    issuer: md.issuer.clone(),
+                });
+            }
+        }
+        let scope = self.choose_scope(&discovered, challenge, step_up_scope);
+        let resource = self.choose_resource(&discovered);
+
+        // A stored registration is only good for the same authorization server.
+        if record.issuer.as_deref() != Some(md.issuer.as_str()) {
+            record.client = None;
+            record.tokens = None;
+        }
+        record.issuer = Some(md.issuer.clone());
+        record.discovered = Some(discovered.clone());
+        record.discovered_at = token::now();
+        record.resource = Some(resource.clone());
+
+        let mut registered_again = false;
+        loop {
+            let (client, listener) = self
+                .client_and_listener(record, md, scope.as_deref())
+                .await?;
+            match self
+                .code_flow(md, &client, listener, scope.as_deref(), &resource)
+                .await
+            {
+                Ok(tokens) => {
+                    record.client = Some(client);
+                    record.tokens = Some(tokens);
+                    self.save(record);
+                    tracing::info!("authorized");
+                    return Ok(());
+                }
+                Err(AuthError::Token { error, .. })
+                    if error == "invalid_client"
+                        && client.source == ClientSource::Dynamic
+                        && !registered_again =>
+                {
+                    tracing::info!(
+                        "the authorization server no longer knows our registration; registering again"
+                    );
+                    registered_again = true;
+                    record.client = None;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn choose_scope(
+        &self,
+        d: &Discovered,
+        challenge: &Challenge,
+        step_up: Option<String>,
+    ) -> Option<String> {
+        let base = self
+            .cfg
+            .scope
+            .clone()
+            .or(step_up)
+            .or_else(|| challenge.scope.clone())
+            .or_else(|| {
+                d.resource_metadata
+                    .as_ref()
+                    .and_then(|m| m.scopes_supported.as_ref())
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.join(" "))
+            });
+        let mut scopes = scope_list(base.as_deref());
+        // Ask for a refresh token where the server offers the scope for it.
+        if d.metadata.lists_scope("offline_access") && !scopes.iter().any(|s| s == "offline_access")
+        {
+            scopes.push("offline_access".into());
+        }
+        (!scopes.is_empty()).then(|| scopes.join(" "))
+    }
+
+    fn choose_resource(&self, d: &Discovered) -> String {
+        if let Some(r) = &self.cfg.resource {
+            return r.clone();
+        }
+        if let Some(m) = &d.resource_metadata {
+            return m.resource.clone();
+        }
+        let mut canonical = self.server.clone();
+        canonical.set_fragment(None);
+        canonical.to_string()
+    }
+
+    /// The client to use and a listener whose redirect URI it accepts.
+    async fn client_and_listener(
+        &self,
+        record: &mut Record,
+        md: &discovery::ServerMetadata,
+        scope: Option<&str>,
+    ) -> Result<(Client, Listener), AuthError> {
+        if let Some(client) = registration::configured_client(&self.cfg.client, md) {
+            let listener = self.bind(self.cfg.callback_port.unwrap_or(0)).await?;
+            return Ok((client, listener));
+        }
+        // A client registered earlier: listen on the port it was registered with.
+        if let Some(client) = record
+            .client
+            .clone()
+            .filter(|c| c.source == ClientSource::Dynamic)
+        {
+            let port = client
+                .redirect_uri
+                .as_deref()
+                .and_then(|u| Url::parse(u).ok())
+                .and_then(|u| u.port());
+            let wanted = self.cfg.callback_port.or(port).unwrap_or(0);
+            if let Ok(listener) = self.bind(wanted).await {
+                if Some(listener.redirect_uri.as_str()) == client.redirect_uri.as_deref() {
+                    return Ok((client, listener));
+                }
+            }
+            tracing::info!("the registered redirect URI can't be used now; registering again");
+        }
+        let listener = self.bind(self.cfg.callback_port.unwrap_or(0)).await?;
+        let client = registration::register(
+            &self.http,
+            md,
+            &listener.redirect_uri,
+            scope,
+            self.cfg.client.registration_token.as_deref(),
+        )
+        .await?;
+        record.client = Some(client.clone());
+        self.save(record);
+        Ok((client, listener))
+    }
+
+    async fn bind(&self, port: u16) -> Result<Listener, AuthError> {
+        Listener::bind(self.cfg.callback_host, port).await.map_err(|e| {
+            AuthError::Http(format!(
+                "could not listen for the sign-in callback on 127.0.0.1:{port} ({e}); pick another --callback-port"
+            ))
+        })
+    }
+
+    async fn code_flow(
+        &self,
+        md: &discovery::ServerMetadata,
+        client: &Client,
+        listener: Listener,
+        scope: Option<&str>,
+        resource: &str,
+    ) -> Result<Tokens, AuthError> {
+        let authorization_endpoint = md.authorization_endpoint.as_deref().ok_or_else(|| {
+            AuthError::Http(format!("{} lists no authorization_endpoint", md.issuer))
+        })?;
+        let token_endpoint = md
+            .token_endpoint
+            .as_deref()
+            .ok_or_else(|| AuthError::Http(format!("{} lists no token_endpoint", md.issuer)))?;
+        let pkce = pkce::Pkce::new();
+        let state = pkce::random_token(24);
+        let mut url = Url::parse(authorization_endpoint)
+            .map_err(|e| AuthError::Http(format!("bad authorization_endpoint: {e}")))?;
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("response_type", "code")
+                .append_pair("client_id", &client.client_id)
+                .append_pair("redirect_uri", &listener.redirect_uri)
+                .append_pair("state", &state)
+                .append_pair("code_challenge", &pkce.challenge)
+                .append_pair("code_challenge_method", "S256")
+                .append_pair("resource", resource);
+            if let Some(scope) = scope {
+                q.append_pair("scope", scope);
+            }
+            for (k, v) in &self.cfg.extra_params {
+                q.append_pair(k, v);
+            }
+        }
+        browser::send_person_to(url.as_str(), self.cfg.open_browser);
+        let redirect_uri = listener.redirect_uri.clone();
+        let code = listener
+            .wait(
+                Expect {
+                    state: &state,
+                    issuer: &md.issuer,
+                    iss_required: md.authorization_response_iss_parameter_supported,
+                },
+                self.cfg.auth_timeout,
+            )
+            .await?;
+        let form = vec![
+            ("grant_type", "authorization_code".to_string()),
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+            ("code_verifier", pkce.verifier),
+            ("resource", resource.to_string()),
+        ];
+        token::request(&self.http, token_endpoint, client, form, scope).await
+    }
+}
+
+/// A stored record is used only if it was made with the same client settings.
+fn record_fits(record: &Record, cfg: &AuthConfig) -> bool {
+    match (&cfg.client.client_id, &record.client) {
+        (Some(id), Some(c)) => &c.client_id == id,
+        (Some(_), None) => true,
+        (None, Some(c)) => c.source != ClientSource::PreRegistered,
+        (None, None) => true,
+    }
+}
+
+fn scope_list(s: Option<&str>) -> Vec<String> {
+    s.unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}

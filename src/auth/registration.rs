@@ -1,0 +1,224 @@
+//! Who mcp-tether is to the authorization server: a pre-registered client, a
+//! Client ID Metadata Document URL, or a client registered on the fly (RFC 7591).
+
+use serde::{Deserialize, Serialize};
+
+use super::AuthError;
+use super::discovery::ServerMetadata;
+
+/// How the client proves itself at the token endpoint.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum ClientAuth {
+    /// A public client: `client_id` in the body, no secret.
+    None,
+    /// `client_secret_basic`: HTTP Basic.
+    Basic { secret: String },
+    /// `client_secret_post`: the secret in the form body.
+    Post { secret: String },
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientSource {
+    PreRegistered,
+    MetadataDocument,
+    Dynamic,
+}
+
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+pub struct Client {
+    pub client_id: String,
+    pub auth: ClientAuth,
+    pub source: ClientSource,
+    /// The redirect URI a dynamically registered client was registered with:
+    /// later flows listen on the same port, for servers that match it exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let method = match self.auth {
+            ClientAuth::None => "none",
+            ClientAuth::Basic { .. } => "client_secret_basic",
+            ClientAuth::Post { .. } => "client_secret_post",
+        };
+        f.debug_struct("Client")
+            .field("client_id", &self.client_id)
+            .field("auth", &method)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+/// What the person gave on the command line about the client.
+#[derive(Clone, Default)]
+pub struct ClientOptions {
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub client_metadata_url: Option<String>,
+    pub registration_token: Option<String>,
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("client_metadata_url", &self.client_metadata_url)
+            .field(
+                "registration_token",
+                &self.registration_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+/// The token endpoint auth method for a client holding `secret`: what the AS
+/// lists, preferring Basic (RFC 8414's default when it lists nothing).
+pub fn auth_for_secret(md: &ServerMetadata, secret: Option<String>) -> ClientAuth {
+    let Some(secret) = secret else {
+        return ClientAuth::None;
+    };
+    let listed = md
+        .token_endpoint_auth_methods_supported
+        .as_deref()
+        .unwrap_or(&[]);
+    let has = |m: &str| listed.iter().any(|l| l == m);
+    if has("client_secret_basic") || listed.is_empty() {
+        ClientAuth::Basic { secret }
+    } else if has("client_secret_post") {
+        ClientAuth::Post { secret }
+    } else {
+        ClientAuth::Basic { secret }
+    }
+}
+
+/// Steps 1 and 2 of the order: a client the person named, or a metadata
+/// document URL the AS accepts. None means: register dynamically.
+pub fn configured_client(opts: &ClientOptions, md: &ServerMetadata) -> Option<Client> {
+    if let Some(id) = &opts.client_id {
+        return Some(Client {
+            client_id: id.clone(),
+            auth: auth_for_secret(md, opts.client_secret.clone()),
+            source: ClientSource::PreRegistered,
+            redirect_uri: None,
+        });
+    }
+    if let Some(url) = &opts.client_metadata_url {
+        if md.client_id_metadata_document_supported {
+            return Some(Client {
+                client_id: url.clone(),
+                auth: ClientAuth::None,
+                source: ClientSource::MetadataDocument,
+                redirect_uri: None,
+            });
+        }
+        tracing::info!(
+            "the authorization server does not accept client metadata documents; trying dynamic registration"
+        );
+    }
+    None
+}
+
+#[derive(Deserialize)]
+struct RegistrationResponse {
+    client_id: String,
+    #[serde(default)]
+    client_secret: Option<String>,
+    #[serde(default)]
+    token_endpoint_auth_method: Option<String>,
+}
+
+/// Step 3: RFC 7591 dynamic registration.
+pub async fn register(
+    http: &reqwest::Client,
+    md: &ServerMetadata,
+    redirect_uri: &str,
+    scope: Option<&str>,
+    registration_token: Option<&str>,
+) -> Result<Client, AuthError> {
+    let Some(endpoint) = md.registration_endpoint.as_deref() else {
+        return Err(AuthError::NoClient {
+            issuer: md.issuer.clone(),
+        });
+    };
+    // A public client when the AS allows it; otherwise ask for a secret the way it wants.
+    let listed = md
+        .token_endpoint_auth_methods_supported
+        .as_deref()
+        .unwrap_or(&[]);
+    let method = if listed.is_empty() || listed.iter().any(|m| m == "none") {
+        "none"
+    } else if listed.iter().any(|m| m == "client_secret_basic") {
+        "client_secret_basic"
+    } else {
+        "client_secret_post"
+    };
+    let mut grant_types = vec!["authorization_code"];
+    if md
+        .grant_types_supported
+        .as_ref()
+        .is_none_or(|g| g.iter().any(|g| g == "refresh_token"))
+    {
+        grant_types.push("refresh_token");
+    }
+    let mut body = serde_json::json!({
+        "client_name": "mcp-tether",
+        "redirect_uris": [redirect_uri],
+        "grant_types": grant_types,
+        "response_types": ["code"],
+        "token_endpoint_auth_method": method,
+        "application_type": "native",
+    });
+    if let Some(scope) = scope {
+        body["scope"] = scope.into();
+    }
+    let mut req = http.post(endpoint).json(&body);
+    if let Some(token) = registration_token {
+        req = req.bearer_auth(token);
+    }
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| AuthError::Http(format!("client registration at {endpoint} failed: {e}")))?;
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    if status.as_u16() == 401 || status.as_u16() == 403 {
+        return Err(AuthError::RegistrationNeedsToken {
+            endpoint: endpoint.to_string(),
+            had_token: registration_token.is_some(),
+        });
+    }
+    if !status.is_success() {
+        return Err(AuthError::Registration {
+            endpoint: endpoint.to_string(),
+            detail: format!(
+                "HTTP {}: {}",
+                status.as_u16(),
+                text.chars().take(200).collect::<String>()
+            ),
+        });
+    }
+    let r: RegistrationResponse =
+        serde_json::from_str(&text).map_err(|e| AuthError::Registration {
+            endpoint: endpoint.to_string(),
+            detail: format!("the answer is not a registration response ({e})"),
+        })?;
+    let auth = match (r.client_secret, r.token_endpoint_auth_method.as_deref()) {
+        (None, _) | (_, Some("none")) => ClientAuth::None,
+        (Some(secret), Some("client_secret_post")) => ClientAuth::Post { secret },
+        (Some(secret), _) => ClientAuth::Basic { secret },
+    };
+    tracing::info!(client_id = %r.client_id, "registered mcp-tether as a client of {}", md.issuer);
+    Ok(Client {
+        client_id: r.client_id,
+        auth,
+        source: ClientSource::Dynamic,
+        redirect_uri: Some(redirect_uri.to_string()),
+    })
+}

@@ -1,0 +1,151 @@
+//! Requests to the token endpoint (RFC 6749 §4.1.3, §6) and what they give back.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+use super::AuthError;
+use super::registration::{Client, ClientAuth};
+
+/// Tokens as stored. `expires_at` is seconds since the Unix epoch.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+pub struct Tokens {
+    pub access_token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+    /// The scopes granted (or, when the server didn't say, requested).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+impl std::fmt::Debug for Tokens {
+    // Secrets never reach a log, not even through {:?}.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("access_token", &"<redacted>")
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("expires_at", &self.expires_at)
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl Tokens {
+    /// Still usable for at least `margin` seconds (unknown expiry counts as usable).
+    pub fn fresh_for(&self, margin: u64) -> bool {
+        self.expires_at.is_none_or(|t| t > now() + margin)
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    token_type: Option<String>,
+    #[serde(default)]
+    expires_in: Option<serde_json::Value>,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ErrorResponse {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+/// POST a grant to the token endpoint, authenticating the client its way.
+pub async fn request(
+    http: &reqwest::Client,
+    endpoint: &str,
+    client: &Client,
+    mut form: Vec<(&'static str, String)>,
+    requested_scope: Option<&str>,
+) -> Result<Tokens, AuthError> {
+    let mut req = http
+        .post(endpoint)
+        .header(reqwest::header::ACCEPT, "application/json");
+    match &client.auth {
+        ClientAuth::None => form.push(("client_id", client.client_id.clone())),
+        ClientAuth::Post { secret } => {
+            form.push(("client_id", client.client_id.clone()));
+            form.push(("client_secret", secret.clone()));
+        }
+        ClientAuth::Basic { secret } => {
+            // RFC 6749 §2.3.1: both parts form-urlencoded before base64.
+            let user = form_encode(&client.client_id);
+            let pass = form_encode(secret);
+            req = req.header(
+                reqwest::header::AUTHORIZATION,
+                format!("Basic {}", STANDARD.encode(format!("{user}:{pass}"))),
+            );
+        }
+    }
+    let resp = req
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| AuthError::Http(format!("the token request to {endpoint} failed: {e}")))?;
+    let status = resp.status();
+    let body = resp
+        .bytes()
+        .await
+        .map_err(|e| AuthError::Http(format!("reading the token response failed: {e}")))?;
+    if !status.is_success() {
+        return Err(match serde_json::from_slice::<ErrorResponse>(&body) {
+            Ok(e) => AuthError::Token {
+                error: e.error,
+                description: e.error_description.unwrap_or_default(),
+            },
+            Err(_) => AuthError::Http(format!(
+                "the token endpoint {endpoint} answered HTTP {}",
+                status.as_u16()
+            )),
+        });
+    }
+    let t: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
+        AuthError::Http(format!(
+            "the token endpoint's answer is not a token response: {e}"
+        ))
+    })?;
+    if let Some(tt) = &t.token_type {
+        if !tt.eq_ignore_ascii_case("bearer") {
+            return Err(AuthError::Http(format!(
+                "the token endpoint issued a '{tt}' token; mcp-tether sends Bearer tokens only"
+            )));
+        }
+    }
+    // Some servers send expires_in as a string.
+    let expires_in = t.expires_in.and_then(|v| match v {
+        serde_json::Value::Number(n) => n.as_u64(),
+        serde_json::Value::String(s) => s.parse().ok(),
+        _ => None,
+    });
+    Ok(Tokens {
+        access_token: t.access_token,
+        refresh_token: t.refresh_token,
+        expires_at: expires_in.map(|s| now() + s),
+        scope: t.scope.or_else(|| requested_scope.map(str::to_string)),
+    })
+}
+
+fn form_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
