@@ -5,8 +5,12 @@
 import fs from 'node:fs';
 import tty from 'node:tty';
 
-/** Parse `--port N` / `--port=N` plus boolean and valued flags. */
-export function parseArgs(argv = process.argv.slice(2)) {
+/**
+ * Parse `--port N` / `--port=N` plus boolean and valued flags. `valued` names
+ * further flags that take a (string) value: `--name V` or `--name=V`; they
+ * land in `values[name]`.
+ */
+export function parseArgs(argv = process.argv.slice(2), valued = []) {
   const out = { port: 0, flags: new Set(), values: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -20,6 +24,12 @@ export function parseArgs(argv = process.argv.slice(2)) {
       if (!Number.isInteger(n) || n < 0) die(`--${name} needs a non-negative integer, got ${value}`);
       if (name === 'port') out.port = n;
       else out.values[name] = n;
+    } else if (valued.includes(name)) {
+      if (value === undefined) {
+        if (i + 1 >= argv.length) die(`--${name} needs a value`);
+        value = argv[++i];
+      }
+      out.values[name] = value;
     } else {
       out.flags.add(name);
     }
@@ -146,7 +156,7 @@ export async function handleLabControl(req, res, requestLog, extra = {}) {
  * Listen on 127.0.0.1:<port>, print the one JSON line on stdout, and wire up
  * the ways the process ends. `urlPath` is the MCP endpoint path.
  */
-export function listenAndAnnounce(server, { name, port, urlPath, onShutdown }) {
+export function listenAndAnnounce(server, { name, port, urlPath, onShutdown, announce }) {
   let shuttingDown = false;
   const shutdown = (why) => {
     if (shuttingDown) return;
@@ -184,9 +194,17 @@ export function listenAndAnnounce(server, { name, port, urlPath, onShutdown }) {
   }
 
   server.on('error', (err) => die(`[${name}] listen failed: ${err.message}`));
-  server.listen(port, '127.0.0.1', () => {
+  // `announce(port)` (optional, may be async) builds the announce object
+  // instead of {port, url}; it runs after listen, so it can use the port.
+  server.listen(port, '127.0.0.1', async () => {
     const actual = server.address().port;
-    process.stdout.write(JSON.stringify({ port: actual, url: `http://127.0.0.1:${actual}${urlPath}` }) + '\n');
+    let line;
+    try {
+      line = announce ? await announce(actual) : { port: actual, url: `http://127.0.0.1:${actual}${urlPath}` };
+    } catch (e) {
+      die(`[${name}] startup failed: ${e.stack ?? e}`);
+    }
+    process.stdout.write(JSON.stringify(line) + '\n');
     log(name, `listening on 127.0.0.1:${actual}`);
   });
 }

@@ -1,0 +1,878 @@
+#!/usr/bin/env node
+// Benchmark: mcp-tether vs mcp-remote vs a direct in-process HTTP client, against one upstream.
+// Prints numbers, never pass/fail.
+//
+//   node bench/run.mjs [--reps 3] [--quick] [--only direct,tether,remote] [--get sse|405]
+//
+// See bench/README.md for what each metric means.
+
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { payload } from './upstream.mjs';
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(BENCH_DIR, '..');
+const TETHER_BIN = path.join(ROOT, 'target', 'release', 'mcp-tether');
+const REMOTE_PKG = path.join(BENCH_DIR, 'node_modules', 'mcp-remote');
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+// ---------------------------------------------------------------- options
+
+function parseArgs(argv) {
+  const o = { reps: 3, quick: false, only: null, get: 'sse' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--reps') o.reps = Math.max(1, Number(argv[++i]) | 0);
+    else if (a === '--quick') o.quick = true;
+    else if (a === '--only') o.only = argv[++i].split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a === '--get') o.get = argv[++i];
+    else if (a === '--no-build') o.noBuild = true;
+    else if (a === '-h' || a === '--help') {
+      console.log('usage: node bench/run.mjs [--reps N] [--quick] [--only direct,tether,remote] [--get sse|405] [--no-build]');
+      process.exit(0);
+    } else {
+      console.error(`unknown argument: ${a}`);
+      process.exit(2);
+    }
+  }
+  const alias = { 'mcp-tether': 'tether', 'mcp-remote': 'remote' };
+  if (o.only) o.only = o.only.map((s) => alias[s] || s);
+  for (const c of o.only || []) {
+    if (!['direct', 'tether', 'remote'].includes(c)) {
+      console.error(`--only: unknown client ${c} (direct, tether, remote)`);
+      process.exit(2);
+    }
+  }
+  if (o.quick && !argv.includes('--reps')) o.reps = 1;
+  return o;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const P = opts.quick
+  ? { coldSpawns: 3, warmup: 50, seqCalls: 200, pipelined: 200, progress: 200 }
+  : { coldSpawns: 10, warmup: 200, seqCalls: 2000, pipelined: 2000, progress: 1000 };
+P.bytesSizes = [1_000_000, 10_000_000];
+const CLIENTS = ['direct', 'tether', 'remote'].filter((c) => !opts.only || opts.only.includes(c));
+const LABEL = { direct: 'direct', tether: 'mcp-tether', remote: 'mcp-remote' };
+
+const log = (...a) => process.stderr.write(a.join(' ') + '\n');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+function withTimeout(promise, ms, what) {
+  let t;
+  return Promise.race([
+    promise,
+    new Promise((_, rej) => {
+      t = setTimeout(() => rej(new Error(`${what}: timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(t));
+}
+
+// ---------------------------------------------------------------- /proc
+
+function procStatus(pid) {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k) => {
+      const m = s.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm'));
+      return m ? Number(m[1]) : null;
+    };
+    return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
+  } catch {
+    return { rssKb: null, hwmKb: null };
+  }
+}
+
+// utime + stime of one process, in ms.
+function procCpuMs(pid) {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    // fields after ")" start at field 3 (state); utime is field 14, stime 15.
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+// Machine-wide busy CPU time (ms), from /proc/stat.
+function machineBusyMs() {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    // irq/softirq (much of it our own loopback traffic) and steal are left out.
+    const [user, nice, system] = f;
+    return ((user + nice + system) * 1000) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+// This process + its reaped children (the bridges), in ms.
+function selfAndChildrenCpuMs() {
+  try {
+    const s = fs.readFileSync('/proc/self/stat', 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------- SSE parsing
+
+class SseParser {
+  constructor(onData) {
+    this.buf = '';
+    this.onData = onData;
+  }
+  push(text) {
+    this.buf += text;
+    let idx;
+    while ((idx = this.nextBoundary()) !== -1) {
+      const block = this.buf.slice(0, idx.start);
+      this.buf = this.buf.slice(idx.end);
+      const data = [];
+      for (const line of block.split(/\r?\n/)) {
+        if (line.startsWith('data:')) data.push(line.slice(line[5] === ' ' ? 6 : 5));
+      }
+      if (data.length) this.onData(data.join('\n'));
+    }
+  }
+  nextBoundary() {
+    const m = /\r?\n\r?\n/.exec(this.buf);
+    return m ? { start: m.index, end: m.index + m[0].length } : -1;
+  }
+}
+
+// ---------------------------------------------------------------- clients
+
+// Shared request/response bookkeeping: a "host" talking JSON-RPC to something.
+class Peer {
+  constructor() {
+    this.nextId = 1;
+    this.pending = new Map();
+    this.onNotification = null;
+  }
+  deliver(msg) {
+    if (Array.isArray(msg)) return msg.forEach((m) => this.deliver(m));
+    if (msg && msg.id !== undefined && msg.id !== null && ('result' in msg || 'error' in msg)) {
+      const p = this.pending.get(msg.id);
+      if (p) {
+        this.pending.delete(msg.id);
+        p.resolve(msg);
+      }
+      return;
+    }
+    if (msg && typeof msg.method === 'string') {
+      if (msg.id !== undefined && msg.id !== null) {
+        // A request from the other side (e.g. ping): answer it like a host would.
+        this.sendRaw(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: {} }));
+        return;
+      }
+      this.onNotification?.(msg);
+    }
+  }
+  request(method, params) {
+    const id = this.nextId++;
+    const msg = { jsonrpc: '2.0', id, method, params };
+    const p = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    this.sendRaw(JSON.stringify(msg));
+    return p;
+  }
+  // Builds many requests and hands them over in one go (one write for stdio peers).
+  requestMany(method, paramsList) {
+    const lines = [];
+    const ps = [];
+    for (const params of paramsList) {
+      const id = this.nextId++;
+      lines.push(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+      ps.push(new Promise((resolve, reject) => this.pending.set(id, { resolve, reject })));
+    }
+    this.sendMany(lines);
+    return ps;
+  }
+  notify(method, params) {
+    this.sendRaw(JSON.stringify({ jsonrpc: '2.0', method, ...(params ? { params } : {}) }));
+  }
+  failAll(err) {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}
+
+// A stdio MCP bridge process, with the harness playing the host.
+class StdioPeer extends Peer {
+  constructor(cmd, args, env, stderrFile) {
+    super();
+    this.t0 = nowMs();
+    this.child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.pid = this.child.pid;
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal, t: nowMs() })));
+    this.exitInfo = null;
+    this.exited.then((e) => {
+      this.exitInfo = e;
+      this.failAll(new Error(`process exited (code ${e.code}, signal ${e.signal})`));
+    });
+    this.child.on('error', (e) => this.failAll(e));
+    this.child.stdin.on('error', () => {});
+    const errOut = fs.createWriteStream(stderrFile, { flags: 'a' });
+    this.child.stderr.pipe(errOut);
+    let parts = [];
+    this.child.stdout.on('data', (chunk) => {
+      let start = 0;
+      let nl;
+      while ((nl = chunk.indexOf(10, start)) !== -1) {
+        let buf = chunk.subarray(start, nl);
+        if (parts.length) {
+          parts.push(buf);
+          buf = Buffer.concat(parts);
+          parts = [];
+        }
+        start = nl + 1;
+        if (buf.length === 0) continue;
+        let msg;
+        try {
+          msg = JSON.parse(buf.toString('utf8'));
+        } catch {
+          this.badLines = (this.badLines || 0) + 1;
+          continue;
+        }
+        this.deliver(msg);
+      }
+      if (start < chunk.length) parts.push(chunk.subarray(start));
+    });
+  }
+  sendRaw(line) {
+    this.child.stdin.write(line + '\n');
+  }
+  sendMany(lines) {
+    this.child.stdin.write(lines.join('\n') + '\n');
+  }
+  cpuMs() {
+    return procCpuMs(this.pid);
+  }
+  mem() {
+    return procStatus(this.pid);
+  }
+  // stdin EOF -> exit. Returns ms, or null if it had to be killed.
+  async shutdown(timeoutMs = 5000) {
+    if (this.exitInfo) return { ms: 0, killed: false };
+    const t = nowMs();
+    this.child.stdin.end();
+    const timer = sleep(timeoutMs).then(() => 'timeout');
+    const r = await Promise.race([this.exited, timer]);
+    if (r === 'timeout') {
+      this.child.kill('SIGKILL');
+      await this.exited;
+      return { ms: null, killed: true };
+    }
+    return { ms: r.t - t, killed: false };
+  }
+}
+
+// In-process baseline: the same JSON-RPC calls straight to the upstream over keep-alive HTTP.
+class DirectPeer extends Peer {
+  constructor(url) {
+    super();
+    this.url = new URL(url);
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+    this.getAgent = new http.Agent({ keepAlive: false });
+    this.sessionId = null;
+    this.protocolVersion = null;
+    this.getReq = null;
+    this.pid = process.pid;
+  }
+  headers(extra = {}) {
+    const h = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...extra };
+    if (this.sessionId) h['mcp-session-id'] = this.sessionId;
+    if (this.protocolVersion) h['mcp-protocol-version'] = this.protocolVersion;
+    return h;
+  }
+  post(line) {
+    const msg = JSON.parse(line);
+    const body = Buffer.from(line);
+    const req = http.request(this.url, {
+      method: 'POST',
+      agent: this.agent,
+      headers: this.headers({ 'content-length': body.length }),
+    });
+    req.on('response', (res) => {
+      const sid = res.headers['mcp-session-id'];
+      if (sid && !this.sessionId) this.sessionId = sid;
+      const ct = res.headers['content-type'] || '';
+      if (res.statusCode === 202) return res.resume();
+      if (ct.startsWith('text/event-stream')) {
+        res.setEncoding('utf8');
+        const parser = new SseParser((data) => this.onParsed(JSON.parse(data)));
+        res.on('data', (t) => parser.push(t));
+        return;
+      }
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode >= 200 && res.statusCode < 300 && ct.startsWith('application/json')) {
+          this.onParsed(JSON.parse(text));
+        } else if (msg.id !== undefined) {
+          this.deliver({ jsonrpc: '2.0', id: msg.id, error: { code: -32000, message: `HTTP ${res.statusCode}: ${text}` } });
+        }
+      });
+    });
+    req.on('error', (e) => {
+      if (msg.id !== undefined) this.deliver({ jsonrpc: '2.0', id: msg.id, error: { code: -32000, message: String(e) } });
+    });
+    req.end(body);
+    if (msg.method === 'notifications/initialized') this.openGet();
+  }
+  onParsed(m) {
+    if (m && m.result && m.result.protocolVersion && !this.protocolVersion) this.protocolVersion = m.result.protocolVersion;
+    this.deliver(m);
+  }
+  openGet() {
+    const req = http.request(this.url, {
+      method: 'GET',
+      agent: this.getAgent,
+      headers: { accept: 'text/event-stream', 'mcp-session-id': this.sessionId, 'mcp-protocol-version': this.protocolVersion },
+    });
+    req.on('response', (res) => {
+      if (res.statusCode !== 200) return res.resume();
+      res.setEncoding('utf8');
+      const parser = new SseParser((data) => this.onParsed(JSON.parse(data)));
+      res.on('data', (t) => parser.push(t));
+      res.on('error', () => {});
+    });
+    req.on('error', () => {});
+    req.end();
+    this.getReq = req;
+  }
+  sendRaw(line) {
+    this.post(line);
+  }
+  sendMany(lines) {
+    for (const l of lines) this.post(l);
+  }
+  cpuMs() {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  }
+  mem() {
+    return { rssKb: null, hwmKb: null };
+  }
+  async shutdown() {
+    const t = nowMs();
+    this.getReq?.destroy();
+    if (this.sessionId) {
+      await new Promise((resolve) => {
+        const req = http.request(this.url, { method: 'DELETE', agent: this.agent, headers: this.headers() });
+        req.on('response', (res) => res.resume().on('end', resolve));
+        req.on('error', resolve);
+        req.end();
+      });
+    }
+    this.agent.destroy();
+    this.getAgent.destroy();
+    return { ms: nowMs() - t, killed: false };
+  }
+}
+
+// ---------------------------------------------------------------- upstream control
+
+async function startUpstreamProcess() {
+  const child = spawn(process.execPath, [path.join(BENCH_DIR, 'upstream.mjs'), '--get', opts.get], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (c) => {
+      buf += c;
+      const nl = buf.indexOf('\n');
+      if (nl !== -1) resolve(buf.slice(0, nl));
+    });
+    child.once('exit', (code) => reject(new Error(`upstream exited early (${code})`)));
+  });
+  const info = JSON.parse(line);
+  return { child, pid: child.pid, ...info, base: info.url.replace(/\/mcp$/, '') };
+}
+
+function benchReq(base, method, p) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(base + p, { method, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+// ---------------------------------------------------------------- the scenario
+
+const INIT_PARAMS = {
+  protocolVersion: '2025-11-25',
+  capabilities: {},
+  clientInfo: { name: 'mcp-tether-bench-host', version: '1.0.0' },
+};
+
+let tmpRoot;
+function makePeer(client, upstream) {
+  if (client === 'direct') return new DirectPeer(upstream.url);
+  const errFile = path.join(tmpRoot, `${client}.stderr.log`);
+  if (client === 'tether') {
+    return new StdioPeer(TETHER_BIN, [upstream.url], { ...process.env, HOME: path.join(tmpRoot, 'home-tether') }, errFile);
+  }
+  const home = path.join(tmpRoot, 'home-remote');
+  const env = {
+    ...process.env,
+    HOME: home,
+    USERPROFILE: home,
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+    XDG_DATA_HOME: path.join(home, '.local', 'share'),
+    MCP_REMOTE_CONFIG_DIR: path.join(home, '.mcp-auth'),
+    BROWSER: 'false', // never open a browser, should it ever try to
+  };
+  return new StdioPeer(process.execPath, [REMOTE_ENTRY, upstream.url, '--transport', 'http-only', '--allow-http'], env, errFile);
+}
+let REMOTE_ENTRY;
+
+function checkOk(resp, what) {
+  if (!resp || resp.error) throw new Error(`${what}: ${JSON.stringify(resp?.error ?? resp).slice(0, 300)}`);
+  return resp;
+}
+
+const percentile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+const median = (xs) => {
+  const s = xs.filter((x) => x !== null && x !== undefined && !Number.isNaN(x)).sort((a, b) => a - b);
+  if (!s.length) return null;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function coldStarts(client, upstream) {
+  const samples = [];
+  for (let i = 0; i < P.coldSpawns; i++) {
+    const peer = makePeer(client, upstream);
+    const t0 = client === 'direct' ? nowMs() : peer.t0;
+    try {
+      checkOk(await withTimeout(peer.request('initialize', INIT_PARAMS), 30_000, 'initialize'), 'initialize');
+      samples.push(nowMs() - t0);
+    } finally {
+      await peer.shutdown(5000);
+    }
+  }
+  return median(samples);
+}
+
+async function session(client, upstream) {
+  const r = {};
+  await benchReq(upstream.base, 'POST', '/_bench/reset');
+  const peer = makePeer(client, upstream);
+  const t0 = client === 'direct' ? nowMs() : peer.t0;
+  try {
+    checkOk(await withTimeout(peer.request('initialize', INIT_PARAMS), 30_000, 'initialize'), 'initialize');
+    r.sessionInitMs = nowMs() - t0;
+    peer.notify('notifications/initialized');
+    checkOk(await withTimeout(peer.request('tools/list', {}), 10_000, 'tools/list'), 'tools/list');
+    await sleep(300);
+    r.rssInitKb = peer.mem().rssKb;
+
+    const echo = (i) => ({ name: 'echo', arguments: { text: `hello ${i}` } });
+    for (let i = 0; i < P.warmup; i++) checkOk(await withTimeout(peer.request('tools/call', echo(i)), 10_000, 'warm-up echo'), 'echo');
+
+    // Sequential round trips.
+    const rtts = new Array(P.seqCalls);
+    const cpu0 = peer.cpuMs();
+    const up0 = procCpuMs(upstream.pid);
+    const tSeq = nowMs();
+    for (let i = 0; i < P.seqCalls; i++) {
+      const t = process.hrtime.bigint();
+      const resp = await withTimeout(peer.request('tools/call', echo(i)), 10_000, 'echo');
+      rtts[i] = Number(process.hrtime.bigint() - t) / 1e3; // µs
+      if (resp.error || resp.result?.content?.[0]?.text !== `hello ${i}`) throw new Error(`echo ${i}: wrong answer`);
+    }
+    const seqWall = nowMs() - tSeq;
+    const cpu1 = peer.cpuMs();
+    const up1 = procCpuMs(upstream.pid);
+    rtts.sort((a, b) => a - b);
+    r.p50 = percentile(rtts, 0.5);
+    r.p95 = percentile(rtts, 0.95);
+    r.p99 = percentile(rtts, 0.99);
+    r.cpuPerCallUs = cpu0 !== null && cpu1 !== null ? ((cpu1 - cpu0) * 1000) / P.seqCalls : null;
+    r.upCpuPerCallUs = up0 !== null && up1 !== null ? ((up1 - up0) * 1000) / P.seqCalls : null;
+    r.seqWallMs = seqWall;
+
+    // Pipelined: all requests handed over at once.
+    {
+      const params = Array.from({ length: P.pipelined }, (_, i) => echo(`p${i}`));
+      const u0 = procCpuMs(upstream.pid);
+      const b0 = client === 'direct' ? null : peer.cpuMs();
+      const h0 = process.cpuUsage();
+      const t = nowMs();
+      const resps = await withTimeout(Promise.all(peer.requestMany('tools/call', params)), 120_000, 'pipelined echo');
+      const ms = nowMs() - t;
+      const u1 = procCpuMs(upstream.pid);
+      const b1 = client === 'direct' ? null : peer.cpuMs();
+      const h1 = process.cpuUsage(h0);
+      r.bridgeBusyPct = b0 !== null && b1 !== null ? ((b1 - b0) / ms) * 100 : null;
+      r.harnessBusyPct = ((h1.user + h1.system) / 1000 / ms) * 100;
+      let bad = 0;
+      resps.forEach((resp, i) => {
+        if (resp.error || resp.result?.content?.[0]?.text !== `hello p${i}`) bad++;
+      });
+      r.pipeMs = ms;
+      r.pipeRps = (P.pipelined * 1000) / ms;
+      r.pipeBad = bad;
+      r.upBusyPct = u0 !== null && u1 !== null ? ((u1 - u0) / ms) * 100 : null;
+    }
+
+    // Large responses, checked byte for byte.
+    for (const n of P.bytesSizes) {
+      const t = nowMs();
+      const resp = checkOk(await withTimeout(peer.request('tools/call', { name: 'bytes', arguments: { n } }), 60_000, `bytes ${n}`), `bytes ${n}`);
+      const ms = nowMs() - t;
+      const text = resp.result?.content?.[0]?.text;
+      const want = payload(n);
+      let ok = typeof text === 'string' && Buffer.byteLength(text) === n && text === want;
+      let note = '';
+      if (!ok) {
+        if (typeof text !== 'string') note = 'no text content';
+        else {
+          let i = 0;
+          while (i < Math.min(text.length, want.length) && text[i] === want[i]) i++;
+          note = `got ${Buffer.byteLength(text ?? '')} bytes, first difference at ${i}`;
+        }
+      }
+      r[`bytes${n}`] = { ms, ok, note };
+    }
+
+    // Progress notifications streamed before the result.
+    {
+      const token = `bench-${client}-${Date.now()}`;
+      const seen = [];
+      let afterResult = 0;
+      let resultArrived = false;
+      peer.onNotification = (m) => {
+        if (m.method === 'notifications/progress' && m.params?.progressToken === token) {
+          seen.push(m.params.progress);
+          if (resultArrived) afterResult++;
+        }
+      };
+      const t = nowMs();
+      const resp = await withTimeout(
+        peer.request('tools/call', { name: 'progress', arguments: { count: P.progress }, _meta: { progressToken: token } }),
+        60_000,
+        'progress',
+      );
+      resultArrived = true;
+      const ms = nowMs() - t;
+      checkOk(resp, 'progress');
+      await sleep(50); // anything arriving after the result would be out of order
+      peer.onNotification = null;
+      let inOrder = seen.length === P.progress;
+      for (let i = 0; inOrder && i < seen.length; i++) if (seen[i] !== i + 1) inOrder = false;
+      r.progress = { ms, count: seen.length - afterResult, inOrder: inOrder && afterResult === 0 };
+    }
+
+    r.hwmKb = peer.mem().hwmKb;
+    const counts = await benchReq(upstream.base, 'GET', '/_bench/count');
+    r.beforeFirstCall = counts.beforeFirstToolsCall;
+    r.beforeFirstCallKeys = counts.firstToolsCallKeys;
+    r.connections = counts.connections;
+    r.toolSessions = counts.toolSessions;
+  } finally {
+    const sd = await peer.shutdown(5000);
+    r.shutdownMs = sd.ms;
+    r.shutdownKilled = sd.killed;
+  }
+  await sleep(200);
+  const after = await benchReq(upstream.base, 'GET', '/_bench/count');
+  r.deleteSeen = (r.toolSessions || []).length > 0 && r.toolSessions.every((s) => after.deletedSessions.includes(s));
+  r.deletesTotal = after.byKey.DELETE || 0;
+  return r;
+}
+
+// ---------------------------------------------------------------- build & setup
+
+function newestMtime(p) {
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let m = st.mtimeMs;
+  for (const e of fs.readdirSync(p)) m = Math.max(m, newestMtime(path.join(p, e)));
+  return m;
+}
+
+function ensureTether() {
+  let need = !fs.existsSync(TETHER_BIN);
+  if (!need) {
+    const src = Math.max(newestMtime(path.join(ROOT, 'src')), newestMtime(path.join(ROOT, 'Cargo.toml')), newestMtime(path.join(ROOT, 'Cargo.lock')));
+    need = fs.statSync(TETHER_BIN).mtimeMs < src;
+  }
+  if (!need) return;
+  if (opts.noBuild) {
+    if (!fs.existsSync(TETHER_BIN)) throw new Error('--no-build: target/release/mcp-tether is missing');
+    BUILD_NOTE = 'target/release/mcp-tether is older than src/ (--no-build: not rebuilt)';
+    return;
+  }
+  log('building target/release/mcp-tether (cargo build --release)…');
+  const r = spawnSync('cargo', ['build', '--release'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) {
+    if (!fs.existsSync(TETHER_BIN)) throw new Error('cargo build --release failed');
+    BUILD_NOTE = 'cargo build --release failed; measured the existing, older target/release/mcp-tether';
+    log(`warning: ${BUILD_NOTE}`);
+  }
+}
+let BUILD_NOTE = null;
+
+function ensureRemote() {
+  const pkgFile = path.join(REMOTE_PKG, 'package.json');
+  if (!fs.existsSync(pkgFile)) {
+    log('installing bench dependencies (npm ci in bench/)…');
+    const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: BENCH_DIR, stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0) throw new Error('npm ci in bench/ failed');
+  }
+  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
+  const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin['mcp-remote'];
+  REMOTE_ENTRY = path.join(REMOTE_PKG, bin);
+  return pkg.version;
+}
+
+function binTime() {
+  try {
+    return fs.statSync(TETHER_BIN).mtime.toISOString();
+  } catch {
+    return 'n/a';
+  }
+}
+
+function machineInfo(remoteVersion) {
+  const cpu = (() => {
+    try {
+      const m = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m);
+      return m ? m[1].trim() : os.cpus()[0]?.model;
+    } catch {
+      return os.cpus()[0]?.model;
+    }
+  })();
+  const rustc = (() => {
+    try {
+      return execFileSync('rustc', ['--version']).toString().trim();
+    } catch {
+      return 'unknown';
+    }
+  })();
+  const tetherVersion = (() => {
+    try {
+      return fs.readFileSync(path.join(ROOT, 'Cargo.toml'), 'utf8').match(/^version\s*=\s*"([^"]+)"/m)[1];
+    } catch {
+      return '?';
+    }
+  })();
+  const git = (() => {
+    try {
+      const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
+      const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'Cargo.toml', 'Cargo.lock'], { cwd: ROOT }).toString().trim();
+      return rev + (dirty ? ' (+uncommitted changes in src/)' : '');
+    } catch {
+      return '?';
+    }
+  })();
+  let nproc = os.availableParallelism?.() ?? os.cpus().length;
+  try {
+    nproc = Number(execFileSync('nproc').toString().trim());
+  } catch {}
+  return [
+    `- finished: ${new Date().toISOString()}`,
+    `- nproc: ${nproc}; CPU: ${cpu}; memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; kernel: ${os.release()}`,
+    `- node: ${process.version}; ${rustc}`,
+    `- mcp-tether ${tetherVersion} at ${git}, binary built ${binTime()}; mcp-remote ${remoteVersion ?? 'n/a'}`,
+    ...(BUILD_NOTE ? [`- **${BUILD_NOTE}**`] : []),
+  ];
+}
+
+// ---------------------------------------------------------------- formatting
+
+function fmtNum(x, digits) {
+  if (x === null || x === undefined || Number.isNaN(x)) return '—';
+  if (digits === undefined) digits = Math.abs(x) >= 100 ? 0 : Math.abs(x) >= 10 ? 1 : 2;
+  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function cell(values, digits) {
+  const v = values.filter((x) => x !== null && x !== undefined && !Number.isNaN(x));
+  if (!v.length) return { text: '—', med: null };
+  const med = median(v);
+  if (v.length === 1) return { text: fmtNum(med, digits), med };
+  const lo = Math.min(...v);
+  const hi = Math.max(...v);
+  return { text: `${fmtNum(med, digits)} (${fmtNum(lo, digits)}–${fmtNum(hi, digits)})`, med };
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const started = nowMs();
+  tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-tether-bench-'));
+  let remoteVersion = null;
+  if (CLIENTS.includes('tether')) ensureTether();
+  if (CLIENTS.includes('remote')) remoteVersion = ensureRemote();
+
+  const upstream = await startUpstreamProcess();
+  const load0 = { t: nowMs(), machine: machineBusyMs(), self: selfAndChildrenCpuMs(), loadavg: fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0] };
+  log(`upstream at ${upstream.url} (pid ${upstream.pid}, GET mode ${opts.get}); temp dir ${tmpRoot}`);
+  log(`clients: ${CLIENTS.map((c) => LABEL[c]).join(', ')}; reps ${opts.reps}${opts.quick ? ' (quick)' : ''}`);
+
+  // Warm the upstream (JIT, payload cache) and the harness's own payload cache, untimed,
+  // so that whichever client goes first does not pay for it.
+  {
+    const t = nowMs();
+    for (const n of P.bytesSizes) payload(n);
+    const peer = new DirectPeer(upstream.url);
+    checkOk(await peer.request('initialize', INIT_PARAMS), 'warm-up initialize');
+    peer.notify('notifications/initialized');
+    for (let i = 0; i < 1000; i++) checkOk(await peer.request('tools/call', { name: 'echo', arguments: { text: 'w' } }), 'warm-up');
+    await Promise.all(peer.requestMany('tools/call', Array.from({ length: 1000 }, () => ({ name: 'echo', arguments: { text: 'w' } }))));
+    for (const n of P.bytesSizes) checkOk(await peer.request('tools/call', { name: 'bytes', arguments: { n } }), 'warm-up bytes');
+    checkOk(await peer.request('tools/call', { name: 'progress', arguments: { count: 100 }, _meta: { progressToken: 'w' } }), 'warm-up progress');
+    await peer.shutdown();
+    log(`upstream warm-up: ${(nowMs() - t).toFixed(0)} ms`);
+  }
+
+  // results[client] = array of per-rep objects (or {error})
+  const results = Object.fromEntries(CLIENTS.map((c) => [c, []]));
+  let load1;
+  try {
+    for (let rep = 1; rep <= opts.reps; rep++) {
+      for (const client of CLIENTS) {
+        const tRep = nowMs();
+        const r = {};
+        try {
+          r.coldMs = await coldStarts(client, upstream);
+          Object.assign(r, await session(client, upstream));
+        } catch (e) {
+          r.error = String(e?.message ?? e);
+        }
+        results[client].push(r);
+        log(`rep ${rep} ${LABEL[client]}: ${((nowMs() - tRep) / 1000).toFixed(1)} s${r.error ? ` — ERROR: ${r.error}` : ''}`);
+      }
+    }
+  } finally {
+    load1 = { t: nowMs(), machine: machineBusyMs(), self: selfAndChildrenCpuMs(), up: procCpuMs(upstream.pid), loadavg: fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0] };
+    upstream.child.kill('SIGTERM');
+  }
+  let foreignLine = null;
+  if (load0.machine !== null && load1.machine !== null && load1.up !== null) {
+    const wall = load1.t - load0.t;
+    const ours = load1.self - load0.self + load1.up;
+    const foreign = Math.max(0, load1.machine - load0.machine - ours);
+    foreignLine = `- CPU used by other processes on the machine during the measured part: ${fmtNum((foreign / wall) * 100, 0)}% of one core on average (load average ${load0.loadavg} at start, ${load1.loadavg} at end)${foreign / wall > 0.1 ? ' — **the machine was not idle; numbers include that contention**' : ''}`;
+  }
+
+  // ---- table
+  const rows = [];
+  const numRow = (label, get, digits, { ratio = true } = {}) => {
+    const cells = CLIENTS.map((c) => cell(results[c].map((r) => (r.error && get(r) === undefined ? null : get(r))), digits));
+    const t = CLIENTS.indexOf('tether');
+    const m = CLIENTS.indexOf('remote');
+    let ratioText = '—';
+    if (ratio && t !== -1 && m !== -1 && cells[t].med !== null && cells[m].med) ratioText = `${fmtNum(cells[t].med / cells[m].med, 2)}×`;
+    rows.push([label, ...cells.map((x) => x.text), ratioText]);
+  };
+  const boolRow = (label, get) => {
+    const cells = CLIENTS.map((c) => {
+      const v = results[c].map(get).filter((x) => x !== null && x !== undefined);
+      if (!v.length) return '—';
+      const yes = v.filter(Boolean).length;
+      return yes === v.length ? `yes (${yes}/${v.length})` : `**no** (${yes}/${v.length})`;
+    });
+    rows.push([label, ...cells, '—']);
+  };
+  const kb2mb = (x) => (x === null || x === undefined ? null : x / 1024);
+  const mb = (n) => `${n / 1_000_000} MB`;
+
+  numRow(`Cold start: spawn → initialize result, ms (median of ${P.coldSpawns} spawns)`, (r) => r.coldMs);
+  numRow('HTTP requests upstream got before the first tools/call', (r) => r.beforeFirstCall, 0);
+  numRow(`Sequential echo RTT p50, µs (${P.seqCalls} calls)`, (r) => r.p50, 0);
+  numRow('Sequential echo RTT p95, µs', (r) => r.p95, 0);
+  numRow('Sequential echo RTT p99, µs', (r) => r.p99, 0);
+  numRow(`Pipelined: ${P.pipelined} echo calls written at once, req/s`, (r) => r.pipeRps, 0);
+  numRow(`Pipelined: time for all ${P.pipelined} responses, ms`, (r) => r.pipeMs);
+  for (const n of P.bytesSizes) {
+    numRow(`${mb(n)} \`bytes\` response, ms`, (r) => r[`bytes${n}`]?.ms);
+    boolRow(`${mb(n)} payload identical (length + content)`, (r) => r[`bytes${n}`]?.ok);
+  }
+  numRow(`${P.progress} progress notifications then result, ms`, (r) => r.progress?.ms);
+  boolRow(`All ${P.progress} progress notifications arrived, in order, before the result`, (r) => r.progress?.inOrder);
+  numRow('RSS after init, MiB', (r) => kb2mb(r.rssInitKb), 1);
+  numRow('Peak RSS (VmHWM), MiB', (r) => kb2mb(r.hwmKb), 1);
+  numRow('CPU per sequential call (utime+stime), µs', (r) => r.cpuPerCallUs, 0);
+  numRow('Shutdown: stdin EOF → exit, ms', (r) => r.shutdownMs);
+  boolRow('Upstream saw DELETE for the session', (r) => (r.error && r.deleteSeen === undefined ? null : r.deleteSeen));
+  numRow('TCP connections the upstream accepted during the session', (r) => r.connections, 0);
+  numRow('Upstream CPU per sequential call, µs (bottleneck check)', (r) => r.upCpuPerCallUs, 0, { ratio: false });
+  numRow('Pipelined run: upstream CPU busy, % of one core (bottleneck check)', (r) => r.upBusyPct, 0, { ratio: false });
+  numRow('Pipelined run: bridge CPU busy, % of one core', (r) => r.bridgeBusyPct, 0, { ratio: false });
+  numRow('Pipelined run: harness CPU busy, % of one core', (r) => r.harnessBusyPct, 0, { ratio: false });
+
+  const header = ['Metric', ...CLIENTS.map((c) => LABEL[c]), 'mcp-tether / mcp-remote'];
+  const table = [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ];
+
+  const notes = [];
+  for (const c of CLIENTS) {
+    const keys = results[c].find((r) => r.beforeFirstCallKeys)?.beforeFirstCallKeys;
+    if (keys) notes.push(`- ${LABEL[c]} requests before the first tools/call: ${keys.join(' → ')}`);
+    results[c].forEach((r, i) => {
+      if (r.error) notes.push(`- ${LABEL[c]} rep ${i + 1} failed: ${r.error}`);
+      if (r.shutdownKilled) notes.push(`- ${LABEL[c]} rep ${i + 1}: did not exit within 5 s of stdin EOF; killed`);
+      if (r.pipeBad) notes.push(`- ${LABEL[c]} rep ${i + 1}: ${r.pipeBad} pipelined answers were wrong`);
+      for (const n of P.bytesSizes) if (r[`bytes${n}`] && !r[`bytes${n}`].ok) notes.push(`- ${LABEL[c]} rep ${i + 1}: ${mb(n)} payload mismatch: ${r[`bytes${n}`].note}`);
+      if (r.progress && !r.progress.inOrder) notes.push(`- ${LABEL[c]} rep ${i + 1}: ${r.progress.count} of ${P.progress} progress notifications arrived before the result (in order: ${r.progress.inOrder})`);
+    });
+  }
+
+  const totalS = (nowMs() - started) / 1000;
+  const out = [
+    `# mcp-tether benchmark${opts.quick ? ' (quick)' : ''}`,
+    '',
+    ...machineInfo(remoteVersion),
+    ...(foreignLine ? [foreignLine] : []),
+    `- reps: ${opts.reps}; cells are median (min–max) over reps; upstream GET mode: ${opts.get}; wall time ${totalS.toFixed(0)} s`,
+    '- direct = in-process Node keep-alive HTTP client (maxSockets 32), no bridge: harness + upstream cost. Its CPU row is the harness process; it has no RSS of its own.',
+    '',
+    ...table,
+    '',
+    ...(notes.length ? ['Notes:', '', ...notes, ''] : []),
+  ].join('\n');
+
+  process.stdout.write(out + '\n');
+  const resDir = path.join(BENCH_DIR, 'results');
+  fs.mkdirSync(resDir, { recursive: true });
+  fs.writeFileSync(path.join(resDir, 'latest.md'), out + '\n');
+  fs.writeFileSync(path.join(resDir, 'latest.json'), JSON.stringify({ opts, P, results }, null, 2));
+  for (const c of ['tether', 'remote']) {
+    const f = path.join(tmpRoot, `${c}.stderr.log`);
+    if (fs.existsSync(f)) fs.copyFileSync(f, path.join(resDir, `latest-${LABEL[c]}.stderr.log`));
+  }
+  fs.rmSync(tmpRoot, { recursive: true, force: true });
+  log('wrote bench/results/latest.md (+ latest.json, bridge stderr logs)');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,319 @@
+#!/usr/bin/env node
+// Minimal MCP Streamable HTTP server for the benchmark. Node built-ins only.
+//
+//   node bench/upstream.mjs [--get sse|405] [--responses json|sse]
+//
+// Prints {"port":N,"url":"http://127.0.0.1:N/mcp"} on stdout once listening.
+//
+//   --get sse      (default) GET /mcp with a known session opens a text/event-stream that is held
+//                  open and sends nothing, as real servers do. GET without a session id gets 400.
+//   --get 405      every GET /mcp gets 405 Method Not Allowed.
+//   --responses json (default) echo/bytes/tools/list answer with application/json;
+//   --responses sse  they answer with a one-event text/event-stream instead.
+//   `progress` always answers with text/event-stream.
+//
+// Bench endpoints (not counted): GET /_bench/count, POST /_bench/reset.
+
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+
+const SUPPORTED_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
+const LATEST = '2025-11-25';
+
+// Deterministic, position-dependent ASCII payload: 16-byte records "<15 hex digits of offset>|",
+// cut at n bytes. Any dropped, duplicated, shifted or swapped chunk changes the content.
+const payloadCache = new Map();
+export function payload(n) {
+  let s = payloadCache.get(n);
+  if (s !== undefined) return s;
+  const records = Math.ceil(n / 16);
+  const parts = new Array(records);
+  for (let i = 0; i < records; i++) parts[i] = (i * 16).toString(16).padStart(15, '0') + '|';
+  s = parts.join('').slice(0, n);
+  if (payloadCache.size > 8) payloadCache.clear();
+  payloadCache.set(n, s);
+  return s;
+}
+
+const TOOLS = [
+  {
+    name: 'echo',
+    description: 'Returns its text argument.',
+    inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+  },
+  {
+    name: 'bytes',
+    description: 'Returns a text content of exactly n bytes (ASCII).',
+    inputSchema: { type: 'object', properties: { n: { type: 'integer', minimum: 0 } }, required: ['n'] },
+  },
+  {
+    name: 'progress',
+    description: 'Streams `count` notifications/progress events, then the result.',
+    inputSchema: { type: 'object', properties: { count: { type: 'integer', minimum: 0 } }, required: ['count'] },
+  },
+];
+
+export function startUpstream({ get = 'sse', responses = 'json', port = 0 } = {}) {
+  const sessions = new Map(); // id -> { streams: Set<res> }
+  let stats;
+  const resetStats = () => {
+    stats = {
+      total: 0,
+      byKey: {},
+      firstKeys: [], // keys of the first 100 requests since reset, in arrival order
+      beforeFirstToolsCall: null, // requests received before the first tools/call
+      firstToolsCallKeys: null,
+      toolSessions: new Set(),
+      deletedSessions: new Set(),
+      connections: 0, // TCP connections accepted since reset
+    };
+  };
+  resetStats();
+
+  const count = (key) => {
+    stats.total++;
+    stats.byKey[key] = (stats.byKey[key] || 0) + 1;
+    if (stats.firstKeys.length < 100) stats.firstKeys.push(key);
+  };
+
+  const sendJson = (res, status, obj, headers = {}) => {
+    const body = JSON.stringify(obj);
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      ...headers,
+    });
+    res.end(body);
+  };
+  const sendText = (res, status, text) => {
+    res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+  const rpcError = (id, code, message) => ({ jsonrpc: '2.0', id, error: { code, message } });
+
+  const toolResult = (msg) => {
+    const p = msg.params || {};
+    const args = p.arguments || {};
+    switch (p.name) {
+      case 'echo':
+        return { jsonrpc: '2.0', id: msg.id, result: { content: [{ type: 'text', text: String(args.text ?? '') }] } };
+      case 'bytes': {
+        const n = Math.max(0, Math.min(Number(args.n) | 0, 256 * 1024 * 1024));
+        return { jsonrpc: '2.0', id: msg.id, result: { content: [{ type: 'text', text: payload(n) }] } };
+      }
+      default:
+        return { jsonrpc: '2.0', id: msg.id, result: { content: [{ type: 'text', text: `unknown tool ${p.name}` }], isError: true } };
+    }
+  };
+
+  const answer = (msg, sessionId) => {
+    switch (msg.method) {
+      case 'ping':
+        return { jsonrpc: '2.0', id: msg.id, result: {} };
+      case 'tools/list':
+        return { jsonrpc: '2.0', id: msg.id, result: { tools: TOOLS } };
+      case 'tools/call':
+        return toolResult(msg, sessionId);
+      default:
+        return rpcError(msg.id, -32601, `Method not found: ${msg.method}`);
+    }
+  };
+
+  const streamProgress = (res, msg) => {
+    const args = msg.params?.arguments || {};
+    const total = Math.max(0, Math.min(Number(args.count) | 0, 1_000_000));
+    const token = msg.params?._meta?.progressToken;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    if (token !== undefined) {
+      for (let i = 1; i <= total; i++) {
+        const note = { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: token, progress: i, total } };
+        res.write(`event: message\ndata: ${JSON.stringify(note)}\n\n`);
+      }
+    }
+    const result = { jsonrpc: '2.0', id: msg.id, result: { content: [{ type: 'text', text: `done ${total}` }] } };
+    res.end(`event: message\ndata: ${JSON.stringify(result)}\n\n`);
+  };
+
+  const handlePost = (req, res, body) => {
+    let parsed;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      count('POST (invalid JSON)');
+      return sendJson(res, 400, rpcError(null, -32700, 'Parse error'));
+    }
+    const batch = Array.isArray(parsed);
+    const msgs = batch ? parsed : [parsed];
+    const key = 'POST ' + msgs.map((m) => m?.method ?? (m && ('result' in m || 'error' in m) ? '(response)' : '(invalid)')).join(',');
+    count(key);
+
+    const sid = req.headers['mcp-session-id'];
+    const isInit = msgs.some((m) => m?.method === 'initialize');
+    if (isInit) {
+      const m = msgs.find((x) => x?.method === 'initialize');
+      const asked = m.params?.protocolVersion;
+      const protocolVersion = SUPPORTED_VERSIONS.includes(asked) ? asked : LATEST;
+      const id = randomUUID();
+      sessions.set(id, { streams: new Set() });
+      return sendJson(
+        res,
+        200,
+        {
+          jsonrpc: '2.0',
+          id: m.id,
+          result: {
+            protocolVersion,
+            capabilities: { tools: { listChanged: false } },
+            serverInfo: { name: 'mcp-tether-bench-upstream', version: '1.0.0' },
+          },
+        },
+        { 'mcp-session-id': id },
+      );
+    }
+    if (!sid) return sendJson(res, 400, rpcError(null, -32000, 'Bad Request: Mcp-Session-Id header is required'));
+    if (!sessions.has(sid)) return sendJson(res, 404, rpcError(null, -32001, 'Session not found'));
+
+    const requests = msgs.filter((m) => m && typeof m.method === 'string' && m.id !== undefined && m.id !== null);
+    for (const m of requests) {
+      if (m.method === 'tools/call') {
+        if (stats.beforeFirstToolsCall === null) {
+          stats.beforeFirstToolsCall = stats.total - 1;
+          stats.firstToolsCallKeys = stats.firstKeys.slice(0, stats.total - 1);
+        }
+        stats.toolSessions.add(sid);
+      }
+    }
+    if (requests.length === 0) {
+      res.writeHead(202, { 'content-length': 0 });
+      return res.end();
+    }
+    if (!batch && requests[0].method === 'tools/call' && requests[0].params?.name === 'progress') {
+      return streamProgress(res, requests[0]);
+    }
+    const out = requests.map((m) => answer(m, sid));
+    const payloadOut = batch ? out : out[0];
+    if (responses === 'sse') {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      return res.end(out.map((o) => `event: message\ndata: ${JSON.stringify(o)}\n\n`).join(''));
+    }
+    return sendJson(res, 200, payloadOut);
+  };
+
+  const server = http.createServer((req, res) => {
+    const url = req.url || '/';
+    if (url.startsWith('/_bench/')) {
+      if (req.method === 'GET' && url === '/_bench/count') {
+        return sendJson(res, 200, {
+          total: stats.total,
+          byKey: stats.byKey,
+          firstKeys: stats.firstKeys,
+          beforeFirstToolsCall: stats.beforeFirstToolsCall,
+          firstToolsCallKeys: stats.firstToolsCallKeys,
+          toolSessions: [...stats.toolSessions],
+          deletedSessions: [...stats.deletedSessions],
+          openSessions: sessions.size,
+          connections: stats.connections,
+        });
+      }
+      if (req.method === 'POST' && url === '/_bench/reset') {
+        req.resume();
+        resetStats();
+        return sendJson(res, 200, { ok: true });
+      }
+      return sendText(res, 404, 'not found');
+    }
+    const path = url.split('?')[0];
+    if (path !== '/mcp') {
+      count(`${req.method} ${path}`);
+      req.resume();
+      return sendText(res, 404, 'not found');
+    }
+    if (req.method === 'POST') {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => handlePost(req, res, Buffer.concat(chunks).toString('utf8')));
+      return;
+    }
+    count(req.method);
+    req.resume();
+    const sid = req.headers['mcp-session-id'];
+    if (req.method === 'GET') {
+      if (get === '405') {
+        res.writeHead(405, { allow: 'POST, DELETE', 'content-length': 0 });
+        return res.end();
+      }
+      if (!sid) return sendJson(res, 400, rpcError(null, -32000, 'Bad Request: Mcp-Session-Id header is required'));
+      const s = sessions.get(sid);
+      if (!s) return sendJson(res, 404, rpcError(null, -32001, 'Session not found'));
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.flushHeaders();
+      s.streams.add(res);
+      res.on('close', () => s.streams.delete(res));
+      return;
+    }
+    if (req.method === 'DELETE') {
+      const s = sid && sessions.get(sid);
+      if (!s) return sendJson(res, 404, rpcError(null, -32001, 'Session not found'));
+      for (const st of s.streams) st.end();
+      sessions.delete(sid);
+      stats.deletedSessions.add(sid);
+      res.writeHead(200, { 'content-length': 0 });
+      return res.end();
+    }
+    res.writeHead(405, { allow: 'GET, POST, DELETE', 'content-length': 0 });
+    res.end();
+  });
+  server.on('connection', () => stats.connections++);
+  // Held-open event streams must not be timed out by the server.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 120_000;
+  server.maxRequestsPerSocket = 0;
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const { port: p } = server.address();
+      resolve({
+        server,
+        port: p,
+        url: `http://127.0.0.1:${p}/mcp`,
+        close: () =>
+          new Promise((r) => {
+            for (const s of sessions.values()) for (const st of s.streams) st.destroy();
+            server.closeAllConnections?.();
+            server.close(() => r());
+          }),
+      });
+    });
+  });
+}
+
+function parseArgs(argv) {
+  const opts = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--get') opts.get = argv[++i];
+    else if (a === '--responses') opts.responses = argv[++i];
+    else if (a === '--port') opts.port = Number(argv[++i]);
+    else if (a === '-h' || a === '--help') {
+      console.log('usage: node upstream.mjs [--get sse|405] [--responses json|sse] [--port N]');
+      process.exit(0);
+    } else {
+      console.error(`unknown argument: ${a}`);
+      process.exit(2);
+    }
+  }
+  if (opts.get && !['sse', '405'].includes(opts.get)) throw new Error('--get must be sse or 405');
+  if (opts.responses && !['json', 'sse'].includes(opts.responses)) throw new Error('--responses must be json or sse');
+  return opts;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] || '').href) {
+  const up = await startUpstream(parseArgs(process.argv.slice(2)));
+  process.stdout.write(JSON.stringify({ port: up.port, url: up.url }) + '\n');
+  const stop = () => up.close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

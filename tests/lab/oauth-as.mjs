@@ -1,0 +1,406 @@
+// A real OAuth 2.1 / OIDC authorization server for the mcp-tether lab:
+// npm `oidc-provider` (pinned) behind a plain node:http server that adds the
+// lab's request log, optional issuer path mounting and the RFC 8414 metadata
+// location.
+//
+//   node oauth-as.mjs [--port N] [--issuer-path /tenant1]
+//                     [--discovery oidc|oidc-inserted|rfc8414|both] [--dcr open|iat|off]
+//                     [--rotate-refresh] [--refresh-always] [--access-ttl SECONDS]
+//                     [--device] [--client-credentials] [--hide-pkce-methods]
+//
+// Announces {"port":N,"issuer":URL,"initialAccessToken":T|null,
+//            "jwtClientKeyPath":PEM,"jwtClientKid":KID}
+// See README.md for the pre-registered clients and the /_lab endpoints.
+
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import querystring from 'node:querystring';
+import { randomBytes } from 'node:crypto';
+import * as jose from 'jose';
+import Provider, { errors } from 'oidc-provider';
+import {
+  parseArgs,
+  die,
+  log,
+  RequestLog,
+  readBody,
+  sendJson,
+  handleLabControl,
+  listenAndAnnounce,
+} from './lab-common.mjs';
+
+const NAME = 'oauth-as';
+const VALUED = ['issuer-path', 'discovery', 'dcr', 'access-ttl'];
+const BOOLEAN = ['rotate-refresh', 'refresh-always', 'device', 'client-credentials', 'hide-pkce-methods'];
+const args = parseArgs(process.argv.slice(2), VALUED);
+for (const f of args.flags) if (!BOOLEAN.includes(f)) die(`unknown flag --${f}`);
+
+let issuerPath = args.values['issuer-path'] ?? '';
+if (issuerPath && !issuerPath.startsWith('/')) issuerPath = `/${issuerPath}`;
+issuerPath = issuerPath.replace(/\/+$/, '');
+const discoveryMode = args.values.discovery ?? 'both';
+if (!['oidc', 'oidc-inserted', 'rfc8414', 'both'].includes(discoveryMode)) {
+  die(`--discovery must be oidc|oidc-inserted|rfc8414|both`);
+}
+const dcrMode = args.values.dcr ?? 'open';
+if (!['open', 'iat', 'off'].includes(dcrMode)) die(`--dcr must be open|iat|off`);
+const accessTtl = Number(args.values['access-ttl'] ?? 600);
+if (!Number.isInteger(accessTtl) || accessTtl <= 0) die('--access-ttl needs a positive integer');
+const rotateRefresh = args.flags.has('rotate-refresh');
+const refreshAlways = args.flags.has('refresh-always');
+const deviceFlow = args.flags.has('device');
+const clientCredentials = args.flags.has('client-credentials');
+const hidePkceMethods = args.flags.has('hide-pkce-methods');
+
+const RESOURCE_SCOPES = ['mcp:read', 'mcp:write', 'mcp:admin'];
+const OIDC_SCOPES = ['openid', 'offline_access'];
+const initialAccessToken = dcrMode === 'iat' ? `iat-${randomBytes(16).toString('hex')}` : null;
+
+/**
+ * Resource indicators the AS will issue tokens for: any MCP endpoint on the
+ * loopback interface, http://127.0.0.1:PORT/mcp (or localhost). Tokens for
+ * them are JWTs with aud = the resource and the granted resource scopes.
+ */
+function isLabResource(indicator) {
+  let u;
+  try {
+    u = new URL(indicator);
+  } catch {
+    return false;
+  }
+  return (
+    u.protocol === 'http:' &&
+    (u.hostname === '127.0.0.1' || u.hostname === 'localhost') &&
+    u.port !== '' &&
+    u.pathname === '/mcp' &&
+    u.search === '' &&
+    u.hash === '' &&
+    indicator === u.href
+  );
+}
+
+// Counters, derived from the log (so /_lab/reset-log resets them too).
+function counters(entries) {
+  const c = {
+    authorization: 0,
+    token: {},
+    registration: 0,
+    deviceAuthorization: 0,
+    revocation: 0,
+    introspection: 0,
+    discovery: 0,
+    jwks: 0,
+  };
+  const p = (x) => x.slice(issuerPath.length);
+  for (const e of entries) {
+    const full = e.path.split('?')[0];
+    if (full.startsWith('/.well-known/')) {
+      c.discovery++;
+      continue;
+    }
+    if (!full.startsWith(issuerPath)) continue;
+    const route = p(full);
+    if (route === '/auth' && (e.method === 'GET' || e.method === 'POST')) c.authorization++;
+    else if (route === '/token' && e.method === 'POST') {
+      const gt = e.body?.grant_type ?? '(none)';
+      c.token[gt] = (c.token[gt] ?? 0) + 1;
+    } else if (route === '/reg' && e.method === 'POST') c.registration++;
+    else if (route === '/device/auth' && e.method === 'POST') c.deviceAuthorization++;
+    else if (route === '/token/revocation' && e.method === 'POST') c.revocation++;
+    else if (route === '/token/introspection' && e.method === 'POST') c.introspection++;
+    else if (route === '/jwks') c.jwks++;
+    else if (route.startsWith('/.well-known/')) c.discovery++;
+  }
+  return c;
+}
+
+async function makeKeys() {
+  // Signing key of the AS (access tokens, id tokens).
+  const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
+  const signing = { ...(await jose.exportJWK(privateKey)), kid: 'lab-as-rs256', alg: 'RS256', use: 'sig' };
+
+  // Key pair for the private_key_jwt client; the private half goes to a file.
+  const client = await jose.generateKeyPair('RS256', { extractable: true });
+  const clientPublic = { ...(await jose.exportJWK(client.publicKey)), kid: 'tether-jwt-key', alg: 'RS256', use: 'sig' };
+  const pem = await jose.exportPKCS8(client.privateKey);
+  const keyPath = path.join(os.tmpdir(), `mcp-tether-lab-oauth-as-${process.pid}-tether-jwt.pem`);
+  fs.writeFileSync(keyPath, pem, { mode: 0o600 });
+  return { signing, clientPublic, keyPath };
+}
+
+function clients(clientPublicJwk) {
+  const loopback = ['http://127.0.0.1/callback', 'http://localhost/callback'];
+  const publicGrants = ['authorization_code', 'refresh_token'];
+  if (deviceFlow) publicGrants.push('urn:ietf:params:oauth:grant-type:device_code');
+  const confidentialGrants = ['authorization_code', 'refresh_token'];
+  if (clientCredentials) confidentialGrants.push('client_credentials');
+  const allScopes = [...OIDC_SCOPES, ...RESOURCE_SCOPES].join(' ');
+  return [
+    {
+      client_id: 'tether-public',
+      client_name: 'mcp-tether (public, native)',
+      application_type: 'native', // loopback redirect URIs match on any port
+      token_endpoint_auth_method: 'none',
+      grant_types: publicGrants,
+      response_types: ['code'],
+      redirect_uris: loopback,
+    },
+    {
+      client_id: 'tether-strict',
+      client_name: 'mcp-tether (public, exact redirect URI)',
+      // "web": oidc-provider compares redirect URIs exactly (no port leniency)
+      application_type: 'web',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: ['http://127.0.0.1:47931/callback'],
+    },
+    {
+      client_id: 'tether-confidential',
+      client_name: 'mcp-tether (confidential, client_secret_basic)',
+      client_secret: 'tether-secret',
+      application_type: 'native',
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: confidentialGrants,
+      response_types: ['code'],
+      redirect_uris: loopback,
+      scope: allScopes,
+    },
+    {
+      client_id: 'tether-confidential-post',
+      client_name: 'mcp-tether (confidential, client_secret_post)',
+      client_secret: 'tether-secret',
+      application_type: 'native',
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: confidentialGrants,
+      response_types: ['code'],
+      redirect_uris: loopback,
+      scope: allScopes,
+    },
+    {
+      client_id: 'tether-jwt',
+      client_name: 'mcp-tether (private_key_jwt)',
+      application_type: 'native',
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'RS256',
+      jwks: { keys: [clientPublicJwk] },
+      grant_types: clientCredentials ? ['client_credentials'] : ['authorization_code'],
+      response_types: clientCredentials ? [] : ['code'],
+      redirect_uris: clientCredentials ? [] : loopback,
+      scope: allScopes,
+    },
+  ];
+}
+
+async function buildProvider(issuer, keys) {
+  const configuration = {
+    clients: clients(keys.clientPublic),
+    jwks: { keys: [keys.signing] },
+    cookies: { keys: ['mcp-tether-lab-cookie-key'] },
+    scopes: [...OIDC_SCOPES, ...RESOURCE_SCOPES],
+    claims: { openid: ['sub'] },
+    // Every authorization code request needs PKCE (S256 is the only method).
+    pkce: { required: () => true },
+    features: {
+      devInteractions: { enabled: true },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      registration:
+        dcrMode === 'off'
+          ? { enabled: false }
+          : { enabled: true, initialAccessToken: dcrMode === 'iat' ? initialAccessToken : false },
+      deviceFlow: { enabled: deviceFlow },
+      clientCredentials: { enabled: clientCredentials },
+      resourceIndicators: {
+        enabled: true,
+        // No resource parameter -> no default: the client must send one.
+        defaultResource: async (_ctx, _client, oneOf) => oneOf,
+        // Token requests without `resource` (refresh, code exchange) use
+        // the resource that was granted.
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, resourceIndicator) => {
+          if (!isLabResource(resourceIndicator)) throw new errors.InvalidTarget();
+          return {
+            scope: RESOURCE_SCOPES.join(' '),
+            audience: resourceIndicator,
+            accessTokenTTL: accessTtl,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
+    },
+    ttl: {
+      AccessToken: () => accessTtl,
+      ClientCredentials: () => accessTtl,
+      AuthorizationCode: 120,
+      DeviceCode: 600,
+      IdToken: 3600,
+      Interaction: 600,
+      Session: 3600,
+      Grant: 86400,
+      RefreshToken: 86400,
+    },
+    // Refresh tokens: oidc-provider issues them only when the code has
+    // offline_access (and the client may use refresh_token). Its checkScope
+    // drops offline_access from an authorization request unless prompt
+    // includes consent (OIDC Core 11), so the HTTP wrapper below adds
+    // prompt=consent to /auth requests that ask for offline_access without a
+    // prompt. The consent form then grants it.
+    expiresWithSession: async () => false,
+    issueRefreshToken: async (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && (refreshAlways || code.scopes.has('offline_access')),
+    rotateRefreshToken: () => rotateRefresh,
+    extraTokenClaims: async () => undefined,
+    renderError: async (ctx, out, error) => {
+      ctx.type = 'html';
+      ctx.body = `<!DOCTYPE html><html><head><title>oops! something went wrong</title></head><body><h1>oops! something went wrong</h1><pre id="error">${Object.entries(out)
+        .map(([k, v]) => `${k}: ${String(v).replace(/[<>&]/g, '')}`)
+        .join('\n')}</pre></body></html>`;
+      log(NAME, `renderError: ${error?.message ?? error}`);
+    },
+  };
+  const provider = new Provider(issuer, configuration);
+  provider.on('server_error', (_ctx, err) => log(NAME, `server_error: ${err.stack ?? err}`));
+  provider.on('grant.error', (_ctx, err) => log(NAME, `grant.error: ${err.message} ${err.error_description ?? ''}`));
+  provider.on('authorization.error', (_ctx, err) =>
+    log(NAME, `authorization.error: ${err.message} ${err.error_description ?? ''}`),
+  );
+  provider.on('registration_create.error', (_ctx, err) =>
+    log(NAME, `registration_create.error: ${err.message} ${err.error_description ?? ''}`),
+  );
+  if (hidePkceMethods) {
+    provider.use(async (ctx, next) => {
+      await next();
+      if (ctx.oidc?.route === 'discovery' && ctx.body && typeof ctx.body === 'object') {
+        delete ctx.body.code_challenge_methods_supported;
+      }
+    });
+  }
+  return provider;
+}
+
+const requestLog = new RequestLog();
+let provider;
+let providerCallback;
+let keys;
+
+// Paths of the two metadata documents.
+const oidcDiscoveryPath = `${issuerPath}/.well-known/openid-configuration`;
+const rfc8414Path = `/.well-known/oauth-authorization-server${issuerPath}`;
+// OIDC metadata with the issuer path inserted (the MCP spec's 2nd try).
+const oidcInsertedPath = `/.well-known/openid-configuration${issuerPath}`;
+
+function parseLoggedBody(raw, contentType = '') {
+  if (!raw || raw.length === 0) return undefined;
+  const text = raw.toString('utf8');
+  if (contentType.includes('application/json')) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  }
+  if (contentType.includes('application/x-www-form-urlencoded')) {
+    return { ...querystring.parse(text) };
+  }
+  return undefined;
+}
+
+function wantsOfflineWithoutPrompt(q) {
+  return (q.get('scope') ?? '').split(' ').includes('offline_access') && !q.has('prompt') && !q.has('request') && !q.has('request_uri');
+}
+
+const httpServer = http.createServer(async (req, res) => {
+  try {
+    if (
+      await handleLabControl(req, res, requestLog, {
+        'GET /_lab/counters': async () => counters(requestLog.entries),
+      })
+    )
+      return;
+    const raw = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req);
+    requestLog.add(req, parseLoggedBody(raw, req.headers['content-type']), res);
+    // oidc-provider reads an already-consumed body from req.body.
+    req.body = raw.toString('utf8');
+
+    const original = req.url;
+    let pathname = original.split('?')[0];
+    let query = original.slice(pathname.length);
+
+    if (pathname === rfc8414Path && (discoveryMode === 'rfc8414' || discoveryMode === 'both')) {
+      // Serve the provider's own metadata document at the RFC 8414 location.
+      pathname = oidcDiscoveryPath;
+    } else if (issuerPath && pathname === oidcInsertedPath && discoveryMode === 'oidc-inserted') {
+      pathname = oidcDiscoveryPath;
+    } else if (
+      pathname === oidcDiscoveryPath &&
+      (discoveryMode === 'rfc8414' || (issuerPath && discoveryMode === 'oidc-inserted'))
+    ) {
+      sendJson(res, 404, { error: 'not found' });
+      return;
+    }
+
+    if (pathname === `${issuerPath}/auth`) {
+      // offline_access without prompt: behave as if prompt=consent was sent.
+      if (req.method === 'GET') {
+        const q = new URLSearchParams(query.slice(1));
+        if (wantsOfflineWithoutPrompt(q)) {
+          q.set('prompt', 'consent');
+          query = `?${q}`;
+        }
+      } else if (req.method === 'POST' && (req.headers['content-type'] ?? '').includes('urlencoded')) {
+        const q = new URLSearchParams(req.body);
+        if (wantsOfflineWithoutPrompt(q)) {
+          q.set('prompt', 'consent');
+          req.body = q.toString();
+        }
+      }
+    }
+
+    if (issuerPath) {
+      if (pathname !== issuerPath && !pathname.startsWith(`${issuerPath}/`)) {
+        sendJson(res, 404, { error: 'not found' });
+        return;
+      }
+      // Mount the provider under the issuer path (as express app.use would).
+      req.originalUrl = pathname + query;
+      req.url = (pathname.slice(issuerPath.length) || '/') + query;
+    } else {
+      req.url = pathname + query;
+    }
+    providerCallback(req, res);
+  } catch (e) {
+    log(NAME, `error handling ${req.method} ${req.url}: ${e.stack ?? e}`);
+    if (!res.headersSent) sendJson(res, 500, { error: String(e.message ?? e) });
+    else res.end();
+  }
+});
+
+listenAndAnnounce(httpServer, {
+  name: NAME,
+  port: args.port,
+  onShutdown: () => {
+    try {
+      if (keys) fs.unlinkSync(keys.keyPath);
+    } catch {
+      /* gone */
+    }
+  },
+  announce: async (port) => {
+    const issuer = `http://127.0.0.1:${port}${issuerPath}`;
+    keys = await makeKeys();
+    provider = await buildProvider(issuer, keys);
+    providerCallback = provider.callback();
+    log(NAME, `issuer ${issuer}, discovery=${discoveryMode}, dcr=${dcrMode}, access-ttl=${accessTtl}s`);
+    return {
+      port,
+      issuer,
+      initialAccessToken,
+      jwtClientKeyPath: keys.keyPath,
+      jwtClientKid: keys.clientPublic.kid,
+    };
+  },
+});

@@ -1,0 +1,227 @@
+// An OAuth-protected MCP resource server for the mcp-tether lab: the
+// sdk-server's tools and session routing (sdk-tools.mjs, official SDK) behind
+// Bearer JWT validation (jose, against the AS's JWKS) and RFC 9728 protected
+// resource metadata.
+//
+//   node protected-server.mjs --issuer URL [--port N] [--scopes "mcp:read"]
+//        [--prm default|root|custom|none] [--no-resource-metadata-in-challenge]
+//        [--challenge-scope] [--prm-resource URL] [--prm-as URL]
+//        [--prm-scopes "..."] [--json-response]
+//
+// Announces {"port":N,"url":"http://127.0.0.1:N/mcp"}. See README.md.
+
+import http from 'node:http';
+import { z } from 'zod';
+import * as jose from 'jose';
+import { createMcpEndpoint, text } from './sdk-tools.mjs';
+import {
+  parseArgs,
+  die,
+  log,
+  RequestLog,
+  readBody,
+  tryParseJson,
+  sendJson,
+  handleLabControl,
+  listenAndAnnounce,
+} from './lab-common.mjs';
+
+const NAME = 'protected-server';
+const VALUED = ['issuer', 'scopes', 'prm', 'prm-resource', 'prm-as', 'prm-scopes'];
+const BOOLEAN = ['no-resource-metadata-in-challenge', 'challenge-scope', 'json-response'];
+const args = parseArgs(process.argv.slice(2), VALUED);
+for (const f of args.flags) if (!BOOLEAN.includes(f)) die(`unknown flag --${f}`);
+const issuer = args.values.issuer ?? die('--issuer URL is required');
+const requiredScopes = (args.values.scopes ?? 'mcp:read').split(' ').filter(Boolean);
+const prmMode = args.values.prm ?? 'default';
+if (!['default', 'root', 'custom', 'none'].includes(prmMode)) die('--prm must be default|root|custom|none');
+const ADMIN_SCOPE = 'mcp:admin';
+
+let resourceUrl; // http://127.0.0.1:PORT/mcp, set once listening
+let origin;
+const PRM_PATHS = {
+  default: '/.well-known/oauth-protected-resource/mcp',
+  root: '/.well-known/oauth-protected-resource',
+  custom: '/custom/prm.json',
+  none: null,
+};
+const prmPath = PRM_PATHS[prmMode];
+
+function prmDocument() {
+  const doc = {
+    resource: args.values['prm-resource'] ?? resourceUrl,
+    authorization_servers: [args.values['prm-as'] ?? issuer],
+    bearer_methods_supported: ['header'],
+    resource_name: 'mcp-tether lab protected MCP server',
+  };
+  const scopes = args.values['prm-scopes'] ?? requiredScopes.join(' ');
+  if (scopes) doc.scopes_supported = scopes.split(' ').filter(Boolean);
+  return doc;
+}
+
+// ------------------------------------------------------------ AS metadata
+let asMetadata;
+let jwks;
+
+/** Find the AS metadata the way a client would (RFC 8414, then OIDC). */
+async function discoverAs() {
+  if (asMetadata) return asMetadata;
+  const u = new URL(issuer);
+  const p = u.pathname === '/' ? '' : u.pathname.replace(/\/$/, '');
+  const candidates = [
+    `${u.origin}/.well-known/oauth-authorization-server${p}`,
+    `${u.origin}/.well-known/openid-configuration${p}`,
+    `${u.origin}${p}/.well-known/openid-configuration`,
+  ];
+  for (const c of candidates) {
+    try {
+      const res = await fetch(c, { signal: AbortSignal.timeout(5000) });
+      if (!res.ok) continue;
+      const md = await res.json();
+      if (md.issuer !== issuer || !md.jwks_uri) continue;
+      asMetadata = md;
+      jwks = jose.createRemoteJWKSet(new URL(md.jwks_uri));
+      log(NAME, `AS metadata from ${c}`);
+      return md;
+    } catch {
+      /* try the next one */
+    }
+  }
+  throw new Error(`no authorization server metadata for ${issuer}`);
+}
+
+// ------------------------------------------------------------ challenges
+function challenge(params) {
+  const parts = [];
+  if (params.error) parts.push(`error="${params.error}"`);
+  if (params.description) parts.push(`error_description="${params.description.replace(/"/g, "'")}"`);
+  if (params.scope) parts.push(`scope="${params.scope}"`);
+  if (prmPath && !args.flags.has('no-resource-metadata-in-challenge')) {
+    parts.push(`resource_metadata="${origin}${prmPath}"`);
+  }
+  return parts.length ? `Bearer ${parts.join(', ')}` : 'Bearer';
+}
+
+function reject(res, status, params) {
+  const body = { error: params.error ?? 'unauthorized' };
+  if (params.description) body.error_description = params.description;
+  sendJson(res, status, body, { 'www-authenticate': challenge(params) });
+  return false;
+}
+
+const challengeScope = () => (args.flags.has('challenge-scope') ? requiredScopes.join(' ') : undefined);
+
+/** Does this JSON-RPC body (or batch) call the admin tool? */
+function callsAdmin(body) {
+  const msgs = Array.isArray(body) ? body : [body];
+  return msgs.some((m) => m && m.method === 'tools/call' && m.params?.name === 'admin');
+}
+
+/** authorize hook for createMcpEndpoint: 401/403 or attach req.auth. */
+async function authorize(req, res, parsedBody) {
+  const header = req.headers.authorization ?? '';
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m) {
+    // RFC 6750 3.1: no error code when the request had no credentials.
+    return reject(res, 401, {
+      scope: challengeScope(),
+      error: header ? 'invalid_request' : undefined,
+      description: header ? 'malformed Authorization header' : undefined,
+    });
+  }
+  let payload;
+  try {
+    await discoverAs();
+    ({ payload } = await jose.jwtVerify(m[1], jwks, {
+      issuer,
+      audience: resourceUrl,
+      typ: 'at+jwt',
+      algorithms: ['RS256', 'PS256', 'ES256'],
+    }));
+  } catch (e) {
+    log(NAME, `token rejected: ${e.code ?? ''} ${e.message}`);
+    return reject(res, 401, { error: 'invalid_token', description: e.message, scope: challengeScope() });
+  }
+  const granted = new Set(String(payload.scope ?? '').split(' ').filter(Boolean));
+  const missing = requiredScopes.filter((s) => !granted.has(s));
+  if (missing.length) {
+    return reject(res, 403, {
+      error: 'insufficient_scope',
+      description: `missing scope ${missing.join(' ')}`,
+      scope: requiredScopes.join(' '),
+    });
+  }
+  if (req.method === 'POST' && callsAdmin(parsedBody) && !granted.has(ADMIN_SCOPE)) {
+    const needed = [...new Set([...requiredScopes, ADMIN_SCOPE])].join(' ');
+    return reject(res, 403, { error: 'insufficient_scope', description: `tool admin needs ${ADMIN_SCOPE}`, scope: needed });
+  }
+  // The SDK transport hands req.auth to tool handlers as extra.authInfo.
+  req.auth = {
+    token: m[1],
+    clientId: payload.client_id,
+    scopes: [...granted],
+    expiresAt: payload.exp,
+    resource: new URL(resourceUrl),
+    extra: { claims: payload },
+  };
+  return true;
+}
+
+function extend(server) {
+  server.registerTool(
+    'whoami',
+    { description: "Returns the access token's sub, scope, aud, client_id (JSON).", inputSchema: {} },
+    async (_args, extra) => {
+      const c = extra.authInfo?.extra?.claims ?? {};
+      return text(JSON.stringify({ sub: c.sub, scope: c.scope, aud: c.aud, client_id: c.client_id, iss: c.iss, exp: c.exp }));
+    },
+  );
+  server.registerTool(
+    'admin',
+    { description: `Needs scope ${ADMIN_SCOPE} (HTTP 403 insufficient_scope otherwise).`, inputSchema: { text: z.string().optional() } },
+    async ({ text: t }) => text(`admin ok${t ? ` ${t}` : ''}`),
+  );
+}
+
+const requestLog = new RequestLog();
+const mcp = createMcpEndpoint({
+  name: NAME,
+  requestLog,
+  jsonResponse: args.flags.has('json-response'),
+  authorize,
+  serverOptions: { name: 'mcp-tether-lab-protected-server', extend },
+});
+
+const httpServer = http.createServer(async (req, res) => {
+  try {
+    if (await handleLabControl(req, res, requestLog, mcp.labExtras)) return;
+    const path = req.url.split('?')[0];
+    if (path === '/mcp') {
+      await mcp.handle(req, res);
+      return;
+    }
+    requestLog.add(req, tryParseJson(await readBody(req).catch(() => undefined)), res);
+    if (prmPath && path === prmPath && (req.method === 'GET' || req.method === 'HEAD')) {
+      sendJson(res, 200, prmDocument(), { 'access-control-allow-origin': '*' });
+      return;
+    }
+    sendJson(res, 404, { error: 'not found' });
+  } catch (e) {
+    log(NAME, `error handling ${req.method} ${req.url}: ${e.stack ?? e}`);
+    if (!res.headersSent) sendJson(res, 500, { error: String(e.message ?? e) });
+    else res.end();
+  }
+});
+
+listenAndAnnounce(httpServer, {
+  name: NAME,
+  port: args.port,
+  urlPath: '/mcp',
+  onShutdown: mcp.closeAllSessions,
+  announce: (port) => {
+    origin = `http://127.0.0.1:${port}`;
+    resourceUrl = `${origin}/mcp`;
+    log(NAME, `issuer ${issuer}, scopes "${requiredScopes.join(' ')}", prm=${prmMode}`);
+    return { port, url: resourceUrl };
+  },
+});
