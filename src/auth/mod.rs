@@ -29,9 +29,6 @@ use registration::{Client, ClientOptions, ClientSource};
 use store::{FileStore, Record};
 use token::Tokens;
 
-/// Refresh this long before the access token expires.
-const REFRESH_MARGIN_SECS: u64 = 60;
-
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error("{what}. Tried: {}. If the server's metadata lives elsewhere, pass --resource-metadata URL, --auth-server ISSUER or --auth-server-metadata URL", .tried.join("; "))]
@@ -100,8 +97,9 @@ pub enum AuthError {
     #[error("{0}")]
     Http(String),
 
-    #[error("the server still refuses after {0} authorization attempts: {1}")]
-    GaveUp(u32, String),
+    /// The sign-in this request waited for failed; the same reason applies.
+    #[error("{0}")]
+    Earlier(String),
 }
 
 fn token_verdict(had_token: bool) -> &'static str {
@@ -143,7 +141,8 @@ pub struct AuthConfig {
 #[derive(Clone)]
 struct Current {
     header: HeaderValue,
-    expires_at: Option<u64>,
+    /// From this time on (Unix seconds), refresh before use.
+    refresh_due: Option<u64>,
     can_refresh: bool,
 }
 
@@ -156,6 +155,11 @@ pub struct Auth {
     /// Held for the whole of a refresh or an authorization: one at a time.
     record: tokio::sync::Mutex<Record>,
     current: std::sync::RwLock<Option<Current>>,
+    /// Counts finished authorization attempts, and why the last one failed:
+    /// requests that queued behind a failed sign-in fail with it instead of
+    /// each opening another browser tab.
+    attempts: std::sync::atomic::AtomicU64,
+    last_failure: std::sync::Mutex<Option<String>>,
 }
 
 impl Auth {
@@ -183,6 +187,8 @@ impl Auth {
             http,
             current: std::sync::RwLock::new(None),
             record: tokio::sync::Mutex::new(record),
+            attempts: std::sync::atomic::AtomicU64::new(0),
+            last_failure: std::sync::Mutex::new(None),
         };
         auth.set_current(tokens.as_ref());
         Ok(auth)
@@ -191,21 +197,18 @@ impl Auth {
     /// The Authorization header to send, refreshing first when the token is
     /// about to expire.
     pub async fn header(&self) -> Option<HeaderValue> {
-        let current = self.current.read().expect("current lock").clone()?;
-        let expiring = current
-            .expires_at
-            .is_some_and(|t| t <= token::now() + REFRESH_MARGIN_SECS);
-        if !expiring {
-            return Some(current.header);
+        let (header, refresh_due, can_refresh) = {
+            let current = self.current.read().expect("current lock");
+            let c = current.as_ref()?;
+            (c.header.clone(), c.refresh_due, c.can_refresh)
+        };
+        if refresh_due.is_none_or(|due| token::now() < due) {
+            return Some(header);
         }
-        if current.can_refresh {
+        if can_refresh {
             let mut record = self.record.lock().await;
             // Another request may have refreshed while we waited.
-            if record
-                .tokens
-                .as_ref()
-                .is_some_and(|t| t.fresh_for(REFRESH_MARGIN_SECS))
-            {
+            if record.tokens.as_ref().is_some_and(|t| !t.needs_refresh()) {
                 return self.header_now();
             }
             if let Err(e) = self.refresh(&mut record).await {
@@ -233,11 +236,34 @@ impl Auth {
         challenge: Option<Challenge>,
         sent: Option<&HeaderValue>,
     ) -> Result<(), AuthError> {
+        use std::sync::atomic::Ordering;
+        let attempts_seen = self.attempts.load(Ordering::Acquire);
         let mut record = self.record.lock().await;
         if self.header_now().as_ref() != sent {
             // Someone else got a new token while this request was out.
             return Ok(());
         }
+        if self.attempts.load(Ordering::Acquire) != attempts_seen {
+            if let Some(why) = self.last_failure.lock().expect("failure lock").clone() {
+                return Err(AuthError::Earlier(why));
+            }
+        }
+        let result = self
+            .recover_locked(&mut record, status, challenge, sent)
+            .await;
+        *self.last_failure.lock().expect("failure lock") =
+            result.as_ref().err().map(|e| e.to_string());
+        self.attempts.fetch_add(1, Ordering::Release);
+        result
+    }
+
+    async fn recover_locked(
+        &self,
+        record: &mut Record,
+        status: StatusCode,
+        challenge: Option<Challenge>,
+        sent: Option<&HeaderValue>,
+    ) -> Result<(), AuthError> {
         let challenge = challenge.unwrap_or_default();
         if status == StatusCode::FORBIDDEN {
             // Step-up: ask for what we have plus what the server wants.
@@ -252,7 +278,7 @@ impl Auth {
                 scopes.join(" ")
             );
             return self
-                .authorize(&mut record, &challenge, Some(scopes.join(" ")))
+                .authorize(record, &challenge, Some(scopes.join(" ")))
                 .await;
         }
         if record
@@ -261,12 +287,12 @@ impl Auth {
             .is_some_and(|t| t.refresh_token.is_some())
             && sent.is_some()
         {
-            match self.refresh(&mut record).await {
+            match self.refresh(record).await {
                 Ok(()) => return Ok(()),
                 Err(e) => tracing::info!("refreshing the token failed ({e}); authorizing again"),
             }
         }
-        self.authorize(&mut record, &challenge, None).await
+        self.authorize(record, &challenge, None).await
     }
 
     fn set_current(&self, tokens: Option<&Tokens>) {
@@ -275,7 +301,7 @@ impl Auth {
             header.set_sensitive(true);
             Some(Current {
                 header,
-                expires_at: t.expires_at,
+                refresh_due: t.refresh_due(),
                 can_refresh: t.refresh_token.is_some(),
             })
         });
@@ -401,8 +427,9 @@ impl Auth {
         let mut registered_again = false;
         loop {
             let (client, listener) = self
-                .client_and_listener(record, md, scope.as_deref())
-                .await?;
+                .client_and_listener(record, md)
+                .await
+                .map_err(|e| explain_fallback(e, &discovered))?;
             match self
                 .code_flow(md, &client, listener, scope.as_deref(), &resource)
                 .await
@@ -475,7 +502,6 @@ impl Auth {
         &self,
         record: &mut Record,
         md: &discovery::ServerMetadata,
-        scope: Option<&str>,
     ) -> Result<(Client, Listener), AuthError> {
         if let Some(client) = registration::configured_client(&self.cfg.client, md) {
             let listener = self.bind(self.cfg.callback_port.unwrap_or(0)).await?;
@@ -505,7 +531,6 @@ impl Auth {
             &self.http,
             md,
             &listener.redirect_uri,
-            scope,
             self.cfg.client.registration_token.as_deref(),
         )
         .await?;
@@ -577,6 +602,20 @@ impl Auth {
             ("resource", resource.to_string()),
         ];
         token::request(&self.http, token_endpoint, client, form, scope).await
+    }
+}
+
+/// When discovery found no metadata at all and fell back to the 2025-03-26
+/// default endpoints, a later failure is most likely a discovery problem: say so.
+fn explain_fallback(e: AuthError, d: &Discovered) -> AuthError {
+    if d.metadata_url.is_some() {
+        return e;
+    }
+    AuthError::Discovery {
+        what: format!(
+            "{e}. The server publishes no OAuth metadata where MCP says to look, so mcp-tether fell back to the 2025-03-26 default endpoints"
+        ),
+        tried: d.tried.clone(),
     }
 }
 

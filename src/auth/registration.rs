@@ -139,7 +139,6 @@ pub async fn register(
     http: &reqwest::Client,
     md: &ServerMetadata,
     redirect_uri: &str,
-    scope: Option<&str>,
     registration_token: Option<&str>,
 ) -> Result<Client, AuthError> {
     let Some(endpoint) = md.registration_endpoint.as_deref() else {
@@ -167,7 +166,9 @@ pub async fn register(
     {
         grant_types.push("refresh_token");
     }
-    let mut body = serde_json::json!({
+    // No `scope`: RFC 7591 makes it the limit of what the client may ever
+    // request, which would rule out a later step-up.
+    let body = serde_json::json!({
         "client_name": "mcp-tether",
         "redirect_uris": [redirect_uri],
         "grant_types": grant_types,
@@ -175,9 +176,6 @@ pub async fn register(
         "token_endpoint_auth_method": method,
         "application_type": "native",
     });
-    if let Some(scope) = scope {
-        body["scope"] = scope.into();
-    }
     let mut req = http.post(endpoint).json(&body);
     if let Some(token) = registration_token {
         req = req.bearer_auth(token);

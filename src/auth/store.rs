@@ -150,6 +150,7 @@ mod tests {
                 refresh_token: Some("rt".into()),
                 expires_at: Some(42),
                 scope: None,
+                obtained_at: 40,
             }),
             ..Record::default()
         };

@@ -20,6 +20,9 @@ pub struct Tokens {
     /// The scopes granted (or, when the server didn't say, requested).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// When the token was issued (Unix seconds), to know its lifetime.
+    #[serde(default)]
+    pub obtained_at: u64,
 }
 
 impl std::fmt::Debug for Tokens {
@@ -33,6 +36,7 @@ impl std::fmt::Debug for Tokens {
             )
             .field("expires_at", &self.expires_at)
             .field("scope", &self.scope)
+            .field("obtained_at", &self.obtained_at)
             .finish()
     }
 }
@@ -44,10 +48,21 @@ pub fn now() -> u64 {
         .unwrap_or(0)
 }
 
+/// Refresh this long before expiry at most...
+const REFRESH_MARGIN_SECS: u64 = 60;
+
 impl Tokens {
-    /// Still usable for at least `margin` seconds (unknown expiry counts as usable).
-    pub fn fresh_for(&self, margin: u64) -> bool {
-        self.expires_at.is_none_or(|t| t > now() + margin)
+    /// Whether the token should be refreshed before use: within a minute of
+    /// expiry, or in the last half of a short lifetime. Unknown expiry: never.
+    pub fn needs_refresh(&self) -> bool {
+        self.refresh_due().is_some_and(|due| now() >= due)
+    }
+
+    /// When the token becomes due for a refresh (Unix seconds).
+    pub fn refresh_due(&self) -> Option<u64> {
+        let expires_at = self.expires_at?;
+        let lifetime = expires_at.saturating_sub(self.obtained_at);
+        Some(expires_at - REFRESH_MARGIN_SECS.min(lifetime / 2))
     }
 }
 
@@ -138,11 +153,13 @@ pub async fn request(
         serde_json::Value::String(s) => s.parse().ok(),
         _ => None,
     });
+    let obtained_at = now();
     Ok(Tokens {
         access_token: t.access_token,
         refresh_token: t.refresh_token,
-        expires_at: expires_in.map(|s| now() + s),
+        expires_at: expires_in.map(|s| obtained_at + s),
         scope: t.scope.or_else(|| requested_scope.map(str::to_string)),
+        obtained_at,
     })
 }
 

@@ -3,5 +3,6 @@
 //! One test binary keeps link times down.
 
 mod failures;
+mod oauth;
 mod relay;
 mod support;

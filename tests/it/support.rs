@@ -21,6 +21,8 @@ pub struct Server {
     pub url: String,
     /// `http://127.0.0.1:PORT`
     pub base: String,
+    /// Everything the server announced (issuer, initial access token…).
+    pub info: Value,
     port: u16,
 }
 
@@ -42,10 +44,16 @@ impl Server {
         let info: Value = serde_json::from_str(&first)
             .unwrap_or_else(|e| panic!("{script} printed {first:?} instead of its address: {e}"));
         let port = info["port"].as_u64().expect("port") as u16;
+        let url = info["url"]
+            .as_str()
+            .or(info["issuer"].as_str())
+            .expect("url or issuer")
+            .to_string();
         Server {
             child,
-            url: info["url"].as_str().expect("url").to_string(),
+            url,
             base: format!("http://127.0.0.1:{port}"),
+            info,
             port,
         }
     }
@@ -67,6 +75,12 @@ impl Server {
             .into_iter()
             .filter(|e| e["body"]["method"] == method)
             .collect()
+    }
+
+    /// GET a JSON document from the server, e.g. /_lab/counters.
+    pub fn get_json(&self, path: &str) -> Value {
+        let body = self.http("GET", path);
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
     }
 
     /// Call a lab-control endpoint, e.g. POST /_lab/expire-sessions.

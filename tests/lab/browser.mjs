@@ -11,6 +11,8 @@
 //   LAB_BROWSER_DENY=1         deny consent (the page's abort link) instead
 //   LAB_BROWSER_NO_CALLBACK=1  do not load the redirect URI; print it on stdout
 //   LAB_BROWSER_USER=name      login name (default alice)
+//   LAB_BROWSER_TAMPER=state|iss  play an attacker: change that parameter of
+//                              the redirect before loading it (negative tests)
 //
 // Authorization-URL mode detaches: the first process re-spawns itself with
 // --foreground (stdio ignored, detached) and exits 0 at once, so a caller that
@@ -164,6 +166,12 @@ async function request(url, init = {}) {
 
 async function loadCallback(url, init = {}) {
   summary.finalRedirect = url.href;
+  const tamper = process.env.LAB_BROWSER_TAMPER;
+  if (tamper === 'state' || tamper === 'iss') {
+    url = new URL(url.href);
+    url.searchParams.set(tamper, tamper === 'iss' ? 'http://127.0.0.1:1/evil' : 'forged-state');
+    summary.actions.push(`tampered ${tamper}`);
+  }
   if (noCallback) {
     process.stdout.write(`${url.href}\n`);
     return;
