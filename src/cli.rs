@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Bridge a stdio MCP host to a remote MCP server over Streamable HTTP.
 ///
@@ -16,13 +16,89 @@ use clap::{Parser, ValueEnum};
     name = "mcp-tether",
     version,
     about = "Bridge a stdio MCP host to a remote Streamable HTTP MCP server",
-    after_help = "Example:\n  mcp-tether https://mcp.example.com/mcp --header 'Authorization: Bearer ${API_TOKEN}'"
+    long_about = "Bridge a stdio MCP host to a remote Streamable HTTP MCP server.\n\nYour MCP host (Claude Desktop, Cursor, Zed, Claude Code...) starts `mcp-tether URL` as a stdio server. Every JSON-RPC message the host writes goes to the remote server; every message the server sends comes back. When the server wants OAuth, mcp-tether signs you in and keeps the token fresh. stdout carries the protocol and nothing else; logs go to stderr or to --log-file.",
+    after_help = "Examples:\n  mcp-tether https://mcp.example.com/mcp\n  mcp-tether https://mcp.example.com/mcp --header 'Authorization: Bearer ${API_TOKEN}'\n  mcp-tether login https://mcp.example.com/mcp --flow device\n  mcp-tether status",
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// URL of the remote MCP server's endpoint, e.g. https://mcp.example.com/mcp
+    #[arg(value_name = "URL", required = true)]
+    pub url: Option<String>,
+
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+
+    /// How much to log: error, warn, info, debug or trace. Example: --log-level debug
+    #[arg(long, value_enum, default_value_t = LogLevel::Info, value_name = "LEVEL", global = true)]
+    pub log_level: LogLevel,
+
+    /// Write logs to this file (appended) instead of stderr.
+    /// Example: --log-file ~/mcp-tether.log
+    #[arg(long, value_name = "PATH", global = true)]
+    pub log_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign in to a server in this terminal and store the token, so the bridge
+    /// your host starts later just works. Example: mcp-tether login https://mcp.example.com/mcp
+    Login(Box<LoginArgs>),
+    /// Remove stored tokens and client registrations (revoking them first where
+    /// the server allows). Example: mcp-tether logout https://mcp.example.com/mcp
+    Logout(LogoutArgs),
+    /// List what is stored: server, issuer, client, scopes, expiry. Never the secrets.
+    Status(StatusArgs),
+    /// Print a shell completion script. Example: mcp-tether completions zsh > ~/.zfunc/_mcp-tether
+    Completions {
+        /// bash, zsh, fish, powershell or elvish
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// URL of the remote MCP server's endpoint
     #[arg(value_name = "URL")]
     pub url: String,
 
+    /// For SSH sessions without a device flow: print the sign-in URL, open it on
+    /// any machine, and paste back the address the browser ends on (or just the code).
+    #[arg(long)]
+    pub paste: bool,
+
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["url", "all"])))]
+pub struct LogoutArgs {
+    /// The server to forget
+    #[arg(value_name = "URL")]
+    pub url: Option<String>,
+    /// Forget every server
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only this server
+    #[arg(value_name = "URL")]
+    pub url: Option<String>,
+    /// Machine-readable output
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How to reach the server and how to authorize: shared by the bridge and `login`.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectArgs {
     /// Extra HTTP header sent with every request, as 'Name: value' (repeatable).
     /// ${VAR} is replaced with the environment variable VAR, so secrets stay out of
     /// host config files: --header 'Authorization: Bearer ${API_TOKEN}'
@@ -134,14 +210,36 @@ pub struct Cli {
     )]
     pub auth_timeout: u64,
 
-    /// How much to log: error, warn, info, debug or trace. Example: --log-level debug
-    #[arg(long, value_enum, default_value_t = LogLevel::Info, value_name = "LEVEL")]
-    pub log_level: LogLevel,
+    /// How to get a token: `auto` picks the device flow when no browser can be
+    /// opened here (SSH, no display) and the server offers it, else the browser.
+    /// `client-credentials` is for agents with no person (never picked by `auto`).
+    #[arg(long, value_enum, default_value_t = FlowArg::Auto, value_name = "FLOW", help_heading = "Authorization")]
+    pub flow: FlowArg,
 
-    /// Write logs to this file (appended) instead of stderr.
-    /// Example: --log-file ~/mcp-tether.log
-    #[arg(long, value_name = "PATH")]
-    pub log_file: Option<PathBuf>,
+    /// Private key (PEM file) for private_key_jwt client authentication with
+    /// --flow client-credentials. Example: --client-assertion-key agent.pem
+    #[arg(long, value_name = "PEM", help_heading = "Authorization")]
+    pub client_assertion_key: Option<std::path::PathBuf>,
+
+    /// Signing algorithm for --client-assertion-key.
+    #[arg(long, value_enum, default_value_t = AssertionAlg::Rs256, value_name = "ALG", help_heading = "Authorization")]
+    pub client_assertion_alg: AssertionAlg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FlowArg {
+    Auto,
+    Browser,
+    Device,
+    ClientCredentials,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AssertionAlg {
+    #[value(name = "RS256")]
+    Rs256,
+    #[value(name = "ES256")]
+    Es256,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,9 +10,11 @@ use url::{Host, Url};
 use crate::auth::AuthConfig;
 use crate::auth::callback::CallbackHost;
 use crate::auth::discovery::Overrides;
+use crate::auth::flow::{self, Flow};
 use crate::auth::registration::ClientOptions;
+use crate::auth::registration::JwtAlg;
 use crate::auth::store::FileStore;
-use crate::cli::{CallbackHostArg, Cli, TransportArg};
+use crate::cli::{AssertionAlg, CallbackHostArg, ConnectArgs, FlowArg, TransportArg};
 
 /// Which transport the relay speaks to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,8 +84,12 @@ const MANAGED_HEADERS: &[&str] = &[
 impl Config {
     /// Resolve the command line. `env` looks up environment variables, so tests
     /// can inject them instead of mutating the process environment.
-    pub fn from_cli(cli: &Cli, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let url = parse_server_url(&cli.url, cli.allow_http)?;
+    pub fn from_args(
+        url: &str,
+        cli: &ConnectArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let url = parse_server_url(url, cli.allow_http)?;
         let mut headers = HeaderMap::new();
         for raw in &cli.headers {
             let (name, value) = parse_header(raw, env)?;
@@ -113,7 +119,10 @@ impl Config {
     }
 }
 
-fn auth_config(cli: &Cli, env: &dyn Fn(&str) -> Option<String>) -> Result<AuthConfig, ConfigError> {
+fn auth_config(
+    cli: &ConnectArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<AuthConfig, ConfigError> {
     let url_flag = |flag: &'static str, v: &Option<String>| -> Result<Option<Url>, ConfigError> {
         v.as_deref()
             .map(|s| {
@@ -154,6 +163,13 @@ fn auth_config(cli: &Cli, env: &dyn Fn(&str) -> Option<String>) -> Result<AuthCo
             client_secret,
             client_metadata_url: cli.client_metadata_url.clone(),
             registration_token: cli.registration_token.clone(),
+            assertion_key: cli.client_assertion_key.clone().map(|p| {
+                let alg = match cli.client_assertion_alg {
+                    AssertionAlg::Rs256 => JwtAlg::RS256,
+                    AssertionAlg::Es256 => JwtAlg::ES256,
+                };
+                (p, alg)
+            }),
         },
         scope: cli.scope.clone(),
         resource: cli.resource.clone(),
@@ -167,6 +183,16 @@ fn auth_config(cli: &Cli, env: &dyn Fn(&str) -> Option<String>) -> Result<AuthCo
         open_browser: !cli.no_browser,
         auth_timeout: Duration::from_secs(cli.auth_timeout.max(1)),
         store: FileStore::default_location(env("MCP_TETHER_CONFIG_DIR")),
+        flow: match cli.flow {
+            FlowArg::Auto => Flow::Auto,
+            FlowArg::Browser => Flow::Browser,
+            FlowArg::Device => Flow::Device,
+            FlowArg::ClientCredentials => Flow::ClientCredentials,
+        },
+        no_browser: flow::no_browser_reason(env, std::path::Path::new("/")),
+        interactive: false,
+        paste: false,
+        notifier: None,
     })
 }
 

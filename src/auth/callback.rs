@@ -26,6 +26,7 @@ pub struct Listener {
 }
 
 /// What an authorization response must carry to be accepted.
+#[derive(Clone, Copy)]
 pub struct Expect<'a> {
     pub state: &'a str,
     /// The issuer, checked against `iss` when the response has one (RFC 9207).
@@ -124,6 +125,44 @@ async fn handle(mut stream: TcpStream, expect: &Expect<'_>) -> Option<Result<Str
         }
     }
     Some(outcome)
+}
+
+/// `login --paste`: read the address the browser ended on (or the bare code)
+/// from stdin, and check it like a callback.
+pub async fn read_pasted(expect: &Expect<'_>) -> Result<String, AuthError> {
+    eprint!(
+        "\nAfter you approve, your browser goes to a {CALLBACK_PATH} address that may not load.\nPaste that whole address here (or just the code) and press Enter:\n> "
+    );
+    let line = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map(|_| line)
+    })
+    .await
+    .map_err(|e| AuthError::Http(format!("reading stdin failed: {e}")))?
+    .map_err(|e| AuthError::Http(format!("reading stdin failed: {e}")))?;
+    let pasted = line.trim();
+    if pasted.is_empty() {
+        return Err(AuthError::Http("nothing was pasted".into()));
+    }
+    match Url::parse(pasted) {
+        Ok(url) => {
+            let param = |name: &str| {
+                url.query_pairs()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.into_owned())
+            };
+            check_response(
+                param("state"),
+                param("iss"),
+                param("code"),
+                param("error"),
+                param("error_description"),
+                expect,
+            )
+        }
+        // Just the code: PKCE still binds it to this sign-in.
+        Err(_) => Ok(pasted.to_string()),
+    }
 }
 
 /// The checks on an authorization response, in the order that matters:

@@ -10,7 +10,9 @@
 pub mod browser;
 pub mod callback;
 pub mod challenge;
+pub mod device;
 pub mod discovery;
+pub mod flow;
 pub mod pkce;
 pub mod registration;
 pub mod store;
@@ -25,6 +27,7 @@ use url::Url;
 use callback::{CallbackHost, Expect, Listener};
 use challenge::Challenge;
 use discovery::{Discovered, Overrides};
+use flow::{Flow, Grant};
 use registration::{Client, ClientOptions, ClientSource};
 use store::{FileStore, Record};
 use token::Tokens;
@@ -97,6 +100,24 @@ pub enum AuthError {
     #[error("{0}")]
     Http(String),
 
+    #[error(
+        "the device code expired before it was approved. Run the sign-in again and approve it sooner"
+    )]
+    DeviceExpired,
+
+    #[error(
+        "the authorization server {issuer} does not offer the device flow. Use `mcp-tether login --paste` to sign in from another machine, or --flow browser"
+    )]
+    NoDeviceFlow { issuer: String },
+
+    #[error(
+        "--flow client-credentials needs a confidential client: pass --client-id with --client-secret-env VAR, or with --client-assertion-key PEM"
+    )]
+    ClientCredentialsNeedClient,
+
+    #[error("sign-in needed: {0}")]
+    NeedsLogin(String),
+
     /// The sign-in this request waited for failed; the same reason applies.
     #[error("{0}")]
     Earlier(String),
@@ -135,6 +156,16 @@ pub struct AuthConfig {
     pub open_browser: bool,
     pub auth_timeout: Duration,
     pub store: Option<FileStore>,
+    /// `--flow`.
+    pub flow: Flow,
+    /// Why no browser can be opened here (None: one can).
+    pub no_browser: Option<String>,
+    /// A person is at this terminal (`mcp-tether login`), not a host.
+    pub interactive: bool,
+    /// `login --paste`: read the redirect URL (or code) from stdin.
+    pub paste: bool,
+    /// Messages for the person, relayed to the host as log notifications.
+    pub notifier: Option<tokio::sync::mpsc::UnboundedSender<String>>,
 }
 
 /// The token the relay currently sends.
@@ -167,6 +198,10 @@ impl Auth {
         let http = reqwest::Client::builder()
             .user_agent(concat!("mcp-tether/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
+            // Authorization requests are rare and minutes apart (device
+            // polling): a pooled connection would often be one the server
+            // already closed.
+            .pool_max_idle_per_host(0)
             .connect_timeout(timeout)
             .timeout(timeout)
             .build()
@@ -264,6 +299,25 @@ impl Auth {
         challenge: Option<Challenge>,
         sent: Option<&HeaderValue>,
     ) -> Result<(), AuthError> {
+        // Another process (`mcp-tether login`, another bridge) may have stored
+        // a newer token: use it before asking anyone for anything.
+        if let Some(stored) = self
+            .cfg
+            .store
+            .as_ref()
+            .and_then(|s| s.load(self.server.as_str()))
+        {
+            if stored.tokens.is_some()
+                && stored.tokens != record.tokens
+                && record_fits(&stored, &self.cfg)
+                && status == StatusCode::UNAUTHORIZED
+            {
+                tracing::info!("using the token stored by another mcp-tether process");
+                *record = stored;
+                self.set_current(record.tokens.as_ref());
+                return Ok(());
+            }
+        }
         let challenge = challenge.unwrap_or_default();
         if status == StatusCode::FORBIDDEN {
             // Step-up: ask for what we have plus what the server wants.
@@ -295,6 +349,19 @@ impl Auth {
         self.authorize(record, &challenge, None).await
     }
 
+    /// `mcp-tether login`: sign in now, whatever is stored. `challenge` is what
+    /// the server answered an unauthenticated request with.
+    pub async fn login(&self, challenge: Option<Challenge>) -> Result<(), AuthError> {
+        let mut record = self.record.lock().await;
+        self.authorize(&mut record, &challenge.unwrap_or_default(), None)
+            .await
+    }
+
+    /// What is stored now (for `login` to report).
+    pub async fn record(&self) -> Record {
+        self.record.lock().await.clone()
+    }
+
     fn set_current(&self, tokens: Option<&Tokens>) {
         let current = tokens.and_then(|t| {
             let mut header = HeaderValue::from_str(&format!("Bearer {}", t.access_token)).ok()?;
@@ -321,7 +388,7 @@ impl Auth {
     }
 
     async fn refresh(&self, record: &mut Record) -> Result<(), AuthError> {
-        let (Some(tokens), Some(client)) = (record.tokens.clone(), record.client.clone()) else {
+        let Some(tokens) = record.tokens.clone() else {
             return Err(AuthError::Http("nothing to refresh".into()));
         };
         let refresh_token = tokens
@@ -338,6 +405,9 @@ impl Auth {
                 d
             }
         };
+        let client = self
+            .effective_client(record, &discovered.metadata)
+            .ok_or_else(|| AuthError::Http("no client to refresh with".into()))?;
         let endpoint = discovered.metadata.token_endpoint.clone().ok_or_else(|| {
             AuthError::Http("the authorization server has no token endpoint".into())
         })?;
@@ -400,7 +470,12 @@ impl Auth {
         )
         .await?;
         let md = &discovered.metadata;
-        if !md.supports_s256() {
+        let (grant, why) = flow::choose(self.cfg.flow, self.cfg.no_browser.as_deref(), md);
+        eprintln!(
+            "mcp-tether: signing in with the {} flow: {why}",
+            grant_name(grant)
+        );
+        if grant != Grant::ClientCredentials && !md.supports_s256() {
             if self.cfg.assume_pkce {
                 tracing::info!(
                     "the server does not advertise PKCE S256; using it anyway (--assume-pkce)"
@@ -424,6 +499,23 @@ impl Auth {
         record.discovered_at = token::now();
         record.resource = Some(resource.clone());
 
+        match grant {
+            Grant::ClientCredentials => {
+                let (client, tokens) = self
+                    .client_credentials(md, scope.as_deref(), &resource)
+                    .await?;
+                self.finish(record, Some(client), tokens);
+                return Ok(());
+            }
+            Grant::Device => {
+                return self
+                    .device_flow(record, md, scope.as_deref(), &resource)
+                    .await
+                    .map_err(|e| explain_fallback(e, &discovered));
+            }
+            Grant::Browser => {}
+        }
+
         let mut registered_again = false;
         loop {
             let (client, listener) = self
@@ -435,10 +527,7 @@ impl Auth {
                 .await
             {
                 Ok(tokens) => {
-                    record.client = Some(client);
-                    record.tokens = Some(tokens);
-                    self.save(record);
-                    tracing::info!("authorized");
+                    self.finish(record, Some(client), tokens);
                     return Ok(());
                 }
                 Err(AuthError::Token { error, .. })
@@ -454,6 +543,110 @@ impl Auth {
                 }
                 Err(e) => return Err(e),
             }
+        }
+    }
+
+    fn finish(&self, record: &mut Record, client: Option<Client>, tokens: Tokens) {
+        // A pre-registered client's secret stays on the command line, not on disk.
+        record.client = client.map(|mut c| {
+            if c.source == ClientSource::PreRegistered {
+                c.auth = registration::ClientAuth::None;
+            }
+            c
+        });
+        record.tokens = Some(tokens);
+        self.save(record);
+        tracing::info!("authorized");
+    }
+
+    /// The client for token requests: the configured one (with its secret or
+    /// key from the command line), else the stored registration.
+    fn effective_client(&self, record: &Record, md: &discovery::ServerMetadata) -> Option<Client> {
+        registration::configured_client(&self.cfg.client, md).or_else(|| record.client.clone())
+    }
+
+    async fn client_credentials(
+        &self,
+        md: &discovery::ServerMetadata,
+        scope: Option<&str>,
+        resource: &str,
+    ) -> Result<(Client, Tokens), AuthError> {
+        let client = registration::configured_client(&self.cfg.client, md)
+            .filter(|c| !matches!(c.auth, registration::ClientAuth::None))
+            .ok_or(AuthError::ClientCredentialsNeedClient)?;
+        let endpoint = md
+            .token_endpoint
+            .as_deref()
+            .ok_or_else(|| AuthError::Http(format!("{} lists no token_endpoint", md.issuer)))?;
+        let mut form = vec![
+            ("grant_type", "client_credentials".to_string()),
+            ("resource", resource.to_string()),
+        ];
+        if let Some(scope) = scope {
+            form.push(("scope", scope.to_string()));
+        }
+        let tokens = token::request(&self.http, endpoint, &client, form, scope).await?;
+        Ok((client, tokens))
+    }
+
+    async fn device_flow(
+        &self,
+        record: &mut Record,
+        md: &discovery::ServerMetadata,
+        scope: Option<&str>,
+        resource: &str,
+    ) -> Result<(), AuthError> {
+        let endpoint =
+            md.device_authorization_endpoint
+                .clone()
+                .ok_or_else(|| AuthError::NoDeviceFlow {
+                    issuer: md.issuer.clone(),
+                })?;
+        if !self.cfg.interactive {
+            // A bridge started by a host has no terminal the person sees.
+            let why = format!(
+                "no browser can be opened here ({}); run `mcp-tether login {}` in a terminal to sign in with the device flow, then retry",
+                self.cfg.no_browser.as_deref().unwrap_or("--flow device"),
+                self.server
+            );
+            self.notify(&format!("mcp-tether: sign-in needed: {why}"));
+            return Err(AuthError::NeedsLogin(why));
+        }
+        let token_endpoint = md
+            .token_endpoint
+            .clone()
+            .ok_or_else(|| AuthError::Http(format!("{} lists no token_endpoint", md.issuer)))?;
+        let client = match self.effective_client(record, md) {
+            Some(c) => c,
+            None => {
+                // Registration needs a redirect URI even for the device grant.
+                let listener = self.bind(0).await?;
+                let c = registration::register(
+                    &self.http,
+                    md,
+                    &listener.redirect_uri,
+                    self.cfg.client.registration_token.as_deref(),
+                )
+                .await?;
+                record.client = Some(c.clone());
+                self.save(record);
+                c
+            }
+        };
+        let d = device::start(&self.http, &endpoint, &client, scope, resource).await?;
+        device::show(&d);
+        let tokens =
+            device::poll(&self.http, &token_endpoint, &client, &d, scope, resource).await?;
+        self.finish(record, Some(client), tokens);
+        Ok(())
+    }
+
+    /// Tell the person something through the host (a log notification), when
+    /// running as a bridge; on stderr either way.
+    fn notify(&self, text: &str) {
+        eprintln!("{text}");
+        if let Some(n) = &self.cfg.notifier {
+            let _ = n.send(text.to_string());
         }
     }
 
@@ -582,18 +775,23 @@ impl Auth {
                 q.append_pair(k, v);
             }
         }
-        browser::send_person_to(url.as_str(), self.cfg.open_browser);
+        browser::send_person_to(url.as_str(), self.cfg.open_browser && !self.cfg.paste);
         let redirect_uri = listener.redirect_uri.clone();
-        let code = listener
-            .wait(
-                Expect {
-                    state: &state,
-                    issuer: &md.issuer,
-                    iss_required: md.authorization_response_iss_parameter_supported,
-                },
-                self.cfg.auth_timeout,
-            )
-            .await?;
+        let expect = Expect {
+            state: &state,
+            issuer: &md.issuer,
+            iss_required: md.authorization_response_iss_parameter_supported,
+        };
+        let code = if self.cfg.paste {
+            // The browser may be on another machine: take whichever comes first,
+            // the pasted address or a callback on this one.
+            tokio::select! {
+                pasted = callback::read_pasted(&expect) => pasted?,
+                called = listener.wait(Expect { ..expect }, self.cfg.auth_timeout) => called?,
+            }
+        } else {
+            listener.wait(expect, self.cfg.auth_timeout).await?
+        };
         let form = vec![
             ("grant_type", "authorization_code".to_string()),
             ("code", code),
@@ -626,6 +824,14 @@ fn record_fits(record: &Record, cfg: &AuthConfig) -> bool {
         (Some(_), None) => true,
         (None, Some(c)) => c.source != ClientSource::PreRegistered,
         (None, None) => true,
+    }
+}
+
+fn grant_name(g: Grant) -> &'static str {
+    match g {
+        Grant::Browser => "browser",
+        Grant::Device => "device",
+        Grant::ClientCredentials => "client credentials",
     }
 }
 

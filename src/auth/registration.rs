@@ -16,6 +16,20 @@ pub enum ClientAuth {
     Basic { secret: String },
     /// `client_secret_post`: the secret in the form body.
     Post { secret: String },
+    /// `private_key_jwt` (RFC 7523): a JWT signed with this key. The key stays
+    /// in its file; only the path is kept.
+    PrivateKeyJwt {
+        key_path: std::path::PathBuf,
+        alg: JwtAlg,
+        /// The assertion's `aud`: the authorization server's issuer.
+        audience: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum JwtAlg {
+    RS256,
+    ES256,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -43,6 +57,7 @@ impl std::fmt::Debug for Client {
             ClientAuth::None => "none",
             ClientAuth::Basic { .. } => "client_secret_basic",
             ClientAuth::Post { .. } => "client_secret_post",
+            ClientAuth::PrivateKeyJwt { .. } => "private_key_jwt",
         };
         f.debug_struct("Client")
             .field("client_id", &self.client_id)
@@ -59,6 +74,8 @@ pub struct ClientOptions {
     pub client_secret: Option<String>,
     pub client_metadata_url: Option<String>,
     pub registration_token: Option<String>,
+    /// `--client-assertion-key` and its algorithm, for private_key_jwt.
+    pub assertion_key: Option<(std::path::PathBuf, JwtAlg)>,
 }
 
 impl std::fmt::Debug for ClientOptions {
@@ -102,9 +119,17 @@ pub fn auth_for_secret(md: &ServerMetadata, secret: Option<String>) -> ClientAut
 /// document URL the AS accepts. None means: register dynamically.
 pub fn configured_client(opts: &ClientOptions, md: &ServerMetadata) -> Option<Client> {
     if let Some(id) = &opts.client_id {
+        let auth = match &opts.assertion_key {
+            Some((key_path, alg)) => ClientAuth::PrivateKeyJwt {
+                key_path: key_path.clone(),
+                alg: *alg,
+                audience: md.issuer.clone(),
+            },
+            None => auth_for_secret(md, opts.client_secret.clone()),
+        };
         return Some(Client {
             client_id: id.clone(),
-            auth: auth_for_secret(md, opts.client_secret.clone()),
+            auth,
             source: ClientSource::PreRegistered,
             redirect_uri: None,
         });

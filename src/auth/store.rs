@@ -97,6 +97,25 @@ impl FileStore {
         std::fs::rename(&tmp, &path)
     }
 
+    /// Every stored record (unreadable files are skipped with a warning).
+    pub fn list(&self) -> Vec<Record> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut records: Vec<Record> = entries
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+            .filter_map(|e| {
+                let bytes = std::fs::read(e.path()).ok()?;
+                serde_json::from_slice(&bytes)
+                    .map_err(|err| tracing::warn!("skipping {}: {err}", e.path().display()))
+                    .ok()
+            })
+            .collect();
+        records.sort_by(|a, b| a.server_url.cmp(&b.server_url));
+        records
+    }
+
     pub fn remove(&self, server_url: &str) -> std::io::Result<()> {
         match std::fs::remove_file(self.path_for(server_url)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use super::AuthError;
-use super::registration::{Client, ClientAuth};
+use super::registration::{Client, ClientAuth, JwtAlg};
 
 /// Tokens as stored. `expires_at` is seconds since the Unix epoch.
 #[derive(Clone, Serialize, Deserialize, PartialEq)]
@@ -94,25 +94,10 @@ pub async fn request(
     mut form: Vec<(&'static str, String)>,
     requested_scope: Option<&str>,
 ) -> Result<Tokens, AuthError> {
-    let mut req = http
+    let req = http
         .post(endpoint)
         .header(reqwest::header::ACCEPT, "application/json");
-    match &client.auth {
-        ClientAuth::None => form.push(("client_id", client.client_id.clone())),
-        ClientAuth::Post { secret } => {
-            form.push(("client_id", client.client_id.clone()));
-            form.push(("client_secret", secret.clone()));
-        }
-        ClientAuth::Basic { secret } => {
-            // RFC 6749 §2.3.1: both parts form-urlencoded before base64.
-            let user = form_encode(&client.client_id);
-            let pass = form_encode(secret);
-            req = req.header(
-                reqwest::header::AUTHORIZATION,
-                format!("Basic {}", STANDARD.encode(format!("{user}:{pass}"))),
-            );
-        }
-    }
+    let req = authenticate(req, &mut form, client)?;
     let resp = req
         .form(&form)
         .send()
@@ -124,16 +109,7 @@ pub async fn request(
         .await
         .map_err(|e| AuthError::Http(format!("reading the token response failed: {e}")))?;
     if !status.is_success() {
-        return Err(match serde_json::from_slice::<ErrorResponse>(&body) {
-            Ok(e) => AuthError::Token {
-                error: e.error,
-                description: e.error_description.unwrap_or_default(),
-            },
-            Err(_) => AuthError::Http(format!(
-                "the token endpoint {endpoint} answered HTTP {}",
-                status.as_u16()
-            )),
-        });
+        return Err(oauth_error(&body, endpoint, status));
     }
     let t: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
         AuthError::Http(format!(
@@ -161,6 +137,102 @@ pub async fn request(
         scope: t.scope.or_else(|| requested_scope.map(str::to_string)),
         obtained_at,
     })
+}
+
+/// An OAuth error response (RFC 6749 §5.2), or a plain HTTP failure.
+pub fn oauth_error(body: &[u8], endpoint: &str, status: reqwest::StatusCode) -> AuthError {
+    match serde_json::from_slice::<ErrorResponse>(body) {
+        Ok(e) => AuthError::Token {
+            error: e.error,
+            description: e.error_description.unwrap_or_default(),
+        },
+        Err(_) => AuthError::Http(format!("{endpoint} answered HTTP {}", status.as_u16())),
+    }
+}
+
+/// Add the client's credentials to a request to the token, device
+/// authorization or revocation endpoint.
+pub fn authenticate(
+    mut req: reqwest::RequestBuilder,
+    form: &mut Vec<(&'static str, String)>,
+    client: &Client,
+) -> Result<reqwest::RequestBuilder, AuthError> {
+    match &client.auth {
+        ClientAuth::None => form.push(("client_id", client.client_id.clone())),
+        ClientAuth::Post { secret } => {
+            form.push(("client_id", client.client_id.clone()));
+            form.push(("client_secret", secret.clone()));
+        }
+        ClientAuth::Basic { secret } => {
+            // RFC 6749 §2.3.1: both parts form-urlencoded before base64.
+            let user = form_encode(&client.client_id);
+            let pass = form_encode(secret);
+            req = req.header(
+                reqwest::header::AUTHORIZATION,
+                format!("Basic {}", STANDARD.encode(format!("{user}:{pass}"))),
+            );
+        }
+        ClientAuth::PrivateKeyJwt {
+            key_path,
+            alg,
+            audience,
+        } => {
+            form.push(("client_id", client.client_id.clone()));
+            form.push((
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+            ));
+            form.push((
+                "client_assertion",
+                client_assertion(&client.client_id, key_path, *alg, audience)?,
+            ));
+        }
+    }
+    Ok(req)
+}
+
+/// An RFC 7523 client assertion: iss = sub = client id, aud = the issuer,
+/// valid for a minute, with a random jti against replay.
+fn client_assertion(
+    client_id: &str,
+    key_path: &std::path::Path,
+    alg: JwtAlg,
+    audience: &str,
+) -> Result<String, AuthError> {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    let pem = std::fs::read(key_path).map_err(|e| {
+        AuthError::Http(format!(
+            "cannot read --client-assertion-key {}: {e}",
+            key_path.display()
+        ))
+    })?;
+    let bad_key = |e: jsonwebtoken::errors::Error| {
+        AuthError::Http(format!(
+            "--client-assertion-key {} is not a {alg:?} private key in PEM ({e})",
+            key_path.display()
+        ))
+    };
+    let (algorithm, key) = match alg {
+        JwtAlg::RS256 => (
+            Algorithm::RS256,
+            EncodingKey::from_rsa_pem(&pem).map_err(bad_key)?,
+        ),
+        JwtAlg::ES256 => (
+            Algorithm::ES256,
+            EncodingKey::from_ec_pem(&pem).map_err(bad_key)?,
+        ),
+    };
+    let iat = now();
+    let claims = serde_json::json!({
+        "iss": client_id,
+        "sub": client_id,
+        "aud": audience,
+        "iat": iat,
+        "exp": iat + 60,
+        "jti": super::pkce::random_token(16),
+    });
+    jsonwebtoken::encode(&Header::new(algorithm), &claims, &key)
+        .map_err(|e| AuthError::Http(format!("signing the client assertion failed: {e}")))
 }
 
 fn form_encode(s: &str) -> String {

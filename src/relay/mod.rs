@@ -114,11 +114,15 @@ impl Relay {
     fn new(config: Config, out: Output) -> Result<Self, RelayError> {
         let http = http_client(&config)?;
         let auth = match &config.auth {
-            Some(cfg) => Some(Arc::new(Auth::new(
-                config.url.clone(),
-                cfg.clone(),
-                config.timeout,
-            )?)),
+            Some(cfg) => {
+                let mut cfg = cfg.clone();
+                cfg.notifier = Some(spawn_notifier(out.clone()));
+                Some(Arc::new(Auth::new(
+                    config.url.clone(),
+                    cfg,
+                    config.timeout,
+                )?))
+            }
             None => None,
         };
         let upstream = match config.transport {
@@ -546,6 +550,23 @@ impl Relay {
             None => {}
         }
     }
+}
+
+/// What the auth layer has to tell the person reaches the host as a
+/// `notifications/message` log entry (hosts show these in their log views).
+fn spawn_notifier(out: Output) -> tokio::sync::mpsc::UnboundedSender<String> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    tokio::spawn(async move {
+        while let Some(text) = rx.recv().await {
+            let note = serde_json::json!({
+                "jsonrpc": "2.0",
+                "method": "notifications/message",
+                "params": {"level": "warning", "logger": "mcp-tether", "data": text},
+            });
+            out.send(Bytes::from(note.to_string())).await;
+        }
+    });
+    tx
 }
 
 /// The host's answer for a message that failed: an error response for a

@@ -343,6 +343,13 @@ function authSetup(scenario) {
     env.MCP_CONFORMANCE_CLIENT_SECRET = ctx.client_secret;
     args.push('--client-secret-env', 'MCP_CONFORMANCE_CLIENT_SECRET');
   }
+  if (ctx.private_key_pem) {
+    // private_key_jwt: the key goes in a file, as a person would keep it.
+    const keyPath = path.join(env.MCP_TETHER_CONFIG_DIR, 'client-key.pem');
+    fs.writeFileSync(keyPath, ctx.private_key_pem, { mode: 0o600 });
+    args.push('--client-assertion-key', keyPath, '--client-assertion-alg', ctx.signing_algorithm || 'RS256');
+  }
+  if (scenario.startsWith('auth/client-credentials')) args.push('--flow', 'client-credentials');
   if (scenario === 'auth/basic-cimd') {
     // The URL the suite's AS accepts as a Client ID Metadata Document.
     args.push('--client-metadata-url', 'https://conformance-test.local/client-metadata.json');

@@ -25,8 +25,7 @@ else
   SCENARIOS=(
     # The relay (issue: stdio <-> Streamable HTTP).
     initialize tools_call elicitation-sep1034-client-defaults sse-retry
-    # Authorization: every auth/* client scenario except the client-credentials
-    # and cross-app-access extensions.
+    # Authorization: every auth/* client scenario except cross-app-access.
     auth/metadata-default auth/metadata-var1 auth/metadata-var2 auth/metadata-var3
     auth/basic-cimd
     auth/scope-from-www-authenticate auth/scope-from-scopes-supported
@@ -35,6 +34,8 @@ else
     auth/pre-registration
     auth/2025-03-26-oauth-metadata-backcompat auth/2025-03-26-oauth-endpoint-fallback
     auth/resource-mismatch auth/offline-access-scope auth/offline-access-not-supported
+    # Headless and machine-to-machine.
+    auth/client-credentials-basic auth/client-credentials-jwt
   )
 fi
 

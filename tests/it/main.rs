@@ -3,6 +3,7 @@
 //! One test binary keeps link times down.
 
 mod failures;
+mod headless;
 mod oauth;
 mod relay;
 mod support;

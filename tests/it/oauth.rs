@@ -12,16 +12,16 @@ use serde_json::{Value, json};
 
 use crate::support::{Bridge, Server, tool_text};
 
-const BROWSER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab/browser.sh");
+pub const BROWSER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab/browser.sh");
 
-struct Lab {
-    auth_server: Server,
-    resource_server: Server,
-    config_dir: tempfile::TempDir,
+pub struct Lab {
+    pub auth_server: Server,
+    pub resource_server: Server,
+    pub config_dir: tempfile::TempDir,
 }
 
 impl Lab {
-    fn start(as_flags: &[&str], rs_flags: &[&str]) -> Lab {
+    pub fn start(as_flags: &[&str], rs_flags: &[&str]) -> Lab {
         let auth_server = Server::start("oauth-as.mjs", as_flags);
         let mut args = vec!["--issuer", auth_server.url.as_str()];
         args.extend_from_slice(rs_flags);
@@ -37,23 +37,40 @@ impl Lab {
         &self.auth_server.url
     }
 
-    fn bridge(&self, flags: &[&str]) -> Bridge {
+    pub fn bridge(&self, flags: &[&str]) -> Bridge {
         self.bridge_env(flags, &[])
     }
 
     /// A bridge as a host would start it, with the scripted browser and a
     /// private config dir.
-    fn bridge_env(&self, flags: &[&str], env: &[(&str, &str)]) -> Bridge {
-        let mut args: Vec<&str> = flags.to_vec();
+    pub fn bridge_env(&self, flags: &[&str], env: &[(&str, &str)]) -> Bridge {
+        self.command(&[], flags, env)
+    }
+
+    /// `mcp-tether <subcommand…> <flags…> <server url>` with the lab's browser
+    /// and config dir. The environment looks like a desktop (DISPLAY set)
+    /// unless `env` says otherwise.
+    pub fn command(&self, sub: &[&str], flags: &[&str], env: &[(&str, &str)]) -> Bridge {
+        let mut args: Vec<&str> = sub.to_vec();
+        args.extend_from_slice(flags);
         args.push(&self.resource_server.url);
+        self.run(&args, env)
+    }
+
+    /// `mcp-tether <args…>` with the lab's browser and config dir.
+    pub fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Bridge {
         let dir = self.config_dir.path().to_str().unwrap();
-        let mut all_env = vec![("BROWSER", BROWSER), ("MCP_TETHER_CONFIG_DIR", dir)];
+        let mut all_env = vec![
+            ("BROWSER", BROWSER),
+            ("MCP_TETHER_CONFIG_DIR", dir),
+            ("DISPLAY", ":0"),
+        ];
         all_env.extend_from_slice(env);
-        Bridge::spawn_with_env(&args, &all_env)
+        Bridge::spawn_with_env(args, &all_env)
     }
 
     /// Counts at the authorization server: authorization, token grants, registrations…
-    fn counters(&self) -> Value {
+    pub fn counters(&self) -> Value {
         self.auth_server.get_json("/_lab/counters")
     }
 
@@ -65,7 +82,7 @@ impl Lab {
 }
 
 /// Send initialize and return the response (which may be an error).
-fn try_initialize(bridge: &mut Bridge) -> Value {
+pub fn try_initialize(bridge: &mut Bridge) -> Value {
     bridge
         .request(
             "initialize",
@@ -74,19 +91,19 @@ fn try_initialize(bridge: &mut Bridge) -> Value {
         .1
 }
 
-fn whoami(bridge: &mut Bridge) -> Value {
+pub fn whoami(bridge: &mut Bridge) -> Value {
     let (_, r) = bridge.call_tool("whoami", json!({}));
     serde_json::from_str(tool_text(&r)).unwrap()
 }
 
-fn error_message(r: &Value) -> String {
+pub fn error_message(r: &Value) -> String {
     r["error"]["message"]
         .as_str()
         .unwrap_or_else(|| panic!("expected an error, got {r}"))
         .to_string()
 }
 
-fn count(v: &Value) -> u64 {
+pub fn count(v: &Value) -> u64 {
     v.as_u64().unwrap_or(0)
 }
 

@@ -511,3 +511,16 @@ fn answers_a_pre_initialize_request_with_method_not_found() {
     let (_, r) = bridge.call_tool("echo", json!({"text": "fine"}));
     assert_eq!(tool_text(&r), "fine");
 }
+
+/// A host that goes quiet for longer than the server's keep-alive (Node's is
+/// 5 s) must not get an error for its next request.
+#[test]
+fn survives_the_server_closing_idle_connections() {
+    let server = sdk();
+    let mut bridge = Bridge::spawn(&[&server.url]);
+    bridge.initialize();
+    bridge.call_tool("echo", json!({"text": "before"}));
+    std::thread::sleep(Duration::from_millis(5600));
+    let (_, r) = bridge.call_tool("echo", json!({"text": "after a pause"}));
+    assert_eq!(tool_text(&r), "after a pause", "{r}");
+}

@@ -1,0 +1,144 @@
+//! The device authorization grant (RFC 8628): for SSH sessions and containers,
+//! where no browser can be opened. The person approves on any other device.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::AuthError;
+use super::registration::Client;
+use super::token::{self, Tokens};
+
+pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeviceAuthorization {
+    pub device_code: String,
+    pub user_code: String,
+    pub verification_uri: String,
+    #[serde(default)]
+    pub verification_uri_complete: Option<String>,
+    pub expires_in: u64,
+    /// Seconds between polls (RFC 8628: 5 when absent).
+    #[serde(default)]
+    pub interval: Option<u64>,
+}
+
+impl DeviceAuthorization {
+    /// The URL to show: the complete one (code included) when there is one.
+    pub fn url(&self) -> &str {
+        self.verification_uri_complete
+            .as_deref()
+            .unwrap_or(&self.verification_uri)
+    }
+
+    /// The instruction, on one line, for a host's log or an error message.
+    pub fn instruction(&self) -> String {
+        match &self.verification_uri_complete {
+            Some(url) => format!("open {url} and confirm the code {}", self.user_code),
+            None => format!(
+                "open {} and enter the code {}",
+                self.verification_uri, self.user_code
+            ),
+        }
+    }
+}
+
+/// Ask the authorization server for a device code.
+pub async fn start(
+    http: &reqwest::Client,
+    endpoint: &str,
+    client: &Client,
+    scope: Option<&str>,
+    resource: &str,
+) -> Result<DeviceAuthorization, AuthError> {
+    let mut form = vec![("resource", resource.to_string())];
+    if let Some(scope) = scope {
+        form.push(("scope", scope.to_string()));
+    }
+    let req = http
+        .post(endpoint)
+        .header(reqwest::header::ACCEPT, "application/json");
+    let req = token::authenticate(req, &mut form, client)?;
+    let resp = req.form(&form).send().await.map_err(|e| {
+        AuthError::Http(format!(
+            "the device authorization request to {endpoint} failed: {e}"
+        ))
+    })?;
+    let status = resp.status();
+    let body = resp.bytes().await.unwrap_or_default();
+    if !status.is_success() {
+        return Err(token::oauth_error(&body, endpoint, status));
+    }
+    serde_json::from_slice(&body).map_err(|e| {
+        AuthError::Http(format!(
+            "the device authorization response is not valid ({e})"
+        ))
+    })
+}
+
+/// Show the code to the person on stderr: prominently, with a QR code of the
+/// URL when stderr is a terminal (a phone can scan it).
+pub fn show(d: &DeviceAuthorization) {
+    let mut text = String::new();
+    text.push_str("\nmcp-tether: sign in on any device with a browser.\n\n");
+    text.push_str(&format!("    Open:  {}\n", d.verification_uri));
+    text.push_str(&format!("    Code:  {}\n", d.user_code));
+    if let Some(full) = &d.verification_uri_complete {
+        text.push_str(&format!(
+            "\n    Or open this link, which includes the code:\n    {full}\n"
+        ));
+    }
+    if std::io::stderr().is_terminal() {
+        if let Ok(qr) = qrcode::QrCode::new(d.url().as_bytes()) {
+            let art = qr
+                .render::<qrcode::render::unicode::Dense1x2>()
+                .quiet_zone(true)
+                .build();
+            text.push('\n');
+            text.push_str(&art);
+            text.push('\n');
+        }
+    }
+    text.push_str(&format!(
+        "\nWaiting for approval (the code expires in {} min)…\n",
+        d.expires_in.div_ceil(60)
+    ));
+    eprint!("{text}");
+}
+
+/// Poll the token endpoint until the person approves, refuses, or the code expires.
+pub async fn poll(
+    http: &reqwest::Client,
+    token_endpoint: &str,
+    client: &Client,
+    d: &DeviceAuthorization,
+    scope: Option<&str>,
+    resource: &str,
+) -> Result<Tokens, AuthError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(d.expires_in);
+    let mut interval = Duration::from_secs(d.interval.unwrap_or(5).max(1));
+    loop {
+        if tokio::time::Instant::now() + interval > deadline {
+            return Err(AuthError::DeviceExpired);
+        }
+        tokio::time::sleep(interval).await;
+        let form = vec![
+            ("grant_type", GRANT_TYPE.to_string()),
+            ("device_code", d.device_code.clone()),
+            ("resource", resource.to_string()),
+        ];
+        match token::request(http, token_endpoint, client, form, scope).await {
+            Ok(tokens) => return Ok(tokens),
+            Err(AuthError::Token { error, description }) => match error.as_str() {
+                "authorization_pending" => {}
+                // RFC 8628 §3.5: slow down by 5 seconds, for this and later polls.
+                "slow_down" => interval += Duration::from_secs(5),
+                "expired_token" => return Err(AuthError::DeviceExpired),
+                _ => return Err(AuthError::Denied { error, description }),
+            },
+            Err(e) => return Err(e),
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Which grant to use: the browser, the device flow (RFC 8628) or client
+//! credentials, and why. Hosts strip the environment (see
+//! docs/flow-selection.md), so "no DISPLAY" alone doesn't mean headless.
+
+use std::path::Path;
+
+use super::discovery::ServerMetadata;
+
+/// What the person asked for with `--flow`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Flow {
+    #[default]
+    Auto,
+    Browser,
+    Device,
+    ClientCredentials,
+}
+
+/// The grant that will run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    Browser,
+    Device,
+    ClientCredentials,
+}
+
+/// Pick the grant. Client credentials only when asked for, never silently.
+pub fn choose(requested: Flow, no_browser: Option<&str>, md: &ServerMetadata) -> (Grant, String) {
+    match requested {
+        Flow::Browser => (Grant::Browser, "--flow browser".into()),
+        Flow::Device => (Grant::Device, "--flow device".into()),
+        Flow::ClientCredentials => (Grant::ClientCredentials, "--flow client-credentials".into()),
+        Flow::Auto => match (no_browser, md.device_authorization_endpoint.is_some()) {
+            (Some(why), true) => (
+                Grant::Device,
+                format!(
+                    "no browser can be opened here ({why}) and the server offers the device flow"
+                ),
+            ),
+            (Some(why), false) => (
+                Grant::Browser,
+                format!(
+                    "no browser can be opened here ({why}), but the server has no device flow: open the URL on any machine, or use `mcp-tether login --paste`"
+                ),
+            ),
+            (None, _) => (Grant::Browser, "a browser can be opened here".into()),
+        },
+    }
+}
+
+/// Why no browser can be opened on this machine, or None when one can.
+/// `env` reads environment variables; `root` is `/` (tests pass a fake tree).
+pub fn no_browser_reason(env: &dyn Fn(&str) -> Option<String>, root: &Path) -> Option<String> {
+    let set = |name: &str| env(name).is_some_and(|v| !v.is_empty());
+    if set("SSH_CONNECTION") || set("SSH_TTY") {
+        return Some("this is an SSH session".into());
+    }
+    if cfg!(target_os = "linux") {
+        // Hosts often strip SSH_*; an sshd among our ancestors survives that.
+        if has_sshd_ancestor(root) {
+            return Some("this process runs under sshd".into());
+        }
+        if !set("DISPLAY") && !set("WAYLAND_DISPLAY") && !display_server_running(root) {
+            return Some("no DISPLAY or WAYLAND_DISPLAY, and no display server is running".into());
+        }
+    }
+    None
+}
+
+/// An X11 or Wayland socket exists: a desktop is running even if the host
+/// stripped DISPLAY from our environment.
+fn display_server_running(root: &Path) -> bool {
+    let has_entry = |dir: &Path, prefix: &str| {
+        std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        })
+    };
+    if has_entry(&root.join("tmp/.X11-unix"), "X") {
+        return true;
+    }
+    std::fs::read_dir(root.join("run/user"))
+        .is_ok_and(|users| users.flatten().any(|u| has_entry(&u.path(), "wayland-")))
+}
+
+/// Walk /proc from our parent upwards looking for `sshd`.
+#[cfg(not(target_os = "linux"))]
+fn has_sshd_ancestor(_root: &Path) -> bool {
+    false
+}
+
+#[cfg(target_os = "linux")]
+fn has_sshd_ancestor(root: &Path) -> bool {
+    let mut pid = std::os::unix::process::parent_id();
+    for _ in 0..64 {
+        if pid <= 1 {
+            return false;
+        }
+        let Ok(stat) = std::fs::read_to_string(root.join(format!("proc/{pid}/stat"))) else {
+            return false;
+        };
+        // "pid (comm) state ppid …"; comm may contain spaces and parentheses.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            return false;
+        };
+        let comm = &stat[open + 1..close];
+        if comm == "sshd" || comm.starts_with("sshd-") || comm.starts_with("sshd:") {
+            return true;
+        }
+        let Some(ppid) = stat[close + 1..]
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+        else {
+            return false;
+        };
+        pid = ppid;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn md(device: bool) -> ServerMetadata {
+        ServerMetadata {
+            device_authorization_endpoint: device.then(|| "https://as.example/device".into()),
+            ..ServerMetadata::default()
+        }
+    }
+
+    #[test]
+    fn auto_picks_device_only_without_a_browser_and_with_server_support() {
+        assert_eq!(choose(Flow::Auto, Some("ssh"), &md(true)).0, Grant::Device);
+        assert_eq!(
+            choose(Flow::Auto, Some("ssh"), &md(false)).0,
+            Grant::Browser
+        );
+        assert_eq!(choose(Flow::Auto, None, &md(true)).0, Grant::Browser);
+        assert_eq!(choose(Flow::Device, None, &md(false)).0, Grant::Device);
+        assert_eq!(
+            choose(Flow::ClientCredentials, None, &md(true)).0,
+            Grant::ClientCredentials
+        );
+    }
+
+    #[test]
+    fn ssh_variables_mean_no_browser() {
+        let empty = tempfile::tempdir().unwrap();
+        let ssh = |n: &str| (n == "SSH_CONNECTION").then(|| "10.0.0.1 5 10.0.0.2 22".to_string());
+        assert!(no_browser_reason(&ssh, empty.path()).is_some());
+        let desktop = |n: &str| (n == "DISPLAY").then(|| ":0".to_string());
+        assert!(no_browser_reason(&desktop, empty.path()).is_none());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_running_display_server_counts_even_without_display() {
+        let root = tempfile::tempdir().unwrap();
+        let nothing = |_: &str| None;
+        assert!(no_browser_reason(&nothing, root.path()).is_some());
+        std::fs::create_dir_all(root.path().join("tmp/.X11-unix")).unwrap();
+        std::fs::write(root.path().join("tmp/.X11-unix/X0"), "").unwrap();
+        assert!(no_browser_reason(&nothing, root.path()).is_none());
+    }
+}

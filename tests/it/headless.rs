@@ -1,0 +1,321 @@
+//! Headless and machine-to-machine: the device flow (oidc-provider's real
+//! device pages, approved by the scripted browser), `login --paste`, client
+//! credentials, login / logout / status, and choosing the flow from the
+//! environment.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::oauth::{Lab, count, error_message, try_initialize, whoami};
+use crate::support::{Bridge, Server};
+
+const LAB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab");
+const SLOW: Duration = Duration::from_secs(40);
+
+/// Approve (or deny) a device code through the provider's pages.
+fn approve_device(url: &str, deny: bool) {
+    let mut cmd = Command::new("node");
+    cmd.arg(format!("{LAB}/browser.mjs"))
+        .args(["--device", url]);
+    if deny {
+        cmd.arg("--deny");
+    }
+    let status = cmd.status().unwrap();
+    assert!(status.success() || deny, "the scripted browser failed");
+}
+
+/// The verification URL login printed on stderr.
+fn device_url(login: &Bridge) -> String {
+    let text = login.wait_for_stderr("Or open this link", SLOW);
+    let after = text.split("Or open this link").nth(1).unwrap();
+    after
+        .split_whitespace()
+        .find(|w| w.starts_with("http"))
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn device_login_then_the_bridge_needs_no_sign_in_and_logout_undoes_it() {
+    let lab = Lab::start(&["--device"], &[]);
+    let mut login = lab.command(
+        &["login"],
+        &["--flow", "device", "--client-id", "tether-public"],
+        &[],
+    );
+    let url = device_url(&login);
+    assert!(login.stderr().contains("Code:"));
+    approve_device(&url, false);
+    assert!(login.wait(SLOW).success(), "{}", login.stderr());
+    assert_eq!(count(&lab.counters()["deviceAuthorization"]), 1);
+
+    // A bridge started later relays with no authorization step at all.
+    lab.auth_server.control("/_lab/reset-log");
+    let mut bridge = lab.bridge(&["--client-id", "tether-public"]);
+    bridge.initialize();
+    assert_eq!(whoami(&mut bridge)["sub"], "alice");
+    let ours: Vec<Value> = lab
+        .auth_server
+        .log()
+        .into_iter()
+        .filter(|e| {
+            e["headers"]["user-agent"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("mcp-tether")
+        })
+        .collect();
+    assert!(ours.is_empty(), "the bridge asked the AS nothing: {ours:?}");
+    bridge.close_stdin();
+    bridge.wait(Duration::from_secs(5));
+
+    // status shows it, without secrets.
+    let record: Value = serde_json::from_slice(
+        &std::fs::read(
+            std::fs::read_dir(lab.config_dir.path().join("tokens"))
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap()
+                .path(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let token = record["tokens"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = status_json(&lab);
+    assert_eq!(out[0]["server"], lab.resource_server.url.as_str());
+    assert_eq!(out[0]["client_id"], "tether-public");
+    assert_eq!(out[0]["issuer"], lab.auth_server.url.as_str());
+    assert!(
+        !out.to_string().contains(&token),
+        "status never shows a token"
+    );
+
+    // logout revokes at the AS and forgets; the bridge must sign in again.
+    let mut logout = lab.run(&["logout", &lab.resource_server.url], &[]);
+    assert!(logout.wait(SLOW).success(), "{}", logout.stderr());
+    assert!(logout.stderr().contains("revoked"), "{}", logout.stderr());
+    assert!(count(&lab.counters()["revocation"]) >= 1);
+    assert_eq!(status_json(&lab), json!([]));
+    let mut bridge = lab.bridge(&["--client-id", "tether-public"]);
+    bridge.initialize();
+    assert_eq!(
+        count(&lab.counters()["authorization"]),
+        1,
+        "signed in again"
+    );
+}
+
+fn status_json(lab: &Lab) -> Value {
+    let out = Command::new(crate::support::BIN)
+        .args(["status", "--json"])
+        .env("MCP_TETHER_CONFIG_DIR", lab.config_dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn device_login_that_is_denied_fails_clearly() {
+    let lab = Lab::start(&["--device"], &[]);
+    let mut login = lab.command(
+        &["login"],
+        &["--flow", "device", "--client-id", "tether-public"],
+        &[],
+    );
+    approve_device(&device_url(&login), true);
+    assert!(!login.wait(SLOW).success());
+    assert!(
+        login.stderr().contains("access_denied"),
+        "{}",
+        login.stderr()
+    );
+}
+
+/// slow_down and expiry come from a hand-made fake AS: oidc-provider never
+/// sends slow_down, and its device codes live for minutes.
+#[test]
+fn device_polling_slows_down_and_stops_at_expiry() {
+    let fake = Server::start(
+        "device-fault-as.mjs",
+        &["--script", "slow_down,ok", "--interval", "1"],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut login = Bridge::spawn_with_env(
+        &["login", "--flow", "device", "--client-id", "c", &fake.url],
+        &[("MCP_TETHER_CONFIG_DIR", dir.path().to_str().unwrap())],
+    );
+    assert!(login.wait(SLOW).success(), "{}", login.stderr());
+    let polls: Vec<f64> = fake
+        .log()
+        .iter()
+        .filter(|e| e["path"] == "/token")
+        .map(|e| e["extra"]["at"].as_f64().unwrap())
+        .collect();
+    assert_eq!(polls.len(), 2);
+    assert!(
+        polls[1] - polls[0] >= 5900.0,
+        "after slow_down, wait 5 s more: {polls:?}"
+    );
+
+    let fake = Server::start(
+        "device-fault-as.mjs",
+        &["--script", "pending", "--expires-in", "3"],
+    );
+    let mut login = Bridge::spawn_with_env(
+        &["login", "--flow", "device", "--client-id", "c", &fake.url],
+        &[("MCP_TETHER_CONFIG_DIR", dir.path().to_str().unwrap())],
+    );
+    let started = std::time::Instant::now();
+    assert!(!login.wait(SLOW).success());
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(login.stderr().contains("expired"), "{}", login.stderr());
+}
+
+#[test]
+fn login_paste_completes_with_the_pasted_redirect() {
+    let lab = Lab::start(&[], &[]);
+    let mut login = lab.command(
+        &["login"],
+        &["--paste", "--client-id", "tether-public"],
+        &[],
+    );
+    let text = login.wait_for_stderr("Paste that whole address", SLOW);
+    let auth_url = text
+        .split_whitespace()
+        .find(|w| w.starts_with(&lab.auth_server.url) && w.contains("/auth?"))
+        .expect("the authorization URL is printed")
+        .to_string();
+    // The person consents on another machine; the redirect can't load there.
+    let out = Command::new("node")
+        .arg(format!("{LAB}/browser.mjs"))
+        .arg(&auth_url)
+        .env("LAB_BROWSER_NO_CALLBACK", "1")
+        .output()
+        .unwrap();
+    let redirect = String::from_utf8(out.stdout).unwrap();
+    assert!(redirect.contains("code="), "{redirect}");
+    login.send_raw(redirect.as_bytes());
+    assert!(login.wait(SLOW).success(), "{}", login.stderr());
+    let mut bridge = lab.bridge(&["--client-id", "tether-public"]);
+    bridge.initialize();
+    assert_eq!(whoami(&mut bridge)["sub"], "alice");
+}
+
+#[test]
+fn client_credentials_with_a_secret_and_with_a_private_key() {
+    let lab = Lab::start(&["--client-credentials", "--dcr", "off"], &[]);
+    let mut bridge = lab.bridge_env(
+        &[
+            "--flow",
+            "client-credentials",
+            "--client-id",
+            "tether-confidential",
+            "--client-secret-env",
+            "S",
+        ],
+        &[("S", "tether-secret")],
+    );
+    bridge.initialize();
+    assert_eq!(whoami(&mut bridge)["client_id"], "tether-confidential");
+    assert_eq!(count(&lab.counters()["token"]["client_credentials"]), 1);
+    assert_eq!(
+        count(&lab.counters()["authorization"]),
+        0,
+        "no person involved"
+    );
+
+    let key = lab.auth_server.info["jwtClientKeyPath"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut bridge = lab.bridge(&[
+        "--flow",
+        "client-credentials",
+        "--client-id",
+        "tether-jwt",
+        "--client-assertion-key",
+        &key,
+        "--client-assertion-alg",
+        "RS256",
+    ]);
+    bridge.initialize();
+    assert_eq!(whoami(&mut bridge)["client_id"], "tether-jwt");
+}
+
+#[test]
+fn client_credentials_get_a_new_token_on_expiry() {
+    let lab = Lab::start(
+        &["--client-credentials", "--dcr", "off", "--access-ttl", "2"],
+        &[],
+    );
+    let mut bridge = lab.bridge_env(
+        &[
+            "--flow",
+            "client-credentials",
+            "--client-id",
+            "tether-confidential",
+            "--client-secret-env",
+            "S",
+        ],
+        &[("S", "tether-secret")],
+    );
+    bridge.initialize();
+    whoami(&mut bridge);
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(whoami(&mut bridge)["client_id"], "tether-confidential");
+    assert_eq!(count(&lab.counters()["token"]["client_credentials"]), 2);
+}
+
+#[test]
+fn auto_flow_follows_the_environment() {
+    let lab = Lab::start(&["--device"], &[]);
+    // Over SSH a host-started bridge can't show a browser: it says to run
+    // `mcp-tether login`, in the error and in a log notification to the host.
+    let mut bridge = lab.bridge_env(
+        &["--client-id", "tether-public"],
+        &[("SSH_CONNECTION", "10.0.0.1 50000 10.0.0.2 22")],
+    );
+    bridge.send(&json!({"jsonrpc":"2.0","id":"i","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}));
+    let (mut others, r) = bridge.recv_response(&json!("i"));
+    let msg = error_message(&r);
+    assert!(msg.contains("mcp-tether login"), "{msg}");
+    // The log notification may arrive just before or after the error.
+    others.extend(bridge.try_recv(Duration::from_secs(2)));
+    assert!(
+        others.iter().any(|m| m["method"] == "notifications/message"
+            && m["params"]["data"]
+                .as_str()
+                .unwrap_or("")
+                .contains("mcp-tether login")),
+        "{others:?}"
+    );
+    assert!(
+        bridge.stderr().contains("device flow"),
+        "the choice is explained: {}",
+        bridge.stderr()
+    );
+    assert_eq!(
+        count(&lab.counters()["authorization"]),
+        0,
+        "no browser flow started"
+    );
+
+    // On a desktop the browser flow runs.
+    let mut bridge = lab.bridge(&["--client-id", "tether-public"]);
+    let r = try_initialize(&mut bridge);
+    assert!(r.get("result").is_some(), "{r}");
+    assert!(
+        bridge.stderr().contains("browser flow"),
+        "{}",
+        bridge.stderr()
+    );
+    assert_eq!(count(&lab.counters()["authorization"]), 1);
+}
