@@ -201,6 +201,12 @@ pub struct ConnectArgs {
     #[arg(long, help_heading = "Authorization")]
     pub no_browser: bool,
 
+    /// Where tokens are kept: the OS keyring (macOS Keychain, Windows Credential
+    /// Manager, Secret Service), a private file, or auto (the keyring when one
+    /// answers, else the file). Example: --token-store file
+    #[arg(long, value_enum, default_value_t = TokenStoreArg::Auto, value_name = "STORE", help_heading = "Authorization")]
+    pub token_store: TokenStoreArg,
+
     /// Seconds to wait for the sign-in to complete. Example: --auth-timeout 600
     #[arg(
         long,
@@ -224,6 +230,13 @@ pub struct ConnectArgs {
     /// Signing algorithm for --client-assertion-key.
     #[arg(long, value_enum, default_value_t = AssertionAlg::Rs256, value_name = "ALG", help_heading = "Authorization")]
     pub client_assertion_alg: AssertionAlg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenStoreArg {
+    Auto,
+    Keyring,
+    File,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
