@@ -5,6 +5,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# System packages some tests need, from Debian: ruby (`ruby -c` on the
+# Homebrew formula), Chromium (the callback pages in a real browser), and a
+# headless Secret Service (gnome-keyring, dbus-run-session, secret-tool).
+missing=()
+command -v ruby >/dev/null 2>&1 || missing+=(ruby)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v gnome-keyring-daemon >/dev/null 2>&1 || missing+=(gnome-keyring)
+command -v dbus-run-session >/dev/null 2>&1 || missing+=(dbus)
+command -v secret-tool >/dev/null 2>&1 || missing+=(libsecret-tools)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing ${missing[*]} (apt)"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
 echo "== installing the test lab (npm, pinned by tests/lab/package-lock.json)"
 npm ci --prefix tests/lab --no-audit --no-fund --loglevel=error
 
@@ -13,6 +30,12 @@ cargo build --locked
 
 echo "== unit and integration tests"
 cargo test --locked
+
+echo "== the OS keyring: a real Secret Service (gnome-keyring) on a private session bus"
+dbus-run-session -- bash tests/keyring/run.sh
+
+echo "== callback pages in headless Chromium (artifacts in target/browser-artifacts/)"
+node --test tests/browser/
 
 echo "== MCP conformance suite (client scenarios, through mcp-tether)"
 bash tests/conformance/run.sh

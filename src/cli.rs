@@ -29,6 +29,10 @@ pub struct Cli {
     #[arg(value_name = "URL", required = true)]
     pub url: Option<String>,
 
+    /// mcp-remote's form `mcp-remote URL PORT`: the callback port, same as --callback-port.
+    #[arg(value_name = "PORT", hide = true)]
+    pub callback_port_positional: Option<u16>,
+
     #[command(flatten)]
     pub connect: ConnectArgs,
 
@@ -40,6 +44,36 @@ pub struct Cli {
     /// Example: --log-file ~/mcp-tether.log
     #[arg(long, value_name = "PATH", global = true)]
     pub log_file: Option<PathBuf>,
+
+    /// mcp-remote's --debug: the same as --log-level debug.
+    #[arg(long, hide = true, global = true)]
+    pub debug: bool,
+}
+
+impl Cli {
+    /// The connection flags of the bridge itself, with mcp-remote's positional
+    /// callback port folded in (an explicit --callback-port wins).
+    pub fn bridge_connect_args(&self) -> ConnectArgs {
+        let mut connect = self.connect.clone();
+        if connect.callback_port.is_none() {
+            connect.callback_port = self.callback_port_positional;
+        }
+        connect
+    }
+
+    /// --log-level, raised to debug by mcp-remote's --debug.
+    pub fn effective_log_level(&self) -> LogLevel {
+        if self.debug
+            && matches!(
+                self.log_level,
+                LogLevel::Error | LogLevel::Warn | LogLevel::Info
+            )
+        {
+            LogLevel::Debug
+        } else {
+            self.log_level
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,6 +86,10 @@ pub enum Command {
     Logout(LogoutArgs),
     /// List what is stored: server, issuer, client, scopes, expiry. Never the secrets.
     Status(StatusArgs),
+    /// Check a server's authorization setup without relaying anything: what the
+    /// bridge would discover, which client, scopes and flow it would use, and
+    /// what to change when something would fail. Example: mcp-tether doctor https://mcp.example.com/mcp
+    Doctor(Box<DoctorArgs>),
     /// Print a shell completion script. Example: mcp-tether completions zsh > ~/.zfunc/_mcp-tether
     Completions {
         /// bash, zsh, fish, powershell or elvish
@@ -70,6 +108,20 @@ pub struct LoginArgs {
     /// any machine, and paste back the address the browser ends on (or just the code).
     #[arg(long)]
     pub paste: bool,
+
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// URL of the remote MCP server's endpoint
+    #[arg(value_name = "URL")]
+    pub url: String,
+
+    /// Machine-readable output (a versioned schema, see docs/doctor.md)
+    #[arg(long)]
+    pub json: bool,
 
     #[command(flatten)]
     pub connect: ConnectArgs,
@@ -119,6 +171,32 @@ pub struct ConnectArgs {
     /// Long-lived event streams are not cut by it. Example: --timeout 30
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub timeout: u64,
+
+    /// Also trust the CA certificates in this PEM file (repeatable), on top of
+    /// the system's trust store: for TLS-inspecting corporate proxies and private
+    /// CAs. Example: --ca-cert /etc/ssl/corp-root.pem
+    #[arg(long = "ca-cert", value_name = "PEM")]
+    pub ca_certs: Vec<PathBuf>,
+
+    /// Hide tools whose name matches this pattern from the host (repeatable;
+    /// `*` matches any run of characters). Example: --ignore-tool 'delete_*'
+    #[arg(long = "ignore-tool", value_name = "PATTERN")]
+    pub ignore_tools: Vec<String>,
+
+    // ---- mcp-remote's spellings, so switching means changing only the command. ----
+    /// mcp-remote: `{"client_id": …, "client_secret": …}` as JSON or @file;
+    /// the same as --client-id / --client-secret.
+    #[arg(long, value_name = "JSON|@FILE", hide = true)]
+    pub static_oauth_client_info: Option<String>,
+
+    /// mcp-remote: client metadata as JSON or @file. `scope` maps to --scope;
+    /// the rest is ignored (mcp-tether registers its own metadata).
+    #[arg(long, value_name = "JSON|@FILE", hide = true)]
+    pub static_oauth_client_metadata: Option<String>,
+
+    /// mcp-remote: the callback host name, the same as --callback-host.
+    #[arg(long = "host", value_name = "HOST", hide = true)]
+    pub mcp_remote_host: Option<String>,
 
     // ---- Authorization (OAuth 2.1). Used only when the server answers 401. ----
     /// Scopes to request, space-separated; overrides what the server asks for.
@@ -263,6 +341,18 @@ pub enum TransportArg {
     StreamableHttp,
     /// The legacy HTTP+SSE transport only (MCP 2024-11-05).
     Sse,
+    /// mcp-remote's name for `auto`.
+    #[value(hide = true)]
+    HttpFirst,
+    /// mcp-remote's name for `streamable-http`.
+    #[value(hide = true)]
+    HttpOnly,
+    /// mcp-remote's name for `sse`.
+    #[value(hide = true)]
+    SseOnly,
+    /// mcp-remote's "SSE, then HTTP": mcp-tether speaks SSE only (see README).
+    #[value(hide = true)]
+    SseFirst,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

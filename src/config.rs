@@ -13,8 +13,10 @@ use crate::auth::discovery::Overrides;
 use crate::auth::flow::{self, Flow};
 use crate::auth::registration::ClientOptions;
 use crate::auth::registration::JwtAlg;
-use crate::auth::store::FileStore;
-use crate::cli::{AssertionAlg, CallbackHostArg, ConnectArgs, FlowArg, TransportArg};
+use crate::auth::store::{StoreChoice, TokenStore};
+use crate::cli::{
+    AssertionAlg, CallbackHostArg, ConnectArgs, FlowArg, TokenStoreArg, TransportArg,
+};
 
 /// Which transport the relay speaks to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +36,10 @@ pub struct Config {
     pub timeout: Duration,
     /// OAuth, unless the person supplies their own Authorization header.
     pub auth: Option<AuthConfig>,
+    /// `--ignore-tool` patterns: tools the host should not see.
+    pub ignore_tools: Vec<String>,
+    /// `--ca-cert`: roots trusted on top of the system's; see [`apply_tls`].
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,8 +72,18 @@ pub enum ConfigError {
     },
     #[error("--client-secret-env {0}: that environment variable is not set")]
     MissingSecretVar(String),
+    #[error("{0}")]
+    Store(String),
     #[error("--auth-param '{0}' is not of the form key=value")]
     BadAuthParam(String),
+    #[error("{flag}: {why}")]
+    BadStaticJson { flag: &'static str, why: String },
+    #[error(
+        "--host '{0}': the callback always listens on loopback; use --host localhost or --host 127.0.0.1 (or --callback-host)"
+    )]
+    BadCallbackHost(String),
+    #[error("--ca-cert {path}: {why}")]
+    BadCaCert { path: String, why: String },
 }
 
 /// Headers the relay owns: a user value would break the protocol.
@@ -89,6 +105,7 @@ impl Config {
         cli: &ConnectArgs,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
+        let cli = &mcp_remote_compat(cli)?;
         let url = parse_server_url(url, cli.allow_http)?;
         let mut headers = HeaderMap::new();
         for raw in &cli.headers {
@@ -99,10 +116,17 @@ impl Config {
             return Err(ConfigError::ZeroTimeout);
         }
         let transport = match cli.transport {
-            TransportArg::Auto => Transport::Auto,
-            TransportArg::StreamableHttp => Transport::StreamableHttp,
-            TransportArg::Sse => Transport::LegacySse,
+            TransportArg::Auto | TransportArg::HttpFirst => Transport::Auto,
+            TransportArg::StreamableHttp | TransportArg::HttpOnly => Transport::StreamableHttp,
+            TransportArg::Sse | TransportArg::SseOnly => Transport::LegacySse,
+            TransportArg::SseFirst => {
+                tracing::debug!(
+                    "--transport sse-first: speaking the HTTP+SSE transport only (no fallback to Streamable HTTP)"
+                );
+                Transport::LegacySse
+            }
         };
+        let extra_roots = load_ca_certs(&cli.ca_certs)?;
         // A person who passes their own Authorization header manages auth.
         let auth = if headers.contains_key(reqwest::header::AUTHORIZATION) {
             None
@@ -115,8 +139,118 @@ impl Config {
             transport,
             timeout: Duration::from_secs(cli.timeout),
             auth,
+            ignore_tools: cli.ignore_tools.clone(),
+            extra_roots,
         })
     }
+}
+
+/// Add the `--ca-cert` roots to a client builder. The system trust store stays
+/// in use (rustls-platform-verifier); these are trusted on top of it. Every
+/// HTTP client that talks to the server or the authorization server is built
+/// through this.
+pub fn apply_tls(builder: reqwest::ClientBuilder, cfg: &Config) -> reqwest::ClientBuilder {
+    if cfg.extra_roots.is_empty() {
+        builder
+    } else {
+        builder.tls_certs_merge(cfg.extra_roots.iter().cloned())
+    }
+}
+
+/// Read every certificate of each `--ca-cert` PEM file.
+fn load_ca_certs(paths: &[std::path::PathBuf]) -> Result<Vec<reqwest::Certificate>, ConfigError> {
+    let mut out = Vec::new();
+    for path in paths {
+        let bad = |why: String| ConfigError::BadCaCert {
+            path: path.display().to_string(),
+            why,
+        };
+        let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| bad(format!("not a PEM certificate file ({e})")))?;
+        if certs.is_empty() {
+            return Err(bad(
+                "no certificate in it (expected -----BEGIN CERTIFICATE-----)".into(),
+            ));
+        }
+        out.extend(certs);
+    }
+    Ok(out)
+}
+
+/// mcp-remote's flags, mapped onto ours: `--static-oauth-client-info`,
+/// `--static-oauth-client-metadata` and `--host`. Our own flags win where both
+/// are given.
+fn mcp_remote_compat(cli: &ConnectArgs) -> Result<ConnectArgs, ConfigError> {
+    let mut out = cli.clone();
+    if let Some(raw) = &cli.static_oauth_client_info {
+        let flag = "--static-oauth-client-info";
+        let v = json_or_file(flag, raw)?;
+        let field = |name: &str| -> Result<Option<String>, ConfigError> {
+            match v.get(name) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(ConfigError::BadStaticJson {
+                    flag,
+                    why: format!("\"{name}\" must be a string"),
+                }),
+            }
+        };
+        let id = field("client_id")?.ok_or_else(|| ConfigError::BadStaticJson {
+            flag,
+            why: "no \"client_id\" in it".into(),
+        })?;
+        let secret = field("client_secret")?;
+        if out.client_id.is_none() {
+            out.client_id = Some(id);
+            if out.client_secret.is_none() && out.client_secret_env.is_none() {
+                out.client_secret = secret;
+            }
+        }
+    }
+    if let Some(raw) = &cli.static_oauth_client_metadata {
+        let flag = "--static-oauth-client-metadata";
+        let v = json_or_file(flag, raw)?;
+        let Some(obj) = v.as_object() else {
+            return Err(ConfigError::BadStaticJson {
+                flag,
+                why: "expected a JSON object".into(),
+            });
+        };
+        for (key, value) in obj {
+            match (key.as_str(), value) {
+                ("scope", serde_json::Value::String(scope)) if out.scope.is_none() => {
+                    out.scope = Some(scope.clone());
+                }
+                _ => tracing::debug!(
+                    "{flag}: ignoring \"{key}\" (mcp-tether registers its own client metadata)"
+                ),
+            }
+        }
+    }
+    if let Some(host) = &cli.mcp_remote_host {
+        out.callback_host = match host.as_str() {
+            "localhost" => CallbackHostArg::Localhost,
+            "127.0.0.1" => CallbackHostArg::Ip,
+            _ => return Err(ConfigError::BadCallbackHost(host.clone())),
+        };
+    }
+    Ok(out)
+}
+
+/// A JSON value given inline or as `@path` (mcp-remote's convention).
+fn json_or_file(flag: &'static str, raw: &str) -> Result<serde_json::Value, ConfigError> {
+    let text = match raw.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| ConfigError::BadStaticJson {
+            flag,
+            why: format!("cannot read {path}: {e}"),
+        })?,
+        None => raw.to_string(),
+    };
+    serde_json::from_str(&text).map_err(|e| ConfigError::BadStaticJson {
+        flag,
+        why: format!("not valid JSON ({e})"),
+    })
 }
 
 fn auth_config(
@@ -182,7 +316,17 @@ fn auth_config(
         },
         open_browser: !cli.no_browser,
         auth_timeout: Duration::from_secs(cli.auth_timeout.max(1)),
-        store: FileStore::default_location(env("MCP_TETHER_CONFIG_DIR")),
+        store: Some(
+            TokenStore::open(
+                env("MCP_TETHER_CONFIG_DIR"),
+                match cli.token_store {
+                    TokenStoreArg::Auto => StoreChoice::Auto,
+                    TokenStoreArg::Keyring => StoreChoice::Keyring,
+                    TokenStoreArg::File => StoreChoice::File,
+                },
+            )
+            .map_err(ConfigError::Store)?,
+        ),
         flow: match cli.flow {
             FlowArg::Auto => Flow::Auto,
             FlowArg::Browser => Flow::Browser,
@@ -193,6 +337,7 @@ fn auth_config(
         interactive: false,
         paste: false,
         notifier: None,
+        extra_roots: Vec::new(),
     })
 }
 
@@ -299,6 +444,97 @@ mod tests {
         assert!(matches!(
             parse_header("Accept: text/html", &env),
             Err(ConfigError::ManagedHeader(_))
+        ));
+    }
+
+    fn connect(args: &[&str]) -> ConnectArgs {
+        use clap::Parser;
+        let mut argv = vec!["mcp-tether", "https://mcp.example.com/mcp"];
+        argv.extend_from_slice(args);
+        crate::cli::Cli::parse_from(argv).bridge_connect_args()
+    }
+
+    #[test]
+    fn mcp_remote_flags_map_onto_ours() {
+        let c = mcp_remote_compat(&connect(&[
+            "3334",
+            "--static-oauth-client-info",
+            r#"{"client_id":"abc","client_secret":"s"}"#,
+            "--static-oauth-client-metadata",
+            r#"{"scope":"read write","client_name":"x"}"#,
+            "--host",
+            "localhost",
+            "--transport",
+            "http-only",
+        ]))
+        .unwrap();
+        assert_eq!(c.callback_port, Some(3334));
+        assert_eq!(c.client_id.as_deref(), Some("abc"));
+        assert_eq!(c.client_secret.as_deref(), Some("s"));
+        assert_eq!(c.scope.as_deref(), Some("read write"));
+        assert_eq!(c.callback_host, CallbackHostArg::Localhost);
+        assert_eq!(c.transport, TransportArg::HttpOnly);
+
+        // Our own flags win.
+        let c = mcp_remote_compat(&connect(&[
+            "3334",
+            "--callback-port",
+            "5000",
+            "--client-id",
+            "mine",
+            "--static-oauth-client-info",
+            r#"{"client_id":"abc"}"#,
+        ]))
+        .unwrap();
+        assert_eq!(c.callback_port, Some(5000));
+        assert_eq!(c.client_id.as_deref(), Some("mine"));
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("info.json");
+        std::fs::write(&file, r#"{"client_id":"from-file"}"#).unwrap();
+        let at = format!("@{}", file.display());
+        let c = mcp_remote_compat(&connect(&["--static-oauth-client-info", &at])).unwrap();
+        assert_eq!(c.client_id.as_deref(), Some("from-file"));
+
+        assert!(matches!(
+            mcp_remote_compat(&connect(&["--static-oauth-client-info", "{nope"])),
+            Err(ConfigError::BadStaticJson { .. })
+        ));
+        assert!(matches!(
+            mcp_remote_compat(&connect(&["--host", "example.com"])),
+            Err(ConfigError::BadCallbackHost(_))
+        ));
+    }
+
+    #[test]
+    fn ignore_tools_and_ca_certs() {
+        let config = Config::from_args(
+            "https://mcp.example.com/mcp",
+            &connect(&[
+                "--ignore-tool",
+                "delete_*",
+                "--ignore-tool",
+                "x",
+                "--token-store",
+                "file",
+            ]),
+            &|_| None,
+        )
+        .unwrap();
+        assert_eq!(config.ignore_tools, vec!["delete_*", "x"]);
+        assert!(config.extra_roots.is_empty());
+
+        let dir = tempfile::tempdir().unwrap();
+        let not_pem = dir.path().join("empty.pem");
+        std::fs::write(&not_pem, "hello").unwrap();
+        let path = not_pem.to_str().unwrap();
+        assert!(matches!(
+            Config::from_args(
+                "https://mcp.example.com/mcp",
+                &connect(&["--ca-cert", path, "--token-store", "file"]),
+                &|_| None
+            ),
+            Err(ConfigError::BadCaCert { .. })
         ));
     }
 

@@ -10,8 +10,9 @@ use mcp_tether::config::Config;
 use mcp_tether::relay::{self, stdio};
 
 fn main() -> ExitCode {
+    find_session_bus();
     let cli = Cli::parse();
-    if let Err(e) = mcp_tether::logging::init(cli.log_level, cli.log_file.as_deref()) {
+    if let Err(e) = mcp_tether::logging::init(cli.effective_log_level(), cli.log_file.as_deref()) {
         eprintln!("mcp-tether: cannot open the log file: {e}");
         return ExitCode::from(2);
     }
@@ -19,7 +20,7 @@ fn main() -> ExitCode {
     match cli.command {
         None => {
             let url = cli.url.as_deref().expect("clap requires the URL");
-            match Config::from_args(url, &cli.connect, &env) {
+            match Config::from_args(url, &cli.bridge_connect_args(), &env) {
                 Ok(config) => bridge(config),
                 Err(e) => fail(2, e),
             }
@@ -42,6 +43,42 @@ fn main() -> ExitCode {
         }
         Some(Command::Status(args)) => {
             finish(commands::status::run(args.url.as_deref(), args.json, &env))
+        }
+        Some(Command::Doctor(args)) => match Config::from_args(&args.url, &args.connect, &env) {
+            Ok(config) => match runtime().block_on(commands::doctor::run(config, args.json)) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(e) => fail(1, format!("{e:#}")),
+            },
+            Err(e) => fail(2, e),
+        },
+    }
+}
+
+/// Hosts strip `DBUS_SESSION_BUS_ADDRESS` and `XDG_RUNTIME_DIR` from the
+/// servers they start, but the session bus (and with it the Secret Service
+/// keyring) still lives at `/run/user/<uid>/bus`. Point at it when it exists.
+fn find_session_bus() {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
+            return;
+        }
+        let runtime_dir = std::env::var_os("XDG_RUNTIME_DIR")
+            .map(std::path::PathBuf::from)
+            .or_else(|| {
+                let uid = std::fs::metadata("/proc/self").ok()?.uid();
+                Some(std::path::PathBuf::from(format!("/run/user/{uid}")))
+            });
+        if let Some(bus) = runtime_dir.map(|d| d.join("bus")).filter(|b| b.exists()) {
+            // SAFETY: called first thing in main, before any thread exists.
+            unsafe {
+                std::env::set_var(
+                    "DBUS_SESSION_BUS_ADDRESS",
+                    format!("unix:path={}", bus.display()),
+                )
+            };
         }
     }
 }

@@ -90,16 +90,16 @@ pub fn show(d: &DeviceAuthorization) {
             "\n    Or open this link, which includes the code:\n    {full}\n"
         ));
     }
-    if std::io::stderr().is_terminal() {
-        if let Ok(qr) = qrcode::QrCode::new(d.url().as_bytes()) {
-            let art = qr
-                .render::<qrcode::render::unicode::Dense1x2>()
-                .quiet_zone(true)
-                .build();
-            text.push('\n');
-            text.push_str(&art);
-            text.push('\n');
-        }
+    if std::io::stderr().is_terminal()
+        && let Ok(qr) = qrcode::QrCode::new(d.url().as_bytes())
+    {
+        let art = qr
+            .render::<qrcode::render::unicode::Dense1x2>()
+            .quiet_zone(true)
+            .build();
+        text.push('\n');
+        text.push_str(&art);
+        text.push('\n');
     }
     text.push_str(&format!(
         "\nWaiting for approval (the code expires in {} min)…\n",

@@ -185,14 +185,14 @@ pub async fn discover(
             Err(why) => tried.push(format!("{url}: {why}")),
         }
     }
-    if let Some((url, m)) = &prm {
-        if !resource_matches(&m.resource, server) {
-            return Err(AuthError::ResourceMismatch {
-                resource: m.resource.clone(),
-                server: server.to_string(),
-                metadata_url: url.to_string(),
-            });
-        }
+    if let Some((url, m)) = &prm
+        && !resource_matches(&m.resource, server)
+    {
+        return Err(AuthError::ResourceMismatch {
+            resource: m.resource.clone(),
+            server: server.to_string(),
+            metadata_url: url.to_string(),
+        });
     }
 
     // 2. Which authorization server.
@@ -319,7 +319,7 @@ fn check_endpoints(md: &ServerMetadata, allow_http: bool) -> Result<(), AuthErro
 }
 
 /// GET a JSON document; the error is a short reason for the `tried` list.
-async fn fetch_json<T: serde::de::DeserializeOwned>(
+pub async fn fetch_json<T: serde::de::DeserializeOwned>(
     http: &reqwest::Client,
     url: &Url,
 ) -> Result<T, String> {

@@ -13,6 +13,8 @@ pub mod challenge;
 pub mod device;
 pub mod discovery;
 pub mod flow;
+pub mod keyring_store;
+pub mod lock;
 pub mod pkce;
 pub mod registration;
 pub mod store;
@@ -29,7 +31,7 @@ use challenge::Challenge;
 use discovery::{Discovered, Overrides};
 use flow::{Flow, Grant};
 use registration::{Client, ClientOptions, ClientSource};
-use store::{FileStore, Record};
+use store::{Record, TokenStore};
 use token::Tokens;
 
 #[derive(Debug, thiserror::Error)]
@@ -155,7 +157,7 @@ pub struct AuthConfig {
     pub callback_host: CallbackHost,
     pub open_browser: bool,
     pub auth_timeout: Duration,
-    pub store: Option<FileStore>,
+    pub store: Option<TokenStore>,
     /// `--flow`.
     pub flow: Flow,
     /// Why no browser can be opened here (None: one can).
@@ -166,6 +168,8 @@ pub struct AuthConfig {
     pub paste: bool,
     /// Messages for the person, relayed to the host as log notifications.
     pub notifier: Option<tokio::sync::mpsc::UnboundedSender<String>>,
+    /// `--ca-cert` roots, trusted on top of the system's.
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 /// The token the relay currently sends.
@@ -195,7 +199,11 @@ pub struct Auth {
 
 impl Auth {
     pub fn new(server: Url, cfg: AuthConfig, timeout: Duration) -> Result<Auth, AuthError> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if !cfg.extra_roots.is_empty() {
+            builder = builder.tls_certs_merge(cfg.extra_roots.iter().cloned());
+        }
+        let http = builder
             .user_agent(concat!("mcp-tether/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
             // Authorization requests are rare and minutes apart (device
@@ -242,7 +250,16 @@ impl Auth {
         }
         if can_refresh {
             let mut record = self.record.lock().await;
-            // Another request may have refreshed while we waited.
+            let _lock = match self.cross_process_lock().await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::info!("{e}; the server will ask for a new token");
+                    return self.header_now();
+                }
+            };
+            // Another request, or another process, may have refreshed while we
+            // waited: re-read before spending the refresh token.
+            self.adopt_stored(&mut record);
             if record.tokens.as_ref().is_some_and(|t| !t.needs_refresh()) {
                 return self.header_now();
             }
@@ -253,6 +270,42 @@ impl Auth {
             }
         }
         self.header_now()
+    }
+
+    /// The cross-process lock for this server's record (none without a store).
+    async fn cross_process_lock(&self) -> Result<Option<lock::RecordLock>, AuthError> {
+        let Some(store) = &self.cfg.store else {
+            return Ok(None);
+        };
+        lock::acquire(
+            &store.lock_path(self.server.as_str()),
+            self.cfg.auth_timeout,
+        )
+        .await
+        .map(Some)
+        .map_err(|e| AuthError::Http(format!("waiting for another mcp-tether's sign-in: {e}")))
+    }
+
+    /// Take the stored record if another process wrote newer tokens. Returns
+    /// whether it did.
+    fn adopt_stored(&self, record: &mut Record) -> bool {
+        let Some(stored) = self
+            .cfg
+            .store
+            .as_ref()
+            .and_then(|s| s.load(self.server.as_str()))
+        else {
+            return false;
+        };
+        if stored.tokens.is_none()
+            || stored.tokens == record.tokens
+            || !record_fits(&stored, &self.cfg)
+        {
+            return false;
+        }
+        *record = stored;
+        self.set_current(record.tokens.as_ref());
+        true
     }
 
     fn header_now(&self) -> Option<HeaderValue> {
@@ -278,10 +331,10 @@ impl Auth {
             // Someone else got a new token while this request was out.
             return Ok(());
         }
-        if self.attempts.load(Ordering::Acquire) != attempts_seen {
-            if let Some(why) = self.last_failure.lock().expect("failure lock").clone() {
-                return Err(AuthError::Earlier(why));
-            }
+        if self.attempts.load(Ordering::Acquire) != attempts_seen
+            && let Some(why) = self.last_failure.lock().expect("failure lock").clone()
+        {
+            return Err(AuthError::Earlier(why));
         }
         let result = self
             .recover_locked(&mut record, status, challenge, sent)
@@ -299,24 +352,12 @@ impl Auth {
         challenge: Option<Challenge>,
         sent: Option<&HeaderValue>,
     ) -> Result<(), AuthError> {
-        // Another process (`mcp-tether login`, another bridge) may have stored
-        // a newer token: use it before asking anyone for anything.
-        if let Some(stored) = self
-            .cfg
-            .store
-            .as_ref()
-            .and_then(|s| s.load(self.server.as_str()))
-        {
-            if stored.tokens.is_some()
-                && stored.tokens != record.tokens
-                && record_fits(&stored, &self.cfg)
-                && status == StatusCode::UNAUTHORIZED
-            {
-                tracing::info!("using the token stored by another mcp-tether process");
-                *record = stored;
-                self.set_current(record.tokens.as_ref());
-                return Ok(());
-            }
+        // One sign-in or refresh at a time across processes; whoever held the
+        // lock before us may have stored a token that makes ours unnecessary.
+        let _lock = self.cross_process_lock().await?;
+        if self.adopt_stored(record) && self.header_now().as_ref() != sent {
+            tracing::info!("using the token another mcp-tether process just stored");
+            return Ok(());
         }
         let challenge = challenge.unwrap_or_default();
         if status == StatusCode::FORBIDDEN {
@@ -353,6 +394,7 @@ impl Auth {
     /// the server answered an unauthenticated request with.
     pub async fn login(&self, challenge: Option<Challenge>) -> Result<(), AuthError> {
         let mut record = self.record.lock().await;
+        let _lock = self.cross_process_lock().await?;
         self.authorize(&mut record, &challenge.unwrap_or_default(), None)
             .await
     }
@@ -377,13 +419,13 @@ impl Auth {
 
     fn save(&self, record: &Record) {
         self.set_current(record.tokens.as_ref());
-        if let Some(store) = &self.cfg.store {
-            if let Err(e) = store.save(record) {
-                tracing::warn!(
-                    "could not save the token in {} ({e}); you will have to sign in again next time",
-                    store.dir().display()
-                );
-            }
+        if let Some(store) = &self.cfg.store
+            && let Err(e) = store.save(record)
+        {
+            tracing::warn!(
+                "could not save the token in {} ({e}); you will have to sign in again next time",
+                store.dir().display()
+            );
         }
     }
 
@@ -441,14 +483,14 @@ impl Auth {
                 Ok(())
             }
             Err(e) => {
-                if let AuthError::Token { error, .. } = &e {
-                    if error == "invalid_grant" {
-                        // The refresh token is dead: forget it so nobody retries it.
-                        if let Some(t) = record.tokens.as_mut() {
-                            t.refresh_token = None;
-                        }
-                        self.save(record);
+                if let AuthError::Token { error, .. } = &e
+                    && error == "invalid_grant"
+                {
+                    // The refresh token is dead: forget it so nobody retries it.
+                    if let Some(t) = record.tokens.as_mut() {
+                        t.refresh_token = None;
                     }
+                    self.save(record);
                 }
                 Err(e)
             }
@@ -712,10 +754,10 @@ impl Auth {
                 .and_then(|u| Url::parse(u).ok())
                 .and_then(|u| u.port());
             let wanted = self.cfg.callback_port.or(port).unwrap_or(0);
-            if let Ok(listener) = self.bind(wanted).await {
-                if Some(listener.redirect_uri.as_str()) == client.redirect_uri.as_deref() {
-                    return Ok((client, listener));
-                }
+            if let Ok(listener) = self.bind(wanted).await
+                && Some(listener.redirect_uri.as_str()) == client.redirect_uri.as_deref()
+            {
+                return Ok((client, listener));
             }
             tracing::info!("the registered redirect URI can't be used now; registering again");
         }

@@ -1,6 +1,7 @@
 //! Where tokens, client registrations and discovered metadata persist between
-//! runs: one JSON file per server in a private directory (0700, files 0600),
-//! written atomically (temp file, then rename). See docs/token-store.md.
+//! runs: the OS keyring when one answers, else one JSON file per server in a
+//! private directory (0700, files 0600), written atomically (temp file, then
+//! rename). See docs/token-store.md.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,7 +9,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use std::time::Duration;
+
 use super::discovery::Discovered;
+use super::keyring_store;
 use super::registration::Client;
 use super::token::Tokens;
 
@@ -32,26 +36,181 @@ pub struct Record {
     pub discovered_at: u64,
 }
 
+/// `--token-store`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StoreChoice {
+    #[default]
+    Auto,
+    Keyring,
+    File,
+}
+
+/// How long the keyring gets to answer before the file store is used.
+const KEYRING_PROBE: Duration = Duration::from_secs(2);
+
+/// The store in use, chosen once per process.
+#[derive(Debug, Clone)]
+pub struct TokenStore {
+    base: PathBuf,
+    files: FileStore,
+    keyring: bool,
+}
+
+impl TokenStore {
+    /// Pick the store: `MCP_TETHER_CONFIG_DIR` (else the platform config dir)
+    /// holds the file store, the locks and the keyring's index.
+    pub fn open(env_dir: Option<String>, choice: StoreChoice) -> Result<TokenStore, String> {
+        let base = match env_dir.filter(|d| !d.is_empty()) {
+            Some(d) => PathBuf::from(d),
+            None => directories::ProjectDirs::from("", "", "mcp-tether")
+                .ok_or("no config directory could be found; set MCP_TETHER_CONFIG_DIR")?
+                .config_dir()
+                .to_path_buf(),
+        };
+        let files = FileStore::at(&base.join("tokens"));
+        let keyring = match choice {
+            StoreChoice::File => false,
+            StoreChoice::Keyring => {
+                keyring_store::probe(KEYRING_PROBE)
+                    .map_err(|why| format!("--token-store keyring: {why}"))?;
+                true
+            }
+            StoreChoice::Auto => match keyring_store::probe(KEYRING_PROBE) {
+                Ok(()) => true,
+                Err(why) => {
+                    notice_file_fallback(&base, &why);
+                    false
+                }
+            },
+        };
+        Ok(TokenStore {
+            base,
+            files,
+            keyring,
+        })
+    }
+
+    /// The file store only, at `dir` (tests, and `--token-store file`).
+    pub fn files_at(base: &Path) -> TokenStore {
+        TokenStore {
+            base: base.to_path_buf(),
+            files: FileStore::at(&base.join("tokens")),
+            keyring: false,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        if self.keyring {
+            "the OS keyring".to_string()
+        } else {
+            format!("file {}", self.files.dir().display())
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.base
+    }
+
+    /// The lock that serialises sign-in and refresh for `server_url`.
+    pub fn lock_path(&self, server_url: &str) -> PathBuf {
+        super::lock::path_for(&self.base, &key(server_url))
+    }
+
+    pub fn load(&self, server_url: &str) -> Option<Record> {
+        if !self.keyring {
+            return self.files.load(server_url);
+        }
+        match keyring_store::load(&key(server_url)) {
+            Ok(Some(bytes)) => serde_json::from_slice::<Record>(&bytes)
+                .ok()
+                .filter(|r| r.server_url == server_url),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!("reading the keyring failed: {e}");
+                None
+            }
+        }
+    }
+
+    pub fn save(&self, record: &Record) -> std::io::Result<()> {
+        if !self.keyring {
+            return self.files.save(record);
+        }
+        let bytes = serde_json::to_vec(record).map_err(std::io::Error::other)?;
+        keyring_store::save(&key(&record.server_url), &bytes).map_err(std::io::Error::other)?;
+        self.update_index(|servers| {
+            if !servers.contains(&record.server_url) {
+                servers.push(record.server_url.clone());
+            }
+        })
+    }
+
+    pub fn remove(&self, server_url: &str) -> std::io::Result<()> {
+        if self.keyring {
+            keyring_store::delete(&key(server_url)).map_err(std::io::Error::other)?;
+            self.update_index(|servers| servers.retain(|s| s != server_url))?;
+        }
+        self.files.remove(server_url)
+    }
+
+    pub fn list(&self) -> Vec<Record> {
+        if !self.keyring {
+            return self.files.list();
+        }
+        self.read_index()
+            .iter()
+            .filter_map(|server| self.load(server))
+            .collect()
+    }
+
+    fn index_path(&self) -> PathBuf {
+        self.base.join("keyring-index.json")
+    }
+
+    fn read_index(&self) -> Vec<String> {
+        std::fs::read(self.index_path())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    fn update_index(&self, change: impl FnOnce(&mut Vec<String>)) -> std::io::Result<()> {
+        let mut servers = self.read_index();
+        change(&mut servers);
+        create_private_dir(&self.base)?;
+        write_atomically(&self.index_path(), &serde_json::to_vec_pretty(&servers)?)
+    }
+}
+
+/// Tell the person once per machine that tokens go to a file, and why.
+fn notice_file_fallback(base: &Path, why: &str) {
+    let marker = base.join(".file-store-notice");
+    if marker.exists() {
+        tracing::debug!("no OS keyring ({why}); using the file store");
+        return;
+    }
+    eprintln!(
+        "mcp-tether: no OS keyring is available here ({why}); tokens are kept in {} (readable only by you). Pass --token-store file to make that the choice. This notice is shown once.",
+        base.join("tokens").display()
+    );
+    if create_private_dir(base).is_ok() {
+        let _ = std::fs::write(marker, b"");
+    }
+}
+
+/// A record's name in the keyring and in lock file names: a hash of the
+/// server URL, so neither reveals which servers are used.
+pub fn key(server_url: &str) -> String {
+    let digest = Sha256::digest(server_url.as_bytes());
+    digest[..12].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct FileStore {
     dir: PathBuf,
 }
 
 impl FileStore {
-    /// `MCP_TETHER_CONFIG_DIR`, else the platform config dir (e.g.
-    /// `~/.config/mcp-tether` on Linux), with `tokens/` under it.
-    pub fn default_location(env_dir: Option<String>) -> Option<FileStore> {
-        let base = match env_dir.filter(|d| !d.is_empty()) {
-            Some(d) => PathBuf::from(d),
-            None => directories::ProjectDirs::from("", "", "mcp-tether")?
-                .config_dir()
-                .to_path_buf(),
-        };
-        Some(FileStore {
-            dir: base.join("tokens"),
-        })
-    }
-
     pub fn at(dir: &Path) -> FileStore {
         FileStore {
             dir: dir.to_path_buf(),
@@ -63,9 +222,7 @@ impl FileStore {
     }
 
     fn path_for(&self, server_url: &str) -> PathBuf {
-        let digest = Sha256::digest(server_url.as_bytes());
-        let name: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-        self.dir.join(format!("{name}.json"))
+        self.dir.join(format!("{}.json", key(server_url)))
     }
 
     pub fn load(&self, server_url: &str) -> Option<Record> {
@@ -86,15 +243,8 @@ impl FileStore {
 
     pub fn save(&self, record: &Record) -> std::io::Result<()> {
         create_private_dir(&self.dir)?;
-        let path = self.path_for(&record.server_url);
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
         let bytes = serde_json::to_vec_pretty(record).map_err(std::io::Error::other)?;
-        {
-            let mut f = private_file(&tmp)?;
-            f.write_all(&bytes)?;
-            f.sync_all()?;
-        }
-        std::fs::rename(&tmp, &path)
+        write_atomically(&self.path_for(&record.server_url), &bytes)
     }
 
     /// Every stored record (unreadable files are skipped with a warning).
@@ -122,6 +272,18 @@ impl FileStore {
             _ => Ok(()),
         }
     }
+}
+
+/// Write to a private temp file, then rename over `path`: readers see the old
+/// or the new content, never half of one.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    {
+        let mut f = private_file(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
 }
 
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {

@@ -116,12 +116,12 @@ pub async fn request(
             "the token endpoint's answer is not a token response: {e}"
         ))
     })?;
-    if let Some(tt) = &t.token_type {
-        if !tt.eq_ignore_ascii_case("bearer") {
-            return Err(AuthError::Http(format!(
-                "the token endpoint issued a '{tt}' token; mcp-tether sends Bearer tokens only"
-            )));
-        }
+    if let Some(tt) = &t.token_type
+        && !tt.eq_ignore_ascii_case("bearer")
+    {
+        return Err(AuthError::Http(format!(
+            "the token endpoint issued a '{tt}' token; mcp-tether sends Bearer tokens only"
+        )));
     }
     // Some servers send expires_in as a string.
     let expires_in = t.expires_in.and_then(|v| match v {

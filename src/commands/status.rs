@@ -30,7 +30,7 @@ pub fn run(
             .map(|u| u.to_string())
             .unwrap_or_else(|_| u.to_string())
     });
-    let location = format!("file {}", store.dir().display());
+    let location = store.describe();
     let entries: Vec<Entry> = store
         .list()
         .into_iter()

@@ -147,10 +147,10 @@ impl LegacySse {
                 after: self.timeout,
             }),
         };
-        if result.is_err() {
-            if let Some(key) = key {
-                self.pending.lock().expect("pending lock").remove(&key);
-            }
+        if result.is_err()
+            && let Some(key) = key
+        {
+            self.pending.lock().expect("pending lock").remove(&key);
         }
         result
     }

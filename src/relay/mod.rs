@@ -7,6 +7,7 @@ pub mod jsonrpc;
 pub mod legacy;
 pub mod stdio;
 pub mod streamable;
+pub mod tools;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -80,10 +81,11 @@ pub fn http_client(config: &Config) -> Result<reqwest::Client, RelayError> {
             attempt.follow()
         }
     });
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .user_agent(concat!("mcp-tether/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(config.timeout)
-        .redirect(policy)
+        .redirect(policy);
+    crate::config::apply_tls(builder, config)
         .build()
         .map_err(|e| RelayError::Connect {
             origin: config.url.origin().ascii_serialization(),
@@ -117,6 +119,7 @@ impl Relay {
             Some(cfg) => {
                 let mut cfg = cfg.clone();
                 cfg.notifier = Some(spawn_notifier(out.clone()));
+                cfg.extra_roots = config.extra_roots.clone();
                 Some(Arc::new(Auth::new(
                     config.url.clone(),
                     cfg,
@@ -354,6 +357,26 @@ impl Relay {
     /// the response to a request, or an error saying why there is none.
     async fn forward(&self, message: &Message) -> Option<Bytes> {
         let method = message.method().unwrap_or("response");
+        if !self.config.ignore_tools.is_empty() {
+            match method {
+                "tools/call" => {
+                    if let Some(refusal) =
+                        tools::refuse_ignored_call(message, &self.config.ignore_tools)
+                    {
+                        return Some(refusal);
+                    }
+                }
+                "tools/list" => {
+                    let response = self.forward_to_server(message, method).await?;
+                    return Some(tools::hide_ignored(response, &self.config.ignore_tools));
+                }
+                _ => {}
+            }
+        }
+        self.forward_to_server(message, method).await
+    }
+
+    async fn forward_to_server(&self, message: &Message, method: &str) -> Option<Bytes> {
         let upstream = match self.upstream().await {
             Ok(u) => u,
             Err(e) => return report(message, method, e),

@@ -438,10 +438,10 @@ async fn pump(
         };
         match jsonrpc::parse_message(data.as_bytes()) {
             Ok(m) => {
-                if let Some(id) = expect {
-                    if m.answers(id) {
-                        return StreamEnd::Answered(m.bytes);
-                    }
+                if let Some(id) = expect
+                    && m.answers(id)
+                {
+                    return StreamEnd::Answered(m.bytes);
                 }
                 if !out.send(m.bytes).await {
                     return StreamEnd::Ended;

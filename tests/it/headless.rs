@@ -112,7 +112,7 @@ fn device_login_then_the_bridge_needs_no_sign_in_and_logout_undoes_it() {
     );
 }
 
-fn status_json(lab: &Lab) -> Value {
+pub fn status_json(lab: &Lab) -> Value {
     let out = Command::new(crate::support::BIN)
         .args(["status", "--json"])
         .env("MCP_TETHER_CONFIG_DIR", lab.config_dir.path())
@@ -297,11 +297,8 @@ fn auto_flow_follows_the_environment() {
                 .contains("mcp-tether login")),
         "{others:?}"
     );
-    assert!(
-        bridge.stderr().contains("device flow"),
-        "the choice is explained: {}",
-        bridge.stderr()
-    );
+    // The choice is explained on stderr.
+    bridge.wait_for_stderr("device flow", Duration::from_secs(5));
     assert_eq!(
         count(&lab.counters()["authorization"]),
         0,
@@ -312,10 +309,6 @@ fn auto_flow_follows_the_environment() {
     let mut bridge = lab.bridge(&["--client-id", "tether-public"]);
     let r = try_initialize(&mut bridge);
     assert!(r.get("result").is_some(), "{r}");
-    assert!(
-        bridge.stderr().contains("browser flow"),
-        "{}",
-        bridge.stderr()
-    );
+    bridge.wait_for_stderr("browser flow", Duration::from_secs(5));
     assert_eq!(count(&lab.counters()["authorization"]), 1);
 }

@@ -2,8 +2,11 @@
 //! it, against real servers started on 127.0.0.1 (see tests/lab).
 //! One test binary keeps link times down.
 
+mod doctor;
 mod failures;
+mod generated;
 mod headless;
 mod oauth;
 mod relay;
+mod store;
 mod support;

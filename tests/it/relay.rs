@@ -524,3 +524,37 @@ fn survives_the_server_closing_idle_connections() {
     let (_, r) = bridge.call_tool("echo", json!({"text": "after a pause"}));
     assert_eq!(tool_text(&r), "after a pause", "{r}");
 }
+
+/// --ignore-tool hides tools from the list and refuses calls to them.
+#[test]
+fn ignored_tools_are_hidden_and_refused() {
+    let server = sdk();
+    let mut bridge = Bridge::spawn(&[
+        "--ignore-tool",
+        "slo*",
+        "--ignore-tool",
+        "bytes",
+        &server.url,
+    ]);
+    bridge.initialize();
+    let (_, list) = bridge.request("tools/list", json!({}));
+    let names: Vec<&str> = list["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"echo"), "{names:?}");
+    assert!(
+        !names.contains(&"slow") && !names.contains(&"bytes"),
+        "{names:?}"
+    );
+    let (_, r) = bridge.call_tool("slow", json!({"ms": 1}));
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+    assert!(
+        server.requests_with_method("tools/call").is_empty(),
+        "never reached the server"
+    );
+    let (_, r) = bridge.call_tool("echo", json!({"text": "allowed"}));
+    assert_eq!(tool_text(&r), "allowed");
+}

@@ -1,0 +1,204 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'mcp-tether' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'mcp-tether'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'mcp-tether' {
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra HTTP header sent with every request, as ''Name: value'' (repeatable). ${VAR} is replaced with the environment variable VAR, so secrets stay out of host config files: --header ''Authorization: Bearer ${API_TOKEN}''')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header sent with every request, as ''Name: value'' (repeatable). ${VAR} is replaced with the environment variable VAR, so secrets stay out of host config files: --header ''Authorization: Bearer ${API_TOKEN}''')
+            [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'Which transport to speak. `auto` tries Streamable HTTP and falls back to the 2024-11-05 HTTP+SSE transport when the server rejects the first POST')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a connection, for response headers and for a JSON body. Long-lived event streams are not cut by it. Example: --timeout 30')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file (repeatable), on top of the system''s trust store: for TLS-inspecting corporate proxies and private CAs. Example: --ca-cert /etc/ssl/corp-root.pem')
+            [CompletionResult]::new('--ignore-tool', '--ignore-tool', [CompletionResultType]::ParameterName, 'Hide tools whose name matches this pattern from the host (repeatable; `*` matches any run of characters). Example: --ignore-tool ''delete_*''')
+            [CompletionResult]::new('--static-oauth-client-info', '--static-oauth-client-info', [CompletionResultType]::ParameterName, 'mcp-remote: `{"client_id": …, "client_secret": …}` as JSON or @file; the same as --client-id / --client-secret')
+            [CompletionResult]::new('--static-oauth-client-metadata', '--static-oauth-client-metadata', [CompletionResultType]::ParameterName, 'mcp-remote: client metadata as JSON or @file. `scope` maps to --scope; the rest is ignored (mcp-tether registers its own metadata)')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'mcp-remote: the callback host name, the same as --callback-host')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scopes to request, space-separated; overrides what the server asks for. Example: --scope ''openid offline_access api://mcp/.default''')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'A pre-registered OAuth client id, for providers without dynamic registration (Entra ID, Cognito, Auth0 by default, GitHub). Example: --client-id 1a2b3c')
+            [CompletionResult]::new('--client-secret', '--client-secret', [CompletionResultType]::ParameterName, 'The client secret of a confidential pre-registered client. Prefer --client-secret-env, which keeps it out of process listings')
+            [CompletionResult]::new('--client-secret-env', '--client-secret-env', [CompletionResultType]::ParameterName, 'Read the client secret from this environment variable. Example: --client-secret-env MCP_SECRET')
+            [CompletionResult]::new('--client-metadata-url', '--client-metadata-url', [CompletionResultType]::ParameterName, 'A Client ID Metadata Document URL to use as the client id, where the authorization server supports it. Example: --client-metadata-url https://example.com/client.json')
+            [CompletionResult]::new('--registration-token', '--registration-token', [CompletionResultType]::ParameterName, 'An initial access token for registration endpoints that require one (Okta style)')
+            [CompletionResult]::new('--resource-metadata', '--resource-metadata', [CompletionResultType]::ParameterName, 'Where the server''s protected resource metadata is, when it isn''t at the well-known path. Example: --resource-metadata https://mcp.example.com/custom/prm.json')
+            [CompletionResult]::new('--auth-server', '--auth-server', [CompletionResultType]::ParameterName, 'The authorization server''s issuer, when the server doesn''t say. Example: --auth-server https://login.example.com/tenant1')
+            [CompletionResult]::new('--auth-server-metadata', '--auth-server-metadata', [CompletionResultType]::ParameterName, 'The authorization server''s metadata URL, for metadata on another host or path. Example: --auth-server-metadata https://idp.example.com/oauth/meta.json')
+            [CompletionResult]::new('--resource', '--resource', [CompletionResultType]::ParameterName, 'The RFC 8707 resource to request tokens for (default: the server''s own)')
+            [CompletionResult]::new('--auth-param', '--auth-param', [CompletionResultType]::ParameterName, 'An extra authorization request parameter (repeatable), such as Auth0''s audience. Example: --auth-param audience=https://api.example.com')
+            [CompletionResult]::new('--callback-port', '--callback-port', [CompletionResultType]::ParameterName, 'Listen for the sign-in callback on this port, for providers that only accept the exact redirect URI registered. Example: --callback-port 33418')
+            [CompletionResult]::new('--callback-host', '--callback-host', [CompletionResultType]::ParameterName, 'Host name in the redirect URI: 127.0.0.1 (default) or localhost. The listener is on loopback either way')
+            [CompletionResult]::new('--token-store', '--token-store', [CompletionResultType]::ParameterName, 'Where tokens are kept: the OS keyring (macOS Keychain, Windows Credential Manager, Secret Service), a private file, or auto (the keyring when one answers, else the file). Example: --token-store file')
+            [CompletionResult]::new('--auth-timeout', '--auth-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the sign-in to complete. Example: --auth-timeout 600')
+            [CompletionResult]::new('--flow', '--flow', [CompletionResultType]::ParameterName, 'How to get a token: `auto` picks the device flow when no browser can be opened here (SSH, no display) and the server offers it, else the browser. `client-credentials` is for agents with no person (never picked by `auto`)')
+            [CompletionResult]::new('--client-assertion-key', '--client-assertion-key', [CompletionResultType]::ParameterName, 'Private key (PEM file) for private_key_jwt client authentication with --flow client-credentials. Example: --client-assertion-key agent.pem')
+            [CompletionResult]::new('--client-assertion-alg', '--client-assertion-alg', [CompletionResultType]::ParameterName, 'Signing algorithm for --client-assertion-key')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log: error, warn, info, debug or trace. Example: --log-level debug')
+            [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log')
+            [CompletionResult]::new('--allow-http', '--allow-http', [CompletionResultType]::ParameterName, 'Allow plain http:// to a host that is not loopback. Tokens and headers then travel unencrypted: use it only on a network you trust')
+            [CompletionResult]::new('--assume-pkce', '--assume-pkce', [CompletionResultType]::ParameterName, 'Use PKCE S256 even though the authorization server doesn''t advertise it (Entra ID supports it without saying so)')
+            [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Don''t open a browser; only print the sign-in URL on stderr')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'mcp-remote''s --debug: the same as --log-level debug')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to a server in this terminal and store the token, so the bridge your host starts later just works. Example: mcp-tether login https://mcp.example.com/mcp')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove stored tokens and client registrations (revoking them first where the server allows). Example: mcp-tether logout https://mcp.example.com/mcp')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List what is stored: server, issuer, client, scopes, expiry. Never the secrets')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a server''s authorization setup without relaying anything: what the bridge would discover, which client, scopes and flow it would use, and what to change when something would fail. Example: mcp-tether doctor https://mcp.example.com/mcp')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script. Example: mcp-tether completions zsh > ~/.zfunc/_mcp-tether')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mcp-tether;login' {
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra HTTP header sent with every request, as ''Name: value'' (repeatable). ${VAR} is replaced with the environment variable VAR, so secrets stay out of host config files: --header ''Authorization: Bearer ${API_TOKEN}''')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header sent with every request, as ''Name: value'' (repeatable). ${VAR} is replaced with the environment variable VAR, so secrets stay out of host config files: --header ''Authorization: Bearer ${API_TOKEN}''')
+            [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'Which transport to speak. `auto` tries Streamable HTTP and falls back to the 2024-11-05 HTTP+SSE transport when the server rejects the first POST')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a connection, for response headers and for a JSON body. Long-lived event streams are not cut by it. Example: --timeout 30')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file (repeatable), on top of the system''s trust store: for TLS-inspecting corporate proxies and private CAs. Example: --ca-cert /etc/ssl/corp-root.pem')
+            [CompletionResult]::new('--ignore-tool', '--ignore-tool', [CompletionResultType]::ParameterName, 'Hide tools whose name matches this pattern from the host (repeatable; `*` matches any run of characters). Example: --ignore-tool ''delete_*''')
+            [CompletionResult]::new('--static-oauth-client-info', '--static-oauth-client-info', [CompletionResultType]::ParameterName, 'mcp-remote: `{"client_id": …, "client_secret": …}` as JSON or @file; the same as --client-id / --client-secret')
+            [CompletionResult]::new('--static-oauth-client-metadata', '--static-oauth-client-metadata', [CompletionResultType]::ParameterName, 'mcp-remote: client metadata as JSON or @file. `scope` maps to --scope; the rest is ignored (mcp-tether registers its own metadata)')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'mcp-remote: the callback host name, the same as --callback-host')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scopes to request, space-separated; overrides what the server asks for. Example: --scope ''openid offline_access api://mcp/.default''')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'A pre-registered OAuth client id, for providers without dynamic registration (Entra ID, Cognito, Auth0 by default, GitHub). Example: --client-id 1a2b3c')
+            [CompletionResult]::new('--client-secret', '--client-secret', [CompletionResultType]::ParameterName, 'The client secret of a confidential pre-registered client. Prefer --client-secret-env, which keeps it out of process listings')
+            [CompletionResult]::new('--client-secret-env', '--client-secret-env', [CompletionResultType]::ParameterName, 'Read the client secret from this environment variable. Example: --client-secret-env MCP_SECRET')
+            [CompletionResult]::new('--client-metadata-url', '--client-metadata-url', [CompletionResultType]::ParameterName, 'A Client ID Metadata Document URL to use as the client id, where the authorization server supports it. Example: --client-metadata-url https://example.com/client.json')
+            [CompletionResult]::new('--registration-token', '--registration-token', [CompletionResultType]::ParameterName, 'An initial access token for registration endpoints that require one (Okta style)')
+            [CompletionResult]::new('--resource-metadata', '--resource-metadata', [CompletionResultType]::ParameterName, 'Where the server''s protected resource metadata is, when it isn''t at the well-known path. Example: --resource-metadata https://mcp.example.com/custom/prm.json')
+            [CompletionResult]::new('--auth-server', '--auth-server', [CompletionResultType]::ParameterName, 'The authorization server''s issuer, when the server doesn''t say. Example: --auth-server https://login.example.com/tenant1')
+            [CompletionResult]::new('--auth-server-metadata', '--auth-server-metadata', [CompletionResultType]::ParameterName, 'The authorization server''s metadata URL, for metadata on another host or path. Example: --auth-server-metadata https://idp.example.com/oauth/meta.json')
+            [CompletionResult]::new('--resource', '--resource', [CompletionResultType]::ParameterName, 'The RFC 8707 resource to request tokens for (default: the server''s own)')
+            [CompletionResult]::new('--auth-param', '--auth-param', [CompletionResultType]::ParameterName, 'An extra authorization request parameter (repeatable), such as Auth0''s audience. Example: --auth-param audience=https://api.example.com')
+            [CompletionResult]::new('--callback-port', '--callback-port', [CompletionResultType]::ParameterName, 'Listen for the sign-in callback on this port, for providers that only accept the exact redirect URI registered. Example: --callback-port 33418')
+            [CompletionResult]::new('--callback-host', '--callback-host', [CompletionResultType]::ParameterName, 'Host name in the redirect URI: 127.0.0.1 (default) or localhost. The listener is on loopback either way')
+            [CompletionResult]::new('--token-store', '--token-store', [CompletionResultType]::ParameterName, 'Where tokens are kept: the OS keyring (macOS Keychain, Windows Credential Manager, Secret Service), a private file, or auto (the keyring when one answers, else the file). Example: --token-store file')
+            [CompletionResult]::new('--auth-timeout', '--auth-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the sign-in to complete. Example: --auth-timeout 600')
+            [CompletionResult]::new('--flow', '--flow', [CompletionResultType]::ParameterName, 'How to get a token: `auto` picks the device flow when no browser can be opened here (SSH, no display) and the server offers it, else the browser. `client-credentials` is for agents with no person (never picked by `auto`)')
+            [CompletionResult]::new('--client-assertion-key', '--client-assertion-key', [CompletionResultType]::ParameterName, 'Private key (PEM file) for private_key_jwt client authentication with --flow client-credentials. Example: --client-assertion-key agent.pem')
+            [CompletionResult]::new('--client-assertion-alg', '--client-assertion-alg', [CompletionResultType]::ParameterName, 'Signing algorithm for --client-assertion-key')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log: error, warn, info, debug or trace. Example: --log-level debug')
+            [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log')
+            [CompletionResult]::new('--paste', '--paste', [CompletionResultType]::ParameterName, 'For SSH sessions without a device flow: print the sign-in URL, open it on any machine, and paste back the address the browser ends on (or just the code)')
+            [CompletionResult]::new('--allow-http', '--allow-http', [CompletionResultType]::ParameterName, 'Allow plain http:// to a host that is not loopback. Tokens and headers then travel unencrypted: use it only on a network you trust')
+            [CompletionResult]::new('--assume-pkce', '--assume-pkce', [CompletionResultType]::ParameterName, 'Use PKCE S256 even though the authorization server doesn''t advertise it (Entra ID supports it without saying so)')
+            [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Don''t open a browser; only print the sign-in URL on stderr')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'mcp-remote''s --debug: the same as --log-level debug')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mcp-tether;logout' {
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log: error, warn, info, debug or trace. Example: --log-level debug')
+            [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Forget every server')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'mcp-remote''s --debug: the same as --log-level debug')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mcp-tether;status' {
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log: error, warn, info, debug or trace. Example: --log-level debug')
+            [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'mcp-remote''s --debug: the same as --log-level debug')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mcp-tether;doctor' {
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra HTTP header sent with every request, as ''Name: value'' (repeatable). ${VAR} is replaced with the environment variable VAR, so secrets stay out of host config files: --header ''Authorization: Bearer ${API_TOKEN}''')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header sent with every request, as ''Name: value'' (repeatable). ${VAR} is replaced with the environment variable VAR, so secrets stay out of host config files: --header ''Authorization: Bearer ${API_TOKEN}''')
+            [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'Which transport to speak. `auto` tries Streamable HTTP and falls back to the 2024-11-05 HTTP+SSE transport when the server rejects the first POST')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a connection, for response headers and for a JSON body. Long-lived event streams are not cut by it. Example: --timeout 30')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file (repeatable), on top of the system''s trust store: for TLS-inspecting corporate proxies and private CAs. Example: --ca-cert /etc/ssl/corp-root.pem')
+            [CompletionResult]::new('--ignore-tool', '--ignore-tool', [CompletionResultType]::ParameterName, 'Hide tools whose name matches this pattern from the host (repeatable; `*` matches any run of characters). Example: --ignore-tool ''delete_*''')
+            [CompletionResult]::new('--static-oauth-client-info', '--static-oauth-client-info', [CompletionResultType]::ParameterName, 'mcp-remote: `{"client_id": …, "client_secret": …}` as JSON or @file; the same as --client-id / --client-secret')
+            [CompletionResult]::new('--static-oauth-client-metadata', '--static-oauth-client-metadata', [CompletionResultType]::ParameterName, 'mcp-remote: client metadata as JSON or @file. `scope` maps to --scope; the rest is ignored (mcp-tether registers its own metadata)')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'mcp-remote: the callback host name, the same as --callback-host')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scopes to request, space-separated; overrides what the server asks for. Example: --scope ''openid offline_access api://mcp/.default''')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'A pre-registered OAuth client id, for providers without dynamic registration (Entra ID, Cognito, Auth0 by default, GitHub). Example: --client-id 1a2b3c')
+            [CompletionResult]::new('--client-secret', '--client-secret', [CompletionResultType]::ParameterName, 'The client secret of a confidential pre-registered client. Prefer --client-secret-env, which keeps it out of process listings')
+            [CompletionResult]::new('--client-secret-env', '--client-secret-env', [CompletionResultType]::ParameterName, 'Read the client secret from this environment variable. Example: --client-secret-env MCP_SECRET')
+            [CompletionResult]::new('--client-metadata-url', '--client-metadata-url', [CompletionResultType]::ParameterName, 'A Client ID Metadata Document URL to use as the client id, where the authorization server supports it. Example: --client-metadata-url https://example.com/client.json')
+            [CompletionResult]::new('--registration-token', '--registration-token', [CompletionResultType]::ParameterName, 'An initial access token for registration endpoints that require one (Okta style)')
+            [CompletionResult]::new('--resource-metadata', '--resource-metadata', [CompletionResultType]::ParameterName, 'Where the server''s protected resource metadata is, when it isn''t at the well-known path. Example: --resource-metadata https://mcp.example.com/custom/prm.json')
+            [CompletionResult]::new('--auth-server', '--auth-server', [CompletionResultType]::ParameterName, 'The authorization server''s issuer, when the server doesn''t say. Example: --auth-server https://login.example.com/tenant1')
+            [CompletionResult]::new('--auth-server-metadata', '--auth-server-metadata', [CompletionResultType]::ParameterName, 'The authorization server''s metadata URL, for metadata on another host or path. Example: --auth-server-metadata https://idp.example.com/oauth/meta.json')
+            [CompletionResult]::new('--resource', '--resource', [CompletionResultType]::ParameterName, 'The RFC 8707 resource to request tokens for (default: the server''s own)')
+            [CompletionResult]::new('--auth-param', '--auth-param', [CompletionResultType]::ParameterName, 'An extra authorization request parameter (repeatable), such as Auth0''s audience. Example: --auth-param audience=https://api.example.com')
+            [CompletionResult]::new('--callback-port', '--callback-port', [CompletionResultType]::ParameterName, 'Listen for the sign-in callback on this port, for providers that only accept the exact redirect URI registered. Example: --callback-port 33418')
+            [CompletionResult]::new('--callback-host', '--callback-host', [CompletionResultType]::ParameterName, 'Host name in the redirect URI: 127.0.0.1 (default) or localhost. The listener is on loopback either way')
+            [CompletionResult]::new('--token-store', '--token-store', [CompletionResultType]::ParameterName, 'Where tokens are kept: the OS keyring (macOS Keychain, Windows Credential Manager, Secret Service), a private file, or auto (the keyring when one answers, else the file). Example: --token-store file')
+            [CompletionResult]::new('--auth-timeout', '--auth-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the sign-in to complete. Example: --auth-timeout 600')
+            [CompletionResult]::new('--flow', '--flow', [CompletionResultType]::ParameterName, 'How to get a token: `auto` picks the device flow when no browser can be opened here (SSH, no display) and the server offers it, else the browser. `client-credentials` is for agents with no person (never picked by `auto`)')
+            [CompletionResult]::new('--client-assertion-key', '--client-assertion-key', [CompletionResultType]::ParameterName, 'Private key (PEM file) for private_key_jwt client authentication with --flow client-credentials. Example: --client-assertion-key agent.pem')
+            [CompletionResult]::new('--client-assertion-alg', '--client-assertion-alg', [CompletionResultType]::ParameterName, 'Signing algorithm for --client-assertion-key')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log: error, warn, info, debug or trace. Example: --log-level debug')
+            [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output (a versioned schema, see docs/doctor.md)')
+            [CompletionResult]::new('--allow-http', '--allow-http', [CompletionResultType]::ParameterName, 'Allow plain http:// to a host that is not loopback. Tokens and headers then travel unencrypted: use it only on a network you trust')
+            [CompletionResult]::new('--assume-pkce', '--assume-pkce', [CompletionResultType]::ParameterName, 'Use PKCE S256 even though the authorization server doesn''t advertise it (Entra ID supports it without saying so)')
+            [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Don''t open a browser; only print the sign-in URL on stderr')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'mcp-remote''s --debug: the same as --log-level debug')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mcp-tether;completions' {
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log: error, warn, info, debug or trace. Example: --log-level debug')
+            [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'mcp-remote''s --debug: the same as --log-level debug')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mcp-tether;help' {
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to a server in this terminal and store the token, so the bridge your host starts later just works. Example: mcp-tether login https://mcp.example.com/mcp')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove stored tokens and client registrations (revoking them first where the server allows). Example: mcp-tether logout https://mcp.example.com/mcp')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List what is stored: server, issuer, client, scopes, expiry. Never the secrets')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a server''s authorization setup without relaying anything: what the bridge would discover, which client, scopes and flow it would use, and what to change when something would fail. Example: mcp-tether doctor https://mcp.example.com/mcp')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script. Example: mcp-tether completions zsh > ~/.zfunc/_mcp-tether')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mcp-tether;help;login' {
+            break
+        }
+        'mcp-tether;help;logout' {
+            break
+        }
+        'mcp-tether;help;status' {
+            break
+        }
+        'mcp-tether;help;doctor' {
+            break
+        }
+        'mcp-tether;help;completions' {
+            break
+        }
+        'mcp-tether;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,173 @@
+//! The token store and concurrent bridges: one sign-in for many bridges, one
+//! refresh in a race, a crashed holder that blocks nobody, and the real
+//! Secret Service keyring (run by scripts/test.sh under dbus-run-session).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::oauth::{Lab, count, whoami};
+use crate::support::Bridge;
+
+const SLOW: Duration = Duration::from_secs(60);
+
+fn initialize_all(bridges: &mut [Bridge]) {
+    for (i, b) in bridges.iter_mut().enumerate() {
+        b.send(&json!({"jsonrpc":"2.0","id":format!("init{i}"),"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}));
+    }
+    for (i, b) in bridges.iter_mut().enumerate() {
+        let (_, r) = b.recv_response(&json!(format!("init{i}")));
+        assert!(r.get("result").is_some(), "bridge {i}: {r}\n{}", b.stderr());
+        b.send(&json!({"jsonrpc":"2.0","method":"notifications/initialized"}));
+    }
+}
+
+#[test]
+fn five_bridges_started_at_once_sign_in_once() {
+    let lab = Lab::start(&[], &[]);
+    let mut bridges: Vec<Bridge> = (0..5)
+        .map(|_| lab.bridge(&["--token-store", "file"]))
+        .collect();
+    initialize_all(&mut bridges);
+    for b in &mut bridges {
+        assert_eq!(whoami(b)["sub"], "alice");
+    }
+    let c = lab.counters();
+    assert_eq!(
+        count(&c["authorization"]),
+        1,
+        "exactly one sign-in at the AS: {c}"
+    );
+    assert_eq!(count(&c["registration"]), 1, "and one registration: {c}");
+    assert_eq!(count(&c["token"]["authorization_code"]), 1, "{c}");
+}
+
+#[test]
+fn a_refresh_race_with_rotating_tokens_revokes_nothing() {
+    let lab = Lab::start(&["--rotate-refresh", "--access-ttl", "3"], &[]);
+    let mut first = lab.bridge(&["--token-store", "file"]);
+    first.initialize();
+    whoami(&mut first);
+    let mut bridges: Vec<Bridge> = (0..4)
+        .map(|_| lab.bridge(&["--token-store", "file"]))
+        .collect();
+    initialize_all(&mut bridges);
+    bridges.push(first);
+    // Let the access token expire, then have every bridge call at once.
+    std::thread::sleep(Duration::from_millis(3200));
+    for (i, b) in bridges.iter_mut().enumerate() {
+        b.send(&json!({"jsonrpc":"2.0","id":format!("w{i}"),"method":"tools/call","params":{"name":"whoami","arguments":{}}}));
+    }
+    for (i, b) in bridges.iter_mut().enumerate() {
+        let (_, r) = b.recv_response(&json!(format!("w{i}")));
+        assert!(r.get("result").is_some(), "bridge {i}: {r}\n{}", b.stderr());
+    }
+    let log = lab.auth_server.log();
+    let refreshes: Vec<&Value> = log
+        .iter()
+        .filter(|e| e["body"]["grant_type"] == "refresh_token")
+        .collect();
+    assert!(!refreshes.is_empty());
+    assert!(
+        refreshes.iter().all(|e| e["status"] == 200),
+        "no refresh token was used twice: {refreshes:?}"
+    );
+    assert_eq!(
+        count(&lab.counters()["authorization"]),
+        1,
+        "nobody had to sign in again"
+    );
+}
+
+#[test]
+fn a_crashed_sign_in_does_not_block_the_next_bridge() {
+    let lab = Lab::start(&[], &[]);
+    // This bridge starts a sign-in that never completes (its "browser" does
+    // nothing) and holds the lock; then it is killed.
+    let mut stuck = lab.bridge_env(&["--token-store", "file"], &[("BROWSER", "true")]);
+    stuck.send(&json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}));
+    stuck.wait_for_stderr("Open this URL", SLOW);
+    stuck.signal("KILL");
+    stuck.wait(Duration::from_secs(5));
+
+    let started = Instant::now();
+    let mut bridge = lab.bridge(&["--token-store", "file"]);
+    bridge.initialize();
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(whoami(&mut bridge)["sub"], "alice");
+}
+
+#[test]
+fn the_file_store_is_private() {
+    let lab = Lab::start(&[], &[]);
+    let mut bridge = lab.bridge(&["--token-store", "file"]);
+    bridge.initialize();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = lab.config_dir.path().join("tokens");
+        assert_eq!(
+            std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let mode = f.unwrap().metadata().unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+}
+
+/// The real Secret Service: needs a session bus with an unlocked keyring,
+/// which scripts/test.sh provides (gnome-keyring under dbus-run-session).
+#[test]
+#[ignore = "needs a Secret Service; scripts/test.sh runs it under dbus-run-session"]
+fn the_secret_service_keyring_holds_large_records_and_a_restart_reuses_them() {
+    let lab = Lab::start(&[], &[]);
+    let mut bridge = lab.bridge(&["--token-store", "keyring"]);
+    bridge.initialize();
+    assert_eq!(whoami(&mut bridge)["sub"], "alice");
+    bridge.close_stdin();
+    assert!(bridge.wait(Duration::from_secs(5)).success());
+    // No token file: the record is in the keyring...
+    assert!(!lab.config_dir.path().join("tokens").exists());
+    let search = Command::new("secret-tool")
+        .args(["search", "--all", "service", "mcp-tether"])
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&search.stdout).to_string()
+        + &String::from_utf8_lossy(&search.stderr);
+    // ...split across entries: the record (metadata and a JWT) is over the
+    // 2048 bytes one entry may hold.
+    assert!(
+        listing.matches("label = keyring:").count() >= 3,
+        "{listing}"
+    );
+
+    // A restart reuses it with no request to the authorization server.
+    lab.auth_server.control("/_lab/reset-log");
+    let mut bridge = lab.bridge(&["--token-store", "keyring"]);
+    bridge.initialize();
+    assert_eq!(whoami(&mut bridge)["sub"], "alice");
+    let ours = lab
+        .auth_server
+        .log()
+        .into_iter()
+        .filter(|e| {
+            e["headers"]["user-agent"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("mcp-tether")
+        })
+        .count();
+    assert_eq!(ours, 0);
+    // status says where it is.
+    assert_eq!(
+        crate::headless::status_json(&lab)[0]["store"],
+        "the OS keyring"
+    );
+}
