@@ -185,8 +185,11 @@ pub struct Auth {
     server: Url,
     cfg: AuthConfig,
     /// For metadata, registration and token requests: never follows redirects,
-    /// and never carries the MCP server's token.
-    http: reqwest::Client,
+    /// and never carries the MCP server's token. Built on first use: with a
+    /// valid stored token the bridge never needs it, and building a TLS
+    /// client costs milliseconds of start-up.
+    http_client: std::sync::OnceLock<reqwest::Client>,
+    timeout: Duration,
     /// Held for the whole of a refresh or an authorization: one at a time.
     record: tokio::sync::Mutex<Record>,
     current: std::sync::RwLock<Option<Current>>,
@@ -199,21 +202,6 @@ pub struct Auth {
 
 impl Auth {
     pub fn new(server: Url, cfg: AuthConfig, timeout: Duration) -> Result<Auth, AuthError> {
-        let mut builder = reqwest::Client::builder();
-        if !cfg.extra_roots.is_empty() {
-            builder = builder.tls_certs_merge(cfg.extra_roots.iter().cloned());
-        }
-        let http = builder
-            .user_agent(concat!("mcp-tether/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            // Authorization requests are rare and minutes apart (device
-            // polling): a pooled connection would often be one the server
-            // already closed.
-            .pool_max_idle_per_host(0)
-            .connect_timeout(timeout)
-            .timeout(timeout)
-            .build()
-            .map_err(|e| AuthError::Http(format!("could not set up the HTTP client: {e}")))?;
         let record = cfg
             .store
             .as_ref()
@@ -227,7 +215,8 @@ impl Auth {
         let auth = Auth {
             server,
             cfg,
-            http,
+            http_client: std::sync::OnceLock::new(),
+            timeout,
             current: std::sync::RwLock::new(None),
             record: tokio::sync::Mutex::new(record),
             attempts: std::sync::atomic::AtomicU64::new(0),
@@ -235,6 +224,28 @@ impl Auth {
         };
         auth.set_current(tokens.as_ref());
         Ok(auth)
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        self.http_client.get_or_init(|| {
+            let mut builder = reqwest::Client::builder();
+            if !self.cfg.extra_roots.is_empty() {
+                builder = builder.tls_certs_merge(self.cfg.extra_roots.iter().cloned());
+            }
+            builder
+                .user_agent(concat!("mcp-tether/", env!("CARGO_PKG_VERSION")))
+                .redirect(reqwest::redirect::Policy::none())
+                // Authorization requests are rare and minutes apart (device
+                // polling): a pooled connection would often be one the server
+                // already closed.
+                .pool_max_idle_per_host(0)
+                .connect_timeout(self.timeout)
+                .timeout(self.timeout)
+                .build()
+                // Building fails only if the TLS backend can't initialise, which
+                // the relay's own client (built first, same backend) would have hit.
+                .expect("the HTTP client builds with the backend the relay already uses")
+        })
     }
 
     /// The Authorization header to send, refreshing first when the token is
@@ -440,7 +451,7 @@ impl Auth {
         let discovered = match &record.discovered {
             Some(d) => d.clone(),
             None => {
-                let d = discovery::discover(&self.http, &self.server, None, &self.cfg.overrides)
+                let d = discovery::discover(self.http(), &self.server, None, &self.cfg.overrides)
                     .await?;
                 record.discovered = Some(d.clone());
                 record.discovered_at = token::now();
@@ -461,7 +472,7 @@ impl Auth {
             form.push(("resource", resource.clone()));
         }
         let result = token::request(
-            &self.http,
+            self.http(),
             &endpoint,
             &client,
             form,
@@ -505,7 +516,7 @@ impl Auth {
         step_up_scope: Option<String>,
     ) -> Result<(), AuthError> {
         let discovered = discovery::discover(
-            &self.http,
+            self.http(),
             &self.server,
             Some(challenge),
             &self.cfg.overrides,
@@ -627,7 +638,7 @@ impl Auth {
         if let Some(scope) = scope {
             form.push(("scope", scope.to_string()));
         }
-        let tokens = token::request(&self.http, endpoint, &client, form, scope).await?;
+        let tokens = token::request(self.http(), endpoint, &client, form, scope).await?;
         Ok((client, tokens))
     }
 
@@ -664,7 +675,7 @@ impl Auth {
                 // Registration needs a redirect URI even for the device grant.
                 let listener = self.bind(0).await?;
                 let c = registration::register(
-                    &self.http,
+                    self.http(),
                     md,
                     &listener.redirect_uri,
                     self.cfg.client.registration_token.as_deref(),
@@ -675,10 +686,10 @@ impl Auth {
                 c
             }
         };
-        let d = device::start(&self.http, &endpoint, &client, scope, resource).await?;
+        let d = device::start(self.http(), &endpoint, &client, scope, resource).await?;
         device::show(&d);
         let tokens =
-            device::poll(&self.http, &token_endpoint, &client, &d, scope, resource).await?;
+            device::poll(self.http(), &token_endpoint, &client, &d, scope, resource).await?;
         self.finish(record, Some(client), tokens);
         Ok(())
     }
@@ -763,7 +774,7 @@ impl Auth {
         }
         let listener = self.bind(self.cfg.callback_port.unwrap_or(0)).await?;
         let client = registration::register(
-            &self.http,
+            self.http(),
             md,
             &listener.redirect_uri,
             self.cfg.client.registration_token.as_deref(),
@@ -841,7 +852,7 @@ impl Auth {
             ("code_verifier", pkce.verifier),
             ("resource", resource.to_string()),
         ];
-        token::request(&self.http, token_endpoint, client, form, scope).await
+        token::request(self.http(), token_endpoint, client, form, scope).await
     }
 }
 

@@ -105,9 +105,11 @@ struct Envelope<'a> {
     error: Option<IgnoredAny>,
 }
 
-/// Parse one line the host wrote.
-pub fn parse_line(line: &[u8]) -> Line {
-    let line = trim_ascii(line);
+/// Parse one line the host wrote. The line's buffer becomes the message's
+/// bytes: no copy on the way to the server.
+pub fn parse_line(line: impl Into<Bytes>) -> Line {
+    let owned: Bytes = line.into();
+    let line = trim_ascii(&owned);
     if line.is_empty() {
         return Line::Blank;
     }
@@ -129,12 +131,18 @@ pub fn parse_line(line: &[u8]) -> Line {
             Err(e) => Line::Single(Err(Rejected::Parse(e.to_string()))),
         };
     }
-    Line::Single(parse_message(line))
+    Line::Single(parse_owned(owned))
 }
 
 /// Parse one JSON-RPC message (from the host or from the server).
 pub fn parse_message(bytes: &[u8]) -> Result<Message, Rejected> {
-    let envelope: Envelope = match serde_json::from_slice(bytes) {
+    parse_owned(Bytes::copy_from_slice(bytes))
+}
+
+/// Parse one JSON-RPC message that is already in its own buffer; the
+/// message keeps that buffer (responses of many megabytes are not copied).
+pub fn parse_owned(bytes: Bytes) -> Result<Message, Rejected> {
+    let envelope: Envelope = match serde_json::from_slice(&bytes) {
         Ok(e) => e,
         Err(e) if e.is_data() => {
             // Valid JSON that isn't an object of the right shape.
@@ -178,12 +186,13 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, Rejected> {
     })
 }
 
-/// The message's bytes on one line: copied as they are, or compacted when the
-/// sender pretty-printed them.
-pub fn single_line(bytes: &[u8]) -> Bytes {
-    let bytes = trim_ascii(bytes);
+/// The message's bytes on one line: as they are (trimmed, not copied), or
+/// compacted when the sender pretty-printed them.
+pub fn single_line(owned: Bytes) -> Bytes {
+    let bytes = trim_ascii(&owned);
     if memchr::memchr2(b'\n', b'\r', bytes).is_none() {
-        return Bytes::copy_from_slice(bytes);
+        let start = bytes.as_ptr() as usize - owned.as_ptr() as usize;
+        return owned.slice(start..start + bytes.len());
     }
     match serde_json::from_slice::<Value>(bytes) {
         Ok(value) => Bytes::from(serde_json::to_vec(&value).expect("a Value always serialises")),
@@ -267,7 +276,7 @@ mod tests {
     use serde_json::json;
 
     fn single(line: &str) -> Result<Message, Rejected> {
-        match parse_line(line.as_bytes()) {
+        match parse_line(line.as_bytes().to_vec()) {
             Line::Single(m) => m,
             other => panic!("expected a single message, got {other:?}"),
         }
@@ -299,12 +308,12 @@ mod tests {
             Err(Rejected::Invalid { id: Some(_), .. })
         ));
         assert!(matches!(
-            parse_line(b"\xff\xfe{}"),
+            parse_line(&b"\xff\xfe{}"[..]),
             Line::Single(Err(Rejected::Parse(_)))
         ));
-        assert!(matches!(parse_line(b"  \r"), Line::Blank));
+        assert!(matches!(parse_line(&b"  \r"[..]), Line::Blank));
         assert!(matches!(
-            parse_line(b"[]"),
+            parse_line(&b"[]"[..]),
             Line::Single(Err(Rejected::Invalid { .. }))
         ));
     }
@@ -312,7 +321,7 @@ mod tests {
     #[test]
     fn batches_split_into_messages() {
         let Line::Batch(items) = parse_line(
-            br#"[{"jsonrpc":"2.0","id":1,"method":"a"}, {"jsonrpc":"2.0","method":"b"}, 7]"#,
+            &br#"[{"jsonrpc":"2.0","id":1,"method":"a"}, {"jsonrpc":"2.0","method":"b"}, 7]"#[..],
         ) else {
             panic!("expected a batch")
         };

@@ -182,7 +182,7 @@ async fn read_stream<S>(
         let Some(data) = event.data.filter(|d| !d.trim().is_empty()) else {
             continue;
         };
-        match jsonrpc::parse_message(data.as_bytes()) {
+        match jsonrpc::parse_owned(bytes::Bytes::from(data.into_bytes())) {
             Ok(m) => {
                 if let Kind::Response { id } = &m.kind {
                     pending

@@ -31,6 +31,8 @@ use streamable::StreamableHttp;
 /// How many times one request may send the person through authorization
 /// (a server that keeps refusing must not loop us).
 const MAX_AUTH_ATTEMPTS: u32 = 3;
+/// Requests relayed at the same time; more wait for a slot.
+const MAX_REQUESTS_IN_FLIGHT: usize = 64;
 /// How long the DELETE at shutdown may take.
 const DELETE_BUDGET: Duration = Duration::from_millis(1000);
 /// How long the host's next message waits for the event stream to open.
@@ -63,6 +65,7 @@ pub struct Relay {
     replays: AtomicU64,
     /// The server has answered at least one initialize.
     connected: AtomicBool,
+    request_slots: tokio::sync::Semaphore,
     auth: Option<Arc<Auth>>,
 }
 
@@ -151,6 +154,7 @@ impl Relay {
             get_stream: Mutex::new(None),
             replays: AtomicU64::new(0),
             connected: AtomicBool::new(false),
+            request_slots: tokio::sync::Semaphore::new(MAX_REQUESTS_IN_FLIGHT),
             auth,
         })
     }
@@ -163,7 +167,7 @@ impl Relay {
         loop {
             tokio::select! {
                 item = input.recv() => match item {
-                    Some(Input::Line(line)) => self.dispatch(jsonrpc::parse_line(&line), &mut tasks).await?,
+                    Some(Input::Line(line)) => self.dispatch(jsonrpc::parse_line(line), &mut tasks).await?,
                     Some(Input::TooLong(len)) => {
                         let msg = format!(
                             "Invalid Request: a message of {len} bytes is over the {} MiB limit",
@@ -377,6 +381,15 @@ impl Relay {
     }
 
     async fn forward_to_server(&self, message: &Message, method: &str) -> Option<Bytes> {
+        // Bound the requests in flight: over HTTP/1.1 each needs a connection
+        // of its own, and a host that pipelines thousands would otherwise
+        // open thousands. Answers and notifications never wait here: a tool
+        // call that waits for the host's answer to a sampling request must
+        // not be able to block that answer.
+        let _slot = match message.request_id() {
+            Some(_) => Some(self.request_slots.acquire().await.expect("never closed")),
+            None => None,
+        };
         let upstream = match self.upstream().await {
             Ok(u) => u,
             Err(e) => return report(message, method, e),

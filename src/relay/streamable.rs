@@ -211,7 +211,7 @@ impl StreamableHttp {
             if body.is_empty() {
                 return Err(RelayError::NoResponse);
             }
-            self.route_json_body(&body, expect, out).await?
+            self.route_json_body(body, expect, out).await?
         };
         Ok(Posted {
             response: Some(response),
@@ -223,20 +223,20 @@ impl StreamableHttp {
     /// may send a batch.
     async fn route_json_body(
         &self,
-        body: &[u8],
+        body: Bytes,
         expect: &Value,
         out: &Output,
     ) -> Result<Bytes, RelayError> {
         let messages: Vec<Message> = if body.trim_ascii_start().starts_with(b"[") {
-            let items: Vec<&serde_json::value::RawValue> =
-                serde_json::from_slice(body).map_err(|e| RelayError::BadResponse(e.to_string()))?;
+            let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(&body)
+                .map_err(|e| RelayError::BadResponse(e.to_string()))?;
             items
                 .into_iter()
                 .filter_map(|raw| jsonrpc::parse_message(raw.get().as_bytes()).ok())
                 .collect()
         } else {
             vec![
-                jsonrpc::parse_message(body)
+                jsonrpc::parse_owned(body)
                     .map_err(|e| RelayError::BadResponse(format!("{e:?}")))?,
             ]
         };
@@ -436,7 +436,7 @@ async fn pump(
         let Some(data) = event.data.filter(|d| !d.trim().is_empty()) else {
             continue;
         };
-        match jsonrpc::parse_message(data.as_bytes()) {
+        match jsonrpc::parse_owned(Bytes::from(data.into_bytes())) {
             Ok(m) => {
                 if let Some(id) = expect
                     && m.answers(id)
