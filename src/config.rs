@@ -337,6 +337,7 @@ fn auth_config(
         interactive: false,
         paste: false,
         notifier: None,
+        host_opens_urls: Default::default(),
         extra_roots: Vec::new(),
     })
 }

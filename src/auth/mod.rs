@@ -141,6 +141,16 @@ fn describe(d: &str) -> String {
     }
 }
 
+/// Something the person has to see while a host-started bridge signs in.
+#[derive(Debug, Clone)]
+pub enum Notice {
+    /// A line for the host's log.
+    Log(String),
+    /// A URL to open, offered as a URL-mode elicitation (MCP 2025-11-25)
+    /// when the host declared it can show one.
+    OpenUrl { url: String, message: String },
+}
+
 /// The authorization settings resolved from the command line.
 #[derive(Debug, Clone, Default)]
 pub struct AuthConfig {
@@ -166,8 +176,10 @@ pub struct AuthConfig {
     pub interactive: bool,
     /// `login --paste`: read the redirect URL (or code) from stdin.
     pub paste: bool,
-    /// Messages for the person, relayed to the host as log notifications.
-    pub notifier: Option<tokio::sync::mpsc::UnboundedSender<String>>,
+    /// Messages for the person, relayed to the host.
+    pub notifier: Option<tokio::sync::mpsc::UnboundedSender<Notice>>,
+    /// The host declared URL-mode elicitation: it can show the person a link.
+    pub host_opens_urls: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// `--ca-cert` roots, trusted on top of the system's.
     pub extra_roots: Vec<reqwest::Certificate>,
 }
@@ -655,8 +667,14 @@ impl Auth {
                 .ok_or_else(|| AuthError::NoDeviceFlow {
                     issuer: md.issuer.clone(),
                 })?;
-        if !self.cfg.interactive {
-            // A bridge started by a host has no terminal the person sees.
+        let through_host = !self.cfg.interactive
+            && self
+                .cfg
+                .host_opens_urls
+                .load(std::sync::atomic::Ordering::Acquire);
+        if !self.cfg.interactive && !through_host {
+            // A bridge started by a host has no terminal the person sees,
+            // and this host can't show a link either.
             let why = format!(
                 "no browser can be opened here ({}); run `mcp-tether login {}` in a terminal to sign in with the device flow, then retry",
                 self.cfg.no_browser.as_deref().unwrap_or("--flow device"),
@@ -687,7 +705,23 @@ impl Auth {
             }
         };
         let d = device::start(self.http(), &endpoint, &client, scope, resource).await?;
-        device::show(&d);
+        if through_host {
+            // The host shows the link; the request waits while the person approves.
+            let message = format!(
+                "Sign in to {} to continue: {}",
+                self.server,
+                d.instruction()
+            );
+            self.notify(&format!("mcp-tether: {message}"));
+            if let Some(n) = &self.cfg.notifier {
+                let _ = n.send(Notice::OpenUrl {
+                    url: d.url().to_string(),
+                    message,
+                });
+            }
+        } else {
+            device::show(&d);
+        }
         let tokens =
             device::poll(self.http(), &token_endpoint, &client, &d, scope, resource).await?;
         self.finish(record, Some(client), tokens);
@@ -699,7 +733,7 @@ impl Auth {
     fn notify(&self, text: &str) {
         eprintln!("{text}");
         if let Some(n) = &self.cfg.notifier {
-            let _ = n.send(text.to_string());
+            let _ = n.send(Notice::Log(text.to_string()));
         }
     }
 

@@ -42,6 +42,13 @@ impl Message {
         }
     }
 
+    pub fn response_id(&self) -> Option<&Value> {
+        match &self.kind {
+            Kind::Response { id } => Some(id),
+            _ => None,
+        }
+    }
+
     pub fn method(&self) -> Option<&str> {
         match &self.kind {
             Kind::Request { method, .. } | Kind::Notification { method } => Some(method),
@@ -247,6 +254,14 @@ pub fn params_of(bytes: &[u8]) -> Option<Box<RawValue>> {
         params: Option<Box<RawValue>>,
     }
     serde_json::from_slice::<WithParams>(bytes).ok()?.params
+}
+
+/// Whether an initialize request declares URL-mode elicitation
+/// (`capabilities.elicitation.url`, MCP 2025-11-25).
+pub fn host_offers_url_elicitation(initialize: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(initialize)
+        .ok()
+        .is_some_and(|v| v["params"]["capabilities"]["elicitation"]["url"].is_object())
 }
 
 /// `result.protocolVersion` of an initialize response, if it has one.

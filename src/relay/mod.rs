@@ -20,7 +20,7 @@ use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::auth::Auth;
+use crate::auth::{Auth, Notice};
 use crate::config::{Config, Transport};
 use error::RelayError;
 use jsonrpc::{Line, Message, code, error_response};
@@ -31,6 +31,9 @@ use streamable::StreamableHttp;
 /// How many times one request may send the person through authorization
 /// (a server that keeps refusing must not loop us).
 const MAX_AUTH_ATTEMPTS: u32 = 3;
+/// Ids of requests the bridge itself sends to the host start with this; the
+/// host's answers to them stay in the bridge.
+const BRIDGE_ID_PREFIX: &str = "mcp-tether-";
 /// Requests relayed at the same time; more wait for a slot.
 const MAX_REQUESTS_IN_FLIGHT: usize = 64;
 /// How long the DELETE at shutdown may take.
@@ -67,6 +70,8 @@ pub struct Relay {
     connected: AtomicBool,
     request_slots: tokio::sync::Semaphore,
     auth: Option<Arc<Auth>>,
+    /// Shared with the auth layer: the host can show a URL elicitation.
+    host_opens_urls: Arc<AtomicBool>,
 }
 
 /// Build the HTTP client every request goes through.
@@ -118,10 +123,12 @@ pub async fn run(
 impl Relay {
     fn new(config: Config, out: Output) -> Result<Self, RelayError> {
         let http = http_client(&config)?;
+        let host_opens_urls = Arc::new(AtomicBool::new(false));
         let auth = match &config.auth {
             Some(cfg) => {
                 let mut cfg = cfg.clone();
                 cfg.notifier = Some(spawn_notifier(out.clone()));
+                cfg.host_opens_urls = host_opens_urls.clone();
                 cfg.extra_roots = config.extra_roots.clone();
                 Some(Arc::new(Auth::new(
                     config.url.clone(),
@@ -156,6 +163,7 @@ impl Relay {
             connected: AtomicBool::new(false),
             request_slots: tokio::sync::Semaphore::new(MAX_REQUESTS_IN_FLIGHT),
             auth,
+            host_opens_urls,
         })
     }
 
@@ -219,6 +227,14 @@ impl Relay {
                     self.forward(&message).await;
                     self.start_get_stream().await;
                 }
+                // The host's answer to a request the bridge itself sent.
+                None if message
+                    .response_id()
+                    .and_then(Value::as_str)
+                    .is_some_and(|id| id.starts_with(BRIDGE_ID_PREFIX)) =>
+                {
+                    tracing::debug!("the host answered the bridge's own request");
+                }
                 _ => {
                     let this = self.clone();
                     tasks.spawn(async move {
@@ -260,6 +276,10 @@ impl Relay {
             .request_id()
             .expect("initialize is a request")
             .clone();
+        self.host_opens_urls.store(
+            jsonrpc::host_offers_url_elicitation(&message.bytes),
+            Ordering::Release,
+        );
         *self.init.lock().expect("init lock") = InitRecord {
             params: jsonrpc::params_of(&message.bytes),
             initialized: None,
@@ -590,16 +610,35 @@ impl Relay {
 
 /// What the auth layer has to tell the person reaches the host as a
 /// `notifications/message` log entry (hosts show these in their log views).
-fn spawn_notifier(out: Output) -> tokio::sync::mpsc::UnboundedSender<String> {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+fn spawn_notifier(out: Output) -> tokio::sync::mpsc::UnboundedSender<Notice> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Notice>();
     tokio::spawn(async move {
-        while let Some(text) = rx.recv().await {
-            let note = serde_json::json!({
-                "jsonrpc": "2.0",
-                "method": "notifications/message",
-                "params": {"level": "warning", "logger": "mcp-tether", "data": text},
-            });
-            out.send(Bytes::from(note.to_string())).await;
+        let mut n = 0u64;
+        while let Some(notice) = rx.recv().await {
+            let message = match notice {
+                Notice::Log(text) => serde_json::json!({
+                    "jsonrpc": "2.0",
+                    "method": "notifications/message",
+                    "params": {"level": "warning", "logger": "mcp-tether", "data": text},
+                }),
+                // A request of the bridge's own: its answer is not relayed
+                // (see BRIDGE_ID_PREFIX).
+                Notice::OpenUrl { url, message } => {
+                    n += 1;
+                    serde_json::json!({
+                        "jsonrpc": "2.0",
+                        "id": format!("{BRIDGE_ID_PREFIX}elicit-{n}"),
+                        "method": "elicitation/create",
+                        "params": {
+                            "mode": "url",
+                            "elicitationId": format!("mcp-tether-sign-in-{n}"),
+                            "url": url,
+                            "message": message,
+                        },
+                    })
+                }
+            };
+            out.send(Bytes::from(message.to_string())).await;
         }
     });
     tx

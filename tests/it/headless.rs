@@ -312,3 +312,45 @@ fn auto_flow_follows_the_environment() {
     bridge.wait_for_stderr("browser flow", Duration::from_secs(5));
     assert_eq!(count(&lab.counters()["authorization"]), 1);
 }
+
+/// A host that can show a URL (URL-mode elicitation, MCP 2025-11-25) gets
+/// the device flow's link that way, and the request waits for the approval.
+#[test]
+fn over_ssh_a_host_with_url_elicitation_gets_the_sign_in_link() {
+    let lab = Lab::start(&["--device"], &[]);
+    let mut bridge = lab.bridge_env(
+        &["--client-id", "tether-public"],
+        &[("SSH_CONNECTION", "10.0.0.1 50000 10.0.0.2 22")],
+    );
+    bridge.send(
+        &json!({"jsonrpc":"2.0","id":"i","method":"initialize","params":{
+        "protocolVersion":"2025-11-25",
+        "capabilities":{"elicitation":{"form":{},"url":{}}},
+        "clientInfo":{"name":"t","version":"1"}}}),
+    );
+    let elicitation = loop {
+        let m = bridge.recv();
+        if m["method"] == "elicitation/create" {
+            break m;
+        }
+    };
+    assert_eq!(elicitation["params"]["mode"], "url");
+    let url = elicitation["params"]["url"].as_str().unwrap().to_string();
+    assert!(url.contains("user_code="), "{url}");
+    // The host accepts; its answer stays in the bridge.
+    bridge.send(&json!({"jsonrpc":"2.0","id":elicitation["id"],"result":{"action":"accept"}}));
+    approve_device(&url, false);
+    let (_, r) = bridge.recv_response(&json!("i"));
+    assert!(
+        r.get("result").is_some(),
+        "initialize completes after approval: {r}"
+    );
+    assert_eq!(count(&lab.counters()["deviceAuthorization"]), 1);
+    assert!(
+        lab.resource_server
+            .log()
+            .iter()
+            .all(|e| e["body"]["result"]["action"].is_null()),
+        "the elicitation answer was not relayed to the server"
+    );
+}
