@@ -1090,7 +1090,7 @@ async fn redirect_uri(auth: &AuthConfig, r: &mut Report) {
                 "redirect_uri",
                 Status::Ok,
                 format!(
-                    "http://{host}:<random port>/callback, registered dynamically with the client"
+                    "http://{host}:<random port>/callback; a dynamically registered client is registered with it (and kept on that port)"
                 ),
             );
         }
