@@ -17,6 +17,7 @@ use url::Url;
 use super::error::RelayError;
 use super::jsonrpc::{self, Kind, Message};
 use super::stdio::Output;
+use crate::auth::Auth;
 
 /// Requests sent and not yet answered, by id, with their method (for error messages).
 type Pending = Arc<Mutex<HashMap<String, (Value, String)>>>;
@@ -30,6 +31,16 @@ pub struct LegacySse {
     pending: Pending,
     closed: Arc<AtomicBool>,
     reader: Mutex<Option<JoinHandle<()>>>,
+    /// Tokens, if the server wanted them (a 401 is not recovered on this
+    /// transport: sign in first with `mcp-tether login`).
+    auth: Option<Arc<Auth>>,
+}
+
+async fn bearer(auth: &Option<Arc<Auth>>) -> Option<reqwest::header::HeaderValue> {
+    match auth {
+        Some(a) => a.header().await,
+        None => None,
+    }
 }
 
 impl LegacySse {
@@ -40,16 +51,20 @@ impl LegacySse {
         extra_headers: HeaderMap,
         timeout: Duration,
         out: Output,
+        auth: Option<Arc<Auth>>,
     ) -> Result<Arc<Self>, RelayError> {
         let origin = url.origin().ascii_serialization();
         let fail = |why: String| RelayError::LegacySse {
             origin: origin.clone(),
             why,
         };
-        let req = http
+        let mut req = http
             .get(url.clone())
             .headers(extra_headers.clone())
             .header(header::ACCEPT, "text/event-stream");
+        if let Some(bearer) = bearer(&auth).await {
+            req = req.header(header::AUTHORIZATION, bearer);
+        }
         let resp = match tokio::time::timeout(timeout, req.send()).await {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => return Err(RelayError::from_reqwest(e, &origin, timeout)),
@@ -106,6 +121,7 @@ impl LegacySse {
             pending,
             closed,
             reader: Mutex::new(Some(reader)),
+            auth,
         }))
     }
 
@@ -128,12 +144,15 @@ impl LegacySse {
             }
             _ => None,
         };
-        let req = self
+        let mut req = self
             .http
             .post(self.post_url.clone())
             .headers(self.extra_headers.clone())
             .header(header::CONTENT_TYPE, "application/json")
             .body(message.bytes.clone());
+        if let Some(bearer) = bearer(&self.auth).await {
+            req = req.header(header::AUTHORIZATION, bearer);
+        }
         let result = match tokio::time::timeout(self.timeout, req.send()).await {
             Ok(Ok(resp)) if resp.status().is_success() => Ok(()),
             Ok(Ok(resp)) => {

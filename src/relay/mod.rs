@@ -258,17 +258,21 @@ impl Relay {
         if let Some(u) = slot.as_ref() {
             return Ok(u.clone());
         }
-        let legacy = LegacySse::connect(
+        let u = Upstream::Legacy(self.connect_legacy().await?);
+        *slot = Some(u.clone());
+        Ok(u)
+    }
+
+    async fn connect_legacy(&self) -> Result<Arc<LegacySse>, RelayError> {
+        LegacySse::connect(
             self.http.clone(),
             &self.config.url,
             self.config.headers.clone(),
             self.config.timeout,
             self.out.clone(),
+            self.auth.clone(),
         )
-        .await?;
-        let u = Upstream::Legacy(legacy);
-        *slot = Some(u.clone());
-        Ok(u)
+        .await
     }
 
     async fn initialize(&self, message: Message) -> Result<(), RelayError> {
@@ -314,15 +318,7 @@ impl Relay {
                             "the server refused Streamable HTTP ({}); trying the legacy HTTP+SSE transport",
                             e.http_status().map(|s| s.to_string()).unwrap_or_default()
                         );
-                        let legacy = match LegacySse::connect(
-                            self.http.clone(),
-                            &self.config.url,
-                            self.config.headers.clone(),
-                            self.config.timeout,
-                            self.out.clone(),
-                        )
-                        .await
-                        {
+                        let legacy = match self.connect_legacy().await {
                             Ok(l) => l,
                             Err(legacy_err) => {
                                 tracing::debug!("legacy transport failed too: {legacy_err}");
