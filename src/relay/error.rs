@@ -72,7 +72,7 @@ fn body_detail(body: &str) -> String {
 pub fn status_hint(status: StatusCode) -> &'static str {
     match status.as_u16() {
         401 => {
-            "The server wants authorization: pass a token with --header 'Authorization: Bearer ${TOKEN}'"
+            "The server wants authorization: sign in with `mcp-tether login <url>`, or pass a token with --header 'Authorization: Bearer ${TOKEN}'"
         }
         403 => "The credentials were refused for this request: check the token's permissions",
         404 => "Check the server URL: nothing answers MCP at that path",
