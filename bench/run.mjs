@@ -12,6 +12,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import crypto from 'node:crypto';
 import { payload } from './upstream.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -62,6 +63,7 @@ const P = opts.quick
   ? { coldSpawns: 3, warmup: 50, seqCalls: 200, pipelined: 200, progress: 200 }
   : { coldSpawns: 10, warmup: 200, seqCalls: 2000, pipelined: 2000, progress: 1000 };
 P.bytesSizes = [1_000_000, 10_000_000];
+P.authSamples = opts.quick ? 2 : 7; // per rep, each of: valid stored token, stale token + refresh
 const CLIENTS = ['direct', 'tether', 'remote'].filter((c) => !opts.only || opts.only.includes(c));
 const LABEL = { direct: 'direct', tether: 'mcp-tether', remote: 'mcp-remote' };
 
@@ -388,8 +390,8 @@ class DirectPeer extends Peer {
 
 // ---------------------------------------------------------------- upstream control
 
-async function startUpstreamProcess() {
-  const child = spawn(process.execPath, [path.join(BENCH_DIR, 'upstream.mjs'), '--get', opts.get], {
+async function startUpstreamProcess(extraArgs = []) {
+  const child = spawn(process.execPath, [path.join(BENCH_DIR, 'upstream.mjs'), '--get', opts.get, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const line = await new Promise((resolve, reject) => {
@@ -603,6 +605,101 @@ async function session(client, upstream) {
   return r;
 }
 
+// ---------------------------------------------------------------- auth path (mcp-tether only)
+
+// A file-store record as mcp-tether writes it (src/auth/store.rs `Record`), for the server URL
+// exactly as the bridge is given it. Its file name is hex(SHA-256(url)[..12]).
+function writeTokenRecord(configDir, upstream, accessToken) {
+  const url = upstream.url;
+  const base = upstream.base;
+  const now = Math.floor(Date.now() / 1000);
+  const record = {
+    server_url: url,
+    issuer: base,
+    client: { client_id: 'bench-client', auth: { method: 'none' }, source: 'dynamic', redirect_uri: 'http://127.0.0.1:1/callback' },
+    tokens: { access_token: accessToken, refresh_token: `bench-refresh-${crypto.randomUUID()}`, expires_at: now + 3600, scope: 'mcp', obtained_at: now },
+    resource: url,
+    discovered: {
+      resource_metadata: { resource: url, authorization_servers: [base], scopes_supported: ['mcp'] },
+      resource_metadata_url: null,
+      metadata: {
+        issuer: base,
+        authorization_endpoint: `${base}/authorize`,
+        token_endpoint: `${base}/token`,
+        code_challenge_methods_supported: ['S256'],
+      },
+      metadata_url: `${base}/.well-known/oauth-authorization-server`,
+    },
+    discovered_at: now,
+  };
+  const dir = path.join(configDir, 'tokens');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(configDir, 0o700);
+  fs.chmodSync(dir, 0o700);
+  const name = crypto.createHash('sha256').update(url).digest().subarray(0, 12).toString('hex');
+  fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(record, null, 2), { mode: 0o600 });
+}
+
+// One bridge session against the --auth upstream: spawn, 250 ms pause, initialize (timed from
+// writing it to its result), initialized, 100 ms for the GET stream to open, one tools/call echo, stdin EOF.
+// `valid`: the stored access token is one the upstream accepts; otherwise it is unknown to it
+// (but unexpired), so the bridge gets a 401, refreshes and retries.
+let authSeq = 0;
+const AUTH_SETTLE_MS = 250;
+async function authSample(upstream, valid) {
+  const configDir = path.join(tmpRoot, `tether-config-${++authSeq}`);
+  fs.mkdirSync(configDir, { mode: 0o700 });
+  writeTokenRecord(configDir, upstream, valid ? upstream.validToken : `bench-stale-${crypto.randomUUID()}`);
+  await benchReq(upstream.base, 'POST', '/_bench/reset');
+  const env = { ...process.env, HOME: path.join(tmpRoot, 'home-tether'), MCP_TETHER_CONFIG_DIR: configDir, BROWSER: 'true' };
+  const peer = new StdioPeer(TETHER_BIN, [upstream.url, '--token-store', 'file'], env, path.join(tmpRoot, 'tether-auth.stderr.log'));
+  const s = { valid };
+  try {
+    // Let the process start first, so the timed part is the HTTP exchange, not exec + startup
+    // (which is the cold-start row and would drown a few ms of difference in noise).
+    await sleep(AUTH_SETTLE_MS);
+    const t = nowMs();
+    checkOk(await withTimeout(peer.request('initialize', INIT_PARAMS), 15_000, 'auth initialize'), 'auth initialize');
+    s.initMs = nowMs() - t;
+    peer.notify('notifications/initialized');
+    await sleep(100);
+    const resp = await withTimeout(peer.request('tools/call', { name: 'echo', arguments: { text: 'auth' } }), 10_000, 'auth echo');
+    if (resp.error || resp.result?.content?.[0]?.text !== 'auth') throw new Error('auth echo: wrong answer');
+  } finally {
+    await peer.shutdown(5000);
+  }
+  const c = await benchReq(upstream.base, 'GET', '/_bench/count');
+  s.beforeFirstCall = c.beforeFirstToolsCall;
+  s.keys = c.firstToolsCallKeys;
+  s.unauthorized = c.unauthorized;
+  s.refreshes = c.refreshes;
+  s.tokenRequests = Object.entries(c.byKey).filter(([k]) => k.startsWith('POST /token')).reduce((a, [, n]) => a + n, 0);
+  s.discovery = Object.entries(c.byKey).filter(([k]) => k.includes('/.well-known/')).reduce((a, [, n]) => a + n, 0);
+  return s;
+}
+
+async function authRuns(upstream) {
+  const valid = [];
+  const stale = [];
+  for (let i = 0; i < P.authSamples; i++) {
+    valid.push(await authSample(upstream, true));
+    stale.push(await authSample(upstream, false));
+  }
+  const validMs = median(valid.map((x) => x.initMs));
+  const staleMs = median(stale.map((x) => x.initMs));
+  return {
+    validInitMs: validMs,
+    staleInitMs: staleMs,
+    refreshCostMs: staleMs - validMs,
+    validBefore: median(valid.map((x) => x.beforeFirstCall)),
+    validKeys: valid[0].keys,
+    staleKeys: stale[0].keys,
+    validClean: valid.every((x) => x.unauthorized === 0 && x.tokenRequests === 0 && x.discovery === 0),
+    staleOk: stale.every((x) => x.unauthorized === 1 && x.refreshes === 1 && x.tokenRequests === 1 && x.discovery === 0),
+    samples: { valid, stale },
+  };
+}
+
 // ---------------------------------------------------------------- build & setup
 
 function newestMtime(p) {
@@ -729,6 +826,12 @@ async function main() {
   if (CLIENTS.includes('remote')) remoteVersion = ensureRemote();
 
   const upstream = await startUpstreamProcess();
+  // A second upstream in --auth mode, for mcp-tether's auth-path rows only.
+  let authUpstream = null;
+  if (CLIENTS.includes('tether')) {
+    const validToken = `bench-valid-${crypto.randomUUID()}`;
+    authUpstream = { ...(await startUpstreamProcess(['--auth', '--valid-token', validToken])), validToken };
+  }
   const load0 = { t: nowMs(), machine: machineBusyMs(), self: selfAndChildrenCpuMs(), loadavg: fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0] };
   log(`upstream at ${upstream.url} (pid ${upstream.pid}, GET mode ${opts.get}); temp dir ${tmpRoot}`);
   log(`clients: ${CLIENTS.map((c) => LABEL[c]).join(', ')}; reps ${opts.reps}${opts.quick ? ' (quick)' : ''}`);
@@ -763,13 +866,21 @@ async function main() {
         } catch (e) {
           r.error = String(e?.message ?? e);
         }
+        if (client === 'tether' && authUpstream) {
+          try {
+            r.auth = await authRuns(authUpstream);
+          } catch (e) {
+            r.authError = String(e?.message ?? e);
+          }
+        }
         results[client].push(r);
-        log(`rep ${rep} ${LABEL[client]}: ${((nowMs() - tRep) / 1000).toFixed(1)} s${r.error ? ` — ERROR: ${r.error}` : ''}`);
+        log(`rep ${rep} ${LABEL[client]}: ${((nowMs() - tRep) / 1000).toFixed(1)} s${r.error ? ` — ERROR: ${r.error}` : ''}${r.authError ? ` — auth ERROR: ${r.authError}` : ''}`);
       }
     }
   } finally {
     load1 = { t: nowMs(), machine: machineBusyMs(), self: selfAndChildrenCpuMs(), up: procCpuMs(upstream.pid), loadavg: fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0] };
     upstream.child.kill('SIGTERM');
+    authUpstream?.child.kill('SIGTERM');
   }
   let foreignLine = null;
   if (load0.machine !== null && load1.machine !== null && load1.up !== null) {
@@ -781,16 +892,19 @@ async function main() {
 
   // ---- table
   const rows = [];
-  const numRow = (label, get, digits, { ratio = true } = {}) => {
-    const cells = CLIENTS.map((c) => cell(results[c].map((r) => (r.error && get(r) === undefined ? null : get(r))), digits));
+  const numRow = (label, get, digits, { ratio = true, only = null } = {}) => {
+    const cells = CLIENTS.map((c) =>
+      only && !only.includes(c) ? { text: 'n/a', med: null } : cell(results[c].map((r) => (r.error && get(r) === undefined ? null : get(r))), digits),
+    );
     const t = CLIENTS.indexOf('tether');
     const m = CLIENTS.indexOf('remote');
     let ratioText = '—';
     if (ratio && t !== -1 && m !== -1 && cells[t].med !== null && cells[m].med) ratioText = `${fmtNum(cells[t].med / cells[m].med, 2)}×`;
     rows.push([label, ...cells.map((x) => x.text), ratioText]);
   };
-  const boolRow = (label, get) => {
+  const boolRow = (label, get, { only = null } = {}) => {
     const cells = CLIENTS.map((c) => {
+      if (only && !only.includes(c)) return 'n/a';
       const v = results[c].map(get).filter((x) => x !== null && x !== undefined);
       if (!v.length) return '—';
       const yes = v.filter(Boolean).length;
@@ -820,6 +934,15 @@ async function main() {
   numRow('Shutdown: stdin EOF → exit, ms', (r) => r.shutdownMs);
   boolRow('Upstream saw DELETE for the session', (r) => (r.error && r.deleteSeen === undefined ? null : r.deleteSeen));
   numRow('TCP connections the upstream accepted during the session', (r) => r.connections, 0);
+  if (CLIENTS.includes('tether')) {
+    const T = { only: ['tether'], ratio: false };
+    numRow('auth: requests before the first tools/call with a valid stored token', (r) => r.auth?.validBefore, 0, T);
+    boolRow('auth: valid stored token: no 401, no discovery, no token request', (r) => r.auth?.validClean, T);
+    numRow(`auth: initialize written → result with a valid stored token, ms (median of ${P.authSamples})`, (r) => r.auth?.validInitMs, undefined, T);
+    numRow(`auth: same with a stale token (401 → refresh → retry), ms (median of ${P.authSamples})`, (r) => r.auth?.staleInitMs, undefined, T);
+    numRow('auth: 401 → refresh → retried request succeeds, ms (difference of the two)', (r) => r.auth?.refreshCostMs, undefined, T);
+    boolRow('auth: stale token: exactly one 401, one refresh at /token, no discovery', (r) => r.auth?.staleOk, T);
+  }
   numRow('Upstream CPU per sequential call, µs (bottleneck check)', (r) => r.upCpuPerCallUs, 0, { ratio: false });
   numRow('Pipelined run: upstream CPU busy, % of one core (bottleneck check)', (r) => r.upBusyPct, 0, { ratio: false });
   numRow('Pipelined run: bridge CPU busy, % of one core', (r) => r.bridgeBusyPct, 0, { ratio: false });
@@ -836,11 +959,17 @@ async function main() {
   for (const c of CLIENTS) {
     const keys = results[c].find((r) => r.beforeFirstCallKeys)?.beforeFirstCallKeys;
     if (keys) notes.push(`- ${LABEL[c]} requests before the first tools/call: ${keys.join(' → ')}`);
+    const auth = results[c].find((r) => r.auth)?.auth;
+    if (auth) {
+      notes.push(`- ${LABEL[c]} auth, valid stored token, requests before the first tools/call: ${auth.validKeys.join(' → ')}`);
+      notes.push(`- ${LABEL[c]} auth, stale stored token, requests before the first tools/call: ${auth.staleKeys.join(' → ')}`);
+    }
     results[c].forEach((r, i) => {
       if (r.error) notes.push(`- ${LABEL[c]} rep ${i + 1} failed: ${r.error}`);
       if (r.shutdownKilled) notes.push(`- ${LABEL[c]} rep ${i + 1}: did not exit within 5 s of stdin EOF; killed`);
       if (r.pipeBad) notes.push(`- ${LABEL[c]} rep ${i + 1}: ${r.pipeBad} pipelined answers were wrong`);
       for (const n of P.bytesSizes) if (r[`bytes${n}`] && !r[`bytes${n}`].ok) notes.push(`- ${LABEL[c]} rep ${i + 1}: ${mb(n)} payload mismatch: ${r[`bytes${n}`].note}`);
+      if (r.authError) notes.push(`- ${LABEL[c]} rep ${i + 1} auth path failed: ${r.authError}`);
       if (r.progress && !r.progress.inOrder) notes.push(`- ${LABEL[c]} rep ${i + 1}: ${r.progress.count} of ${P.progress} progress notifications arrived before the result (in order: ${r.progress.inOrder})`);
     });
   }
@@ -853,6 +982,9 @@ async function main() {
     ...(foreignLine ? [foreignLine] : []),
     `- reps: ${opts.reps}; cells are median (min–max) over reps; upstream GET mode: ${opts.get}; wall time ${totalS.toFixed(0)} s`,
     '- direct = in-process Node keep-alive HTTP client (maxSockets 32), no bridge: harness + upstream cost. Its CPU row is the harness process; it has no RSS of its own.',
+    ...(CLIENTS.includes('tether')
+      ? ['- auth rows: mcp-tether only, against a second upstream in `--auth` mode, with a token record pre-written to its file store (`--token-store file`, `MCP_TETHER_CONFIG_DIR`); n/a for mcp-remote, whose store format differs, and for direct.']
+      : []),
     '',
     ...table,
     '',
@@ -867,6 +999,10 @@ async function main() {
   for (const c of ['tether', 'remote']) {
     const f = path.join(tmpRoot, `${c}.stderr.log`);
     if (fs.existsSync(f)) fs.copyFileSync(f, path.join(resDir, `latest-${LABEL[c]}.stderr.log`));
+  }
+  {
+    const f = path.join(tmpRoot, 'tether-auth.stderr.log');
+    if (fs.existsSync(f)) fs.copyFileSync(f, path.join(resDir, 'latest-mcp-tether-auth.stderr.log'));
   }
   fs.rmSync(tmpRoot, { recursive: true, force: true });
   log('wrote bench/results/latest.md (+ latest.json, bridge stderr logs)');

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Minimal MCP Streamable HTTP server for the benchmark. Node built-ins only.
 //
-//   node bench/upstream.mjs [--get sse|405] [--responses json|sse]
+//   node bench/upstream.mjs [--get sse|405] [--responses json|sse] [--auth [--valid-token T]]
 //
 // Prints {"port":N,"url":"http://127.0.0.1:N/mcp"} on stdout once listening.
 //
@@ -11,11 +11,20 @@
 //   --responses json (default) echo/bytes/tools/list answer with application/json;
 //   --responses sse  they answer with a one-event text/event-stream instead.
 //   `progress` always answers with text/event-stream.
+//   --auth         every /mcp request needs `Authorization: Bearer <token>` with a token this
+//                  upstream issued (or the --valid-token one); otherwise 401 with
+//                  WWW-Authenticate: Bearer resource_metadata="<base>/.well-known/oauth-protected-resource/mcp".
+//                  Serves that protected resource metadata, authorization server metadata at
+//                  /.well-known/oauth-authorization-server (issuer = <base>) and POST /token,
+//                  which answers grant_type=refresh_token (any non-empty refresh token) with a new
+//                  random access token (accepted from then on) and a new refresh token.
+//                  Other grants get 400 invalid_grant; /authorize is not implemented (404).
+//   --valid-token T  an access token the upstream accepts from the start (repeatable).
 //
 // Bench endpoints (not counted): GET /_bench/count, POST /_bench/reset.
 
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 
 const SUPPORTED_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
@@ -54,8 +63,10 @@ const TOOLS = [
   },
 ];
 
-export function startUpstream({ get = 'sse', responses = 'json', port = 0 } = {}) {
+export function startUpstream({ get = 'sse', responses = 'json', port = 0, auth = false, validTokens = [] } = {}) {
   const sessions = new Map(); // id -> { streams: Set<res> }
+  const accessTokens = new Set(validTokens); // --auth: tokens /mcp accepts
+  let base = null; // http://127.0.0.1:PORT, once listening
   let stats;
   const resetStats = () => {
     stats = {
@@ -67,6 +78,8 @@ export function startUpstream({ get = 'sse', responses = 'json', port = 0 } = {}
       toolSessions: new Set(),
       deletedSessions: new Set(),
       connections: 0, // TCP connections accepted since reset
+      unauthorized: 0, // --auth: 401s sent for /mcp
+      refreshes: 0, // --auth: successful refresh_token grants at /token
     };
   };
   resetStats();
@@ -200,6 +213,83 @@ export function startUpstream({ get = 'sse', responses = 'json', port = 0 } = {}
     return sendJson(res, 200, payloadOut);
   };
 
+  // ---- --auth mode
+  const prmPath = '/.well-known/oauth-protected-resource/mcp';
+  const authorized = (req) => {
+    const h = req.headers.authorization || '';
+    const m = /^Bearer\s+(.+)$/i.exec(h);
+    return !!m && accessTokens.has(m[1].trim());
+  };
+  // Reads the body (for the count key), counts the request as a 401 and answers 401.
+  const reject401 = (req, res) => {
+    const finish = (rpcMethod) => {
+      count(`401 ${req.method}${rpcMethod ? ' ' + rpcMethod : ''}`);
+      stats.unauthorized++;
+      sendJson(res, 401, { error: 'invalid_token', error_description: 'missing or unknown bearer token' }, {
+        'www-authenticate': `Bearer resource_metadata="${base}${prmPath}"`,
+      });
+    };
+    if (req.method !== 'POST') {
+      req.resume();
+      return finish(null);
+    }
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      let method = null;
+      try {
+        const j = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        method = (Array.isArray(j) ? j : [j]).map((m) => m?.method ?? '(response)').join(',');
+      } catch {}
+      finish(method);
+    });
+  };
+  const newToken = (prefix) => prefix + randomBytes(24).toString('base64url');
+  const handleAuthPath = (req, res, path) => {
+    if (req.method === 'GET' && (path === prmPath || path === '/.well-known/oauth-protected-resource')) {
+      count(`GET ${path}`);
+      req.resume();
+      return sendJson(res, 200, { resource: `${base}/mcp`, authorization_servers: [base], scopes_supported: ['mcp'] });
+    }
+    if (req.method === 'GET' && path === '/.well-known/oauth-authorization-server') {
+      count(`GET ${path}`);
+      req.resume();
+      return sendJson(res, 200, {
+        issuer: base,
+        authorization_endpoint: `${base}/authorize`,
+        token_endpoint: `${base}/token`,
+        response_types_supported: ['code'],
+        grant_types_supported: ['authorization_code', 'refresh_token'],
+        code_challenge_methods_supported: ['S256'],
+        token_endpoint_auth_methods_supported: ['none'],
+        scopes_supported: ['mcp'],
+      });
+    }
+    if (req.method === 'POST' && path === '/token') {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+        const grant = form.get('grant_type');
+        count(`POST /token (${grant})`);
+        if (grant !== 'refresh_token' || !form.get('refresh_token')) {
+          return sendJson(res, 400, { error: grant === 'refresh_token' ? 'invalid_request' : 'invalid_grant' }, { 'cache-control': 'no-store' });
+        }
+        const access = newToken('at-');
+        accessTokens.add(access);
+        stats.refreshes++;
+        return sendJson(
+          res,
+          200,
+          { access_token: access, token_type: 'Bearer', expires_in: 3600, refresh_token: newToken('rt-'), scope: 'mcp' },
+          { 'cache-control': 'no-store' },
+        );
+      });
+      return true;
+    }
+    return false;
+  };
+
   const server = http.createServer((req, res) => {
     const url = req.url || '/';
     if (url.startsWith('/_bench/')) {
@@ -214,6 +304,8 @@ export function startUpstream({ get = 'sse', responses = 'json', port = 0 } = {}
           deletedSessions: [...stats.deletedSessions],
           openSessions: sessions.size,
           connections: stats.connections,
+          unauthorized: stats.unauthorized,
+          refreshes: stats.refreshes,
         });
       }
       if (req.method === 'POST' && url === '/_bench/reset') {
@@ -224,11 +316,16 @@ export function startUpstream({ get = 'sse', responses = 'json', port = 0 } = {}
       return sendText(res, 404, 'not found');
     }
     const path = url.split('?')[0];
+    if (auth && path !== '/mcp') {
+      const handled = handleAuthPath(req, res, path);
+      if (handled !== false) return;
+    }
     if (path !== '/mcp') {
       count(`${req.method} ${path}`);
       req.resume();
       return sendText(res, 404, 'not found');
     }
+    if (auth && !authorized(req)) return reject401(req, res);
     if (req.method === 'POST') {
       const chunks = [];
       req.on('data', (c) => chunks.push(c));
@@ -275,6 +372,7 @@ export function startUpstream({ get = 'sse', responses = 'json', port = 0 } = {}
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
       const { port: p } = server.address();
+      base = `http://127.0.0.1:${p}`;
       resolve({
         server,
         port: p,
@@ -291,14 +389,16 @@ export function startUpstream({ get = 'sse', responses = 'json', port = 0 } = {}
 }
 
 function parseArgs(argv) {
-  const opts = {};
+  const opts = { validTokens: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--get') opts.get = argv[++i];
     else if (a === '--responses') opts.responses = argv[++i];
     else if (a === '--port') opts.port = Number(argv[++i]);
+    else if (a === '--auth') opts.auth = true;
+    else if (a === '--valid-token') opts.validTokens.push(argv[++i]);
     else if (a === '-h' || a === '--help') {
-      console.log('usage: node upstream.mjs [--get sse|405] [--responses json|sse] [--port N]');
+      console.log('usage: node upstream.mjs [--get sse|405] [--responses json|sse] [--port N] [--auth [--valid-token T]...]');
       process.exit(0);
     } else {
       console.error(`unknown argument: ${a}`);
