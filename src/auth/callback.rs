@@ -89,19 +89,7 @@ async fn handle(mut stream: TcpStream, expect: &Expect<'_>) -> Option<Result<Str
         .await;
         return None;
     }
-    let param = |name: &str| {
-        url.query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    };
-    let outcome = check_response(
-        param("state"),
-        param("iss"),
-        param("code"),
-        param("error"),
-        param("error_description"),
-        expect,
-    );
+    let outcome = check_redirect(&url, expect);
     match &outcome {
         Ok(_) => {
             respond(
@@ -145,24 +133,27 @@ pub async fn read_pasted(expect: &Expect<'_>) -> Result<String, AuthError> {
         return Err(AuthError::Http("nothing was pasted".into()));
     }
     match Url::parse(pasted) {
-        Ok(url) => {
-            let param = |name: &str| {
-                url.query_pairs()
-                    .find(|(k, _)| k == name)
-                    .map(|(_, v)| v.into_owned())
-            };
-            check_response(
-                param("state"),
-                param("iss"),
-                param("code"),
-                param("error"),
-                param("error_description"),
-                expect,
-            )
-        }
+        Ok(url) => check_redirect(&url, expect),
         // Just the code: PKCE still binds it to this sign-in.
         Err(_) => Ok(pasted.to_string()),
     }
+}
+
+/// Check the redirect URL an authorization server sent the browser to.
+fn check_redirect(url: &Url, expect: &Expect<'_>) -> Result<String, AuthError> {
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    check_response(
+        param("state"),
+        param("iss"),
+        param("code"),
+        param("error"),
+        param("error_description"),
+        expect,
+    )
 }
 
 /// The checks on an authorization response, in the order that matters:
