@@ -25,7 +25,7 @@ function __fish_mcp_tether_using_subcommand
 end
 
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -s H -l header -d 'Extra HTTP header sent with every request, as \'Name: value\' (repeatable). ${VAR} is replaced with the environment variable VAR, so secrets stay out of host config files: --header \'Authorization: Bearer ${API_TOKEN}\'' -r
-complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l transport -d 'Which transport to speak. `auto` tries Streamable HTTP and falls back to the 2024-11-05 HTTP+SSE transport when the server rejects the first POST' -r -f -a "auto\t'Streamable HTTP first, then the legacy HTTP+SSE transport if the server rejects it'
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l transport -d 'Which transport to speak. `auto` tries Streamable HTTP and falls back to the 2024-11-05 HTTP+SSE transport when the server rejects the first POST. Example: --transport sse' -r -f -a "auto\t'Streamable HTTP first, then the legacy HTTP+SSE transport if the server rejects it'
 streamable-http\t'Streamable HTTP only (MCP 2025-03-26 and later)'
 sse\t'The legacy HTTP+SSE transport only (MCP 2024-11-05)'"
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l timeout -d 'Seconds to wait for a connection, for response headers and for a JSON body. Long-lived event streams are not cut by it. Example: --timeout 30' -r
@@ -39,25 +39,25 @@ complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l client-id -d 'A p
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l client-secret -d 'The client secret of a confidential pre-registered client. Prefer --client-secret-env, which keeps it out of process listings' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l client-secret-env -d 'Read the client secret from this environment variable. Example: --client-secret-env MCP_SECRET' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l client-metadata-url -d 'A Client ID Metadata Document URL to use as the client id, where the authorization server supports it. Example: --client-metadata-url https://example.com/client.json' -r
-complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l registration-token -d 'An initial access token for registration endpoints that require one (Okta style)' -r
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l registration-token -d 'An initial access token for registration endpoints that require one (Okta style). Example: --registration-token "$OKTA_IAT"' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l resource-metadata -d 'Where the server\'s protected resource metadata is, when it isn\'t at the well-known path. Example: --resource-metadata https://mcp.example.com/custom/prm.json' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l auth-server -d 'The authorization server\'s issuer, when the server doesn\'t say. Example: --auth-server https://login.example.com/tenant1' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l auth-server-metadata -d 'The authorization server\'s metadata URL, for metadata on another host or path. Example: --auth-server-metadata https://idp.example.com/oauth/meta.json' -r
-complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l resource -d 'The RFC 8707 resource to request tokens for (default: the server\'s own)' -r
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l resource -d 'The RFC 8707 resource to request tokens for (default: the server\'s own). Example: --resource https://mcp.example.com' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l auth-param -d 'An extra authorization request parameter (repeatable), such as Auth0\'s audience. Example: --auth-param audience=https://api.example.com' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l callback-port -d 'Listen for the sign-in callback on this port, for providers that only accept the exact redirect URI registered. Example: --callback-port 33418' -r
-complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l callback-host -d 'Host name in the redirect URI: 127.0.0.1 (default) or localhost. The listener is on loopback either way' -r -f -a "127.0.0.1\t''
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l callback-host -d 'Host name in the redirect URI: 127.0.0.1 (default) or localhost. The listener is on loopback either way. Example: --callback-host localhost' -r -f -a "127.0.0.1\t''
 localhost\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l token-store -d 'Where tokens are kept: the OS keyring (macOS Keychain, Windows Credential Manager, Secret Service), a private file, or auto (the keyring when one answers, else the file). Example: --token-store file' -r -f -a "auto\t''
 keyring\t''
 file\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l auth-timeout -d 'Seconds to wait for the sign-in to complete. Example: --auth-timeout 600' -r
-complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l flow -d 'How to get a token: `auto` picks the device flow when no browser can be opened here (SSH, no display) and the server offers it, else the browser. `client-credentials` is for agents with no person (never picked by `auto`)' -r -f -a "auto\t''
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l flow -d 'How to get a token: `auto` picks the device flow when no browser can be opened here (SSH, no display) and the server offers it, else the browser. `client-credentials` is for agents with no person (never picked by `auto`). Example: --flow device' -r -f -a "auto\t''
 browser\t''
 device\t''
 client-credentials\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l client-assertion-key -d 'Private key (PEM file) for private_key_jwt client authentication with --flow client-credentials. Example: --client-assertion-key agent.pem' -r -F
-complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l client-assertion-alg -d 'Signing algorithm for --client-assertion-key' -r -f -a "RS256\t''
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l client-assertion-alg -d 'Signing algorithm for --client-assertion-key. Example: --client-assertion-alg ES256' -r -f -a "RS256\t''
 ES256\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l log-level -d 'How much to log: error, warn, info, debug or trace. Example: --log-level debug' -r -f -a "error\t''
 warn\t''
@@ -65,9 +65,9 @@ info\t''
 debug\t''
 trace\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l log-file -d 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log' -r -F
-complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l allow-http -d 'Allow plain http:// to a host that is not loopback. Tokens and headers then travel unencrypted: use it only on a network you trust'
-complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l assume-pkce -d 'Use PKCE S256 even though the authorization server doesn\'t advertise it (Entra ID supports it without saying so)'
-complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l no-browser -d 'Don\'t open a browser; only print the sign-in URL on stderr'
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l allow-http -d 'Allow plain http:// to a host that is not loopback. Tokens and headers then travel unencrypted: use it only on a network you trust. Example: mcp-tether --allow-http http://mcp.internal:8080/mcp'
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l assume-pkce -d 'Use PKCE S256 even though the authorization server doesn\'t advertise it (Entra ID supports it without saying so). Example: --assume-pkce'
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l no-browser -d 'Don\'t open a browser; only print the sign-in URL on stderr. Example: --no-browser'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l debug -d 'mcp-remote\'s --debug: the same as --log-level debug'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -s V -l version -d 'Print version'
@@ -78,7 +78,7 @@ complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -a "doctor" -d 'Chec
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -a "completions" -d 'Print a shell completion script. Example: mcp-tether completions zsh > ~/.zfunc/_mcp-tether'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -s H -l header -d 'Extra HTTP header sent with every request, as \'Name: value\' (repeatable). ${VAR} is replaced with the environment variable VAR, so secrets stay out of host config files: --header \'Authorization: Bearer ${API_TOKEN}\'' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l transport -d 'Which transport to speak. `auto` tries Streamable HTTP and falls back to the 2024-11-05 HTTP+SSE transport when the server rejects the first POST' -r -f -a "auto\t'Streamable HTTP first, then the legacy HTTP+SSE transport if the server rejects it'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l transport -d 'Which transport to speak. `auto` tries Streamable HTTP and falls back to the 2024-11-05 HTTP+SSE transport when the server rejects the first POST. Example: --transport sse' -r -f -a "auto\t'Streamable HTTP first, then the legacy HTTP+SSE transport if the server rejects it'
 streamable-http\t'Streamable HTTP only (MCP 2025-03-26 and later)'
 sse\t'The legacy HTTP+SSE transport only (MCP 2024-11-05)'"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l timeout -d 'Seconds to wait for a connection, for response headers and for a JSON body. Long-lived event streams are not cut by it. Example: --timeout 30' -r
@@ -92,25 +92,25 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l client-i
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l client-secret -d 'The client secret of a confidential pre-registered client. Prefer --client-secret-env, which keeps it out of process listings' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l client-secret-env -d 'Read the client secret from this environment variable. Example: --client-secret-env MCP_SECRET' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l client-metadata-url -d 'A Client ID Metadata Document URL to use as the client id, where the authorization server supports it. Example: --client-metadata-url https://example.com/client.json' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l registration-token -d 'An initial access token for registration endpoints that require one (Okta style)' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l registration-token -d 'An initial access token for registration endpoints that require one (Okta style). Example: --registration-token "$OKTA_IAT"' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l resource-metadata -d 'Where the server\'s protected resource metadata is, when it isn\'t at the well-known path. Example: --resource-metadata https://mcp.example.com/custom/prm.json' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l auth-server -d 'The authorization server\'s issuer, when the server doesn\'t say. Example: --auth-server https://login.example.com/tenant1' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l auth-server-metadata -d 'The authorization server\'s metadata URL, for metadata on another host or path. Example: --auth-server-metadata https://idp.example.com/oauth/meta.json' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l resource -d 'The RFC 8707 resource to request tokens for (default: the server\'s own)' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l resource -d 'The RFC 8707 resource to request tokens for (default: the server\'s own). Example: --resource https://mcp.example.com' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l auth-param -d 'An extra authorization request parameter (repeatable), such as Auth0\'s audience. Example: --auth-param audience=https://api.example.com' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l callback-port -d 'Listen for the sign-in callback on this port, for providers that only accept the exact redirect URI registered. Example: --callback-port 33418' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l callback-host -d 'Host name in the redirect URI: 127.0.0.1 (default) or localhost. The listener is on loopback either way' -r -f -a "127.0.0.1\t''
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l callback-host -d 'Host name in the redirect URI: 127.0.0.1 (default) or localhost. The listener is on loopback either way. Example: --callback-host localhost' -r -f -a "127.0.0.1\t''
 localhost\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l token-store -d 'Where tokens are kept: the OS keyring (macOS Keychain, Windows Credential Manager, Secret Service), a private file, or auto (the keyring when one answers, else the file). Example: --token-store file' -r -f -a "auto\t''
 keyring\t''
 file\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l auth-timeout -d 'Seconds to wait for the sign-in to complete. Example: --auth-timeout 600' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l flow -d 'How to get a token: `auto` picks the device flow when no browser can be opened here (SSH, no display) and the server offers it, else the browser. `client-credentials` is for agents with no person (never picked by `auto`)' -r -f -a "auto\t''
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l flow -d 'How to get a token: `auto` picks the device flow when no browser can be opened here (SSH, no display) and the server offers it, else the browser. `client-credentials` is for agents with no person (never picked by `auto`). Example: --flow device' -r -f -a "auto\t''
 browser\t''
 device\t''
 client-credentials\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l client-assertion-key -d 'Private key (PEM file) for private_key_jwt client authentication with --flow client-credentials. Example: --client-assertion-key agent.pem' -r -F
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l client-assertion-alg -d 'Signing algorithm for --client-assertion-key' -r -f -a "RS256\t''
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l client-assertion-alg -d 'Signing algorithm for --client-assertion-key. Example: --client-assertion-alg ES256' -r -f -a "RS256\t''
 ES256\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l log-level -d 'How much to log: error, warn, info, debug or trace. Example: --log-level debug' -r -f -a "error\t''
 warn\t''
@@ -119,9 +119,9 @@ debug\t''
 trace\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l log-file -d 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l paste -d 'For SSH sessions without a device flow: print the sign-in URL, open it on any machine, and paste back the address the browser ends on (or just the code)'
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l allow-http -d 'Allow plain http:// to a host that is not loopback. Tokens and headers then travel unencrypted: use it only on a network you trust'
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l assume-pkce -d 'Use PKCE S256 even though the authorization server doesn\'t advertise it (Entra ID supports it without saying so)'
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l no-browser -d 'Don\'t open a browser; only print the sign-in URL on stderr'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l allow-http -d 'Allow plain http:// to a host that is not loopback. Tokens and headers then travel unencrypted: use it only on a network you trust. Example: mcp-tether --allow-http http://mcp.internal:8080/mcp'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l assume-pkce -d 'Use PKCE S256 even though the authorization server doesn\'t advertise it (Entra ID supports it without saying so). Example: --assume-pkce'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l no-browser -d 'Don\'t open a browser; only print the sign-in URL on stderr. Example: --no-browser'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l debug -d 'mcp-remote\'s --debug: the same as --log-level debug'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand logout" -l log-level -d 'How much to log: error, warn, info, debug or trace. Example: --log-level debug' -r -f -a "error\t''
@@ -143,7 +143,7 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand status" -l json -d
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand status" -l debug -d 'mcp-remote\'s --debug: the same as --log-level debug'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand status" -s h -l help -d 'Print help'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -s H -l header -d 'Extra HTTP header sent with every request, as \'Name: value\' (repeatable). ${VAR} is replaced with the environment variable VAR, so secrets stay out of host config files: --header \'Authorization: Bearer ${API_TOKEN}\'' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l transport -d 'Which transport to speak. `auto` tries Streamable HTTP and falls back to the 2024-11-05 HTTP+SSE transport when the server rejects the first POST' -r -f -a "auto\t'Streamable HTTP first, then the legacy HTTP+SSE transport if the server rejects it'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l transport -d 'Which transport to speak. `auto` tries Streamable HTTP and falls back to the 2024-11-05 HTTP+SSE transport when the server rejects the first POST. Example: --transport sse' -r -f -a "auto\t'Streamable HTTP first, then the legacy HTTP+SSE transport if the server rejects it'
 streamable-http\t'Streamable HTTP only (MCP 2025-03-26 and later)'
 sse\t'The legacy HTTP+SSE transport only (MCP 2024-11-05)'"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l timeout -d 'Seconds to wait for a connection, for response headers and for a JSON body. Long-lived event streams are not cut by it. Example: --timeout 30' -r
@@ -157,25 +157,25 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l client-
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l client-secret -d 'The client secret of a confidential pre-registered client. Prefer --client-secret-env, which keeps it out of process listings' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l client-secret-env -d 'Read the client secret from this environment variable. Example: --client-secret-env MCP_SECRET' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l client-metadata-url -d 'A Client ID Metadata Document URL to use as the client id, where the authorization server supports it. Example: --client-metadata-url https://example.com/client.json' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l registration-token -d 'An initial access token for registration endpoints that require one (Okta style)' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l registration-token -d 'An initial access token for registration endpoints that require one (Okta style). Example: --registration-token "$OKTA_IAT"' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l resource-metadata -d 'Where the server\'s protected resource metadata is, when it isn\'t at the well-known path. Example: --resource-metadata https://mcp.example.com/custom/prm.json' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l auth-server -d 'The authorization server\'s issuer, when the server doesn\'t say. Example: --auth-server https://login.example.com/tenant1' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l auth-server-metadata -d 'The authorization server\'s metadata URL, for metadata on another host or path. Example: --auth-server-metadata https://idp.example.com/oauth/meta.json' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l resource -d 'The RFC 8707 resource to request tokens for (default: the server\'s own)' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l resource -d 'The RFC 8707 resource to request tokens for (default: the server\'s own). Example: --resource https://mcp.example.com' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l auth-param -d 'An extra authorization request parameter (repeatable), such as Auth0\'s audience. Example: --auth-param audience=https://api.example.com' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l callback-port -d 'Listen for the sign-in callback on this port, for providers that only accept the exact redirect URI registered. Example: --callback-port 33418' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l callback-host -d 'Host name in the redirect URI: 127.0.0.1 (default) or localhost. The listener is on loopback either way' -r -f -a "127.0.0.1\t''
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l callback-host -d 'Host name in the redirect URI: 127.0.0.1 (default) or localhost. The listener is on loopback either way. Example: --callback-host localhost' -r -f -a "127.0.0.1\t''
 localhost\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l token-store -d 'Where tokens are kept: the OS keyring (macOS Keychain, Windows Credential Manager, Secret Service), a private file, or auto (the keyring when one answers, else the file). Example: --token-store file' -r -f -a "auto\t''
 keyring\t''
 file\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l auth-timeout -d 'Seconds to wait for the sign-in to complete. Example: --auth-timeout 600' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l flow -d 'How to get a token: `auto` picks the device flow when no browser can be opened here (SSH, no display) and the server offers it, else the browser. `client-credentials` is for agents with no person (never picked by `auto`)' -r -f -a "auto\t''
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l flow -d 'How to get a token: `auto` picks the device flow when no browser can be opened here (SSH, no display) and the server offers it, else the browser. `client-credentials` is for agents with no person (never picked by `auto`). Example: --flow device' -r -f -a "auto\t''
 browser\t''
 device\t''
 client-credentials\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l client-assertion-key -d 'Private key (PEM file) for private_key_jwt client authentication with --flow client-credentials. Example: --client-assertion-key agent.pem' -r -F
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l client-assertion-alg -d 'Signing algorithm for --client-assertion-key' -r -f -a "RS256\t''
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l client-assertion-alg -d 'Signing algorithm for --client-assertion-key. Example: --client-assertion-alg ES256' -r -f -a "RS256\t''
 ES256\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l log-level -d 'How much to log: error, warn, info, debug or trace. Example: --log-level debug' -r -f -a "error\t''
 warn\t''
@@ -184,9 +184,9 @@ debug\t''
 trace\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l log-file -d 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l json -d 'Machine-readable output (a versioned schema, see docs/doctor.md)'
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l allow-http -d 'Allow plain http:// to a host that is not loopback. Tokens and headers then travel unencrypted: use it only on a network you trust'
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l assume-pkce -d 'Use PKCE S256 even though the authorization server doesn\'t advertise it (Entra ID supports it without saying so)'
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l no-browser -d 'Don\'t open a browser; only print the sign-in URL on stderr'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l allow-http -d 'Allow plain http:// to a host that is not loopback. Tokens and headers then travel unencrypted: use it only on a network you trust. Example: mcp-tether --allow-http http://mcp.internal:8080/mcp'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l assume-pkce -d 'Use PKCE S256 even though the authorization server doesn\'t advertise it (Entra ID supports it without saying so). Example: --assume-pkce'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l no-browser -d 'Don\'t open a browser; only print the sign-in URL on stderr. Example: --no-browser'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l debug -d 'mcp-remote\'s --debug: the same as --log-level debug'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand completions" -l log-level -d 'How much to log: error, warn, info, debug or trace. Example: --log-level debug' -r -f -a "error\t''

@@ -159,11 +159,13 @@ pub struct ConnectArgs {
 
     /// Which transport to speak. `auto` tries Streamable HTTP and falls back to the
     /// 2024-11-05 HTTP+SSE transport when the server rejects the first POST.
+    /// Example: --transport sse
     #[arg(long, value_enum, default_value_t = TransportArg::Auto, value_name = "TRANSPORT")]
     pub transport: TransportArg,
 
     /// Allow plain http:// to a host that is not loopback. Tokens and headers then
     /// travel unencrypted: use it only on a network you trust.
+    /// Example: mcp-tether --allow-http http://mcp.internal:8080/mcp
     #[arg(long)]
     pub allow_http: bool,
 
@@ -229,6 +231,7 @@ pub struct ConnectArgs {
     pub client_metadata_url: Option<String>,
 
     /// An initial access token for registration endpoints that require one (Okta style).
+    /// Example: --registration-token "$OKTA_IAT"
     #[arg(long, value_name = "TOKEN", help_heading = "Authorization")]
     pub registration_token: Option<String>,
 
@@ -248,6 +251,7 @@ pub struct ConnectArgs {
     pub auth_server_metadata: Option<String>,
 
     /// The RFC 8707 resource to request tokens for (default: the server's own).
+    /// Example: --resource https://mcp.example.com
     #[arg(long, value_name = "URI", help_heading = "Authorization")]
     pub resource: Option<String>,
 
@@ -261,7 +265,7 @@ pub struct ConnectArgs {
     pub auth_params: Vec<String>,
 
     /// Use PKCE S256 even though the authorization server doesn't advertise it
-    /// (Entra ID supports it without saying so).
+    /// (Entra ID supports it without saying so). Example: --assume-pkce
     #[arg(long, help_heading = "Authorization")]
     pub assume_pkce: bool,
 
@@ -271,11 +275,11 @@ pub struct ConnectArgs {
     pub callback_port: Option<u16>,
 
     /// Host name in the redirect URI: 127.0.0.1 (default) or localhost. The
-    /// listener is on loopback either way.
+    /// listener is on loopback either way. Example: --callback-host localhost
     #[arg(long, value_enum, default_value_t = CallbackHostArg::Ip, value_name = "HOST", help_heading = "Authorization")]
     pub callback_host: CallbackHostArg,
 
-    /// Don't open a browser; only print the sign-in URL on stderr.
+    /// Don't open a browser; only print the sign-in URL on stderr. Example: --no-browser
     #[arg(long, help_heading = "Authorization")]
     pub no_browser: bool,
 
@@ -297,6 +301,7 @@ pub struct ConnectArgs {
     /// How to get a token: `auto` picks the device flow when no browser can be
     /// opened here (SSH, no display) and the server offers it, else the browser.
     /// `client-credentials` is for agents with no person (never picked by `auto`).
+    /// Example: --flow device
     #[arg(long, value_enum, default_value_t = FlowArg::Auto, value_name = "FLOW", help_heading = "Authorization")]
     pub flow: FlowArg,
 
@@ -305,7 +310,7 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "PEM", help_heading = "Authorization")]
     pub client_assertion_key: Option<std::path::PathBuf>,
 
-    /// Signing algorithm for --client-assertion-key.
+    /// Signing algorithm for --client-assertion-key. Example: --client-assertion-alg ES256
     #[arg(long, value_enum, default_value_t = AssertionAlg::Rs256, value_name = "ALG", help_heading = "Authorization")]
     pub client_assertion_alg: AssertionAlg,
 }
