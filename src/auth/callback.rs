@@ -106,7 +106,7 @@ async fn handle(mut stream: TcpStream, expect: &Expect<'_>) -> Option<Result<Str
                 &mut stream,
                 400,
                 "Sign-in failed",
-                &e.to_string(),
+                &sentence_case(&e.to_string()),
                 Some("Close this tab, then retry from your MCP host (restart the server), or run mcp-tether with --log-level debug to see more."),
             )
             .await
@@ -243,6 +243,16 @@ h1{{font-size:1.3rem;margin:0 0 .5rem;color:{color}}}.next{{color:#555}}</style>
     );
     let _ = stream.write_all(response.as_bytes()).await;
     let _ = stream.shutdown().await;
+}
+
+/// Error texts start lower-case (they follow "mcp-tether: … failed:" on
+/// stderr); on a page of their own they read better capitalised.
+fn sentence_case(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 fn escape(s: &str) -> String {
