@@ -93,6 +93,11 @@ pub fn http_client(config: &Config) -> Result<reqwest::Client, RelayError> {
         .user_agent(concat!("mcp-tether/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(config.timeout)
         .redirect(policy);
+    if cfg!(target_os = "linux") && !proxy_configured() {
+        // On Linux the "system proxy" is the environment; with none set, skip
+        // the per-request proxy matching.
+        builder = builder.no_proxy();
+    }
     if config.url.scheme() == "http" {
         // Plain http, and redirects never leave the origin: no TLS will ever
         // be needed, so don't load the system's roots (hundreds of files,
@@ -105,6 +110,14 @@ pub fn http_client(config: &Config) -> Result<reqwest::Client, RelayError> {
             origin: config.url.origin().ascii_serialization(),
             cause: format!("could not set up the HTTP client: {e}"),
         })
+}
+
+/// Whether any proxy variable is set (any case), as reqwest would read them.
+fn proxy_configured() -> bool {
+    std::env::vars_os().any(|(k, _)| {
+        let k = k.to_string_lossy().to_ascii_lowercase();
+        matches!(k.as_str(), "http_proxy" | "https_proxy" | "all_proxy")
+    })
 }
 
 /// Run the bridge until stdin ends or a signal arrives. An error means the

@@ -133,7 +133,9 @@ impl StreamableHttp {
         session: &Session,
         bearer: Option<&HeaderValue>,
     ) -> reqwest::RequestBuilder {
-        req = req.headers(self.extra_headers.clone());
+        if !self.extra_headers.is_empty() {
+            req = req.headers(self.extra_headers.clone());
+        }
         if let Some(b) = bearer {
             req = req.header(header::AUTHORIZATION, b.clone());
         }
