@@ -98,11 +98,6 @@ impl Output {
     pub async fn send(&self, message: Bytes) -> bool {
         self.tx.send(message).await.is_ok()
     }
-
-    /// A writer that hands lines to the caller's channel (for tests).
-    pub fn from_sender(tx: mpsc::Sender<Bytes>) -> Self {
-        Output { tx }
-    }
 }
 
 /// Start the stdout writer thread. It ends, after flushing, when every
