@@ -743,26 +743,14 @@ impl Auth {
         challenge: &Challenge,
         step_up: Option<String>,
     ) -> Option<String> {
-        let base = self
-            .cfg
-            .scope
-            .clone()
-            .or(step_up)
-            .or_else(|| challenge.scope.clone())
-            .or_else(|| {
-                d.resource_metadata
-                    .as_ref()
-                    .and_then(|m| m.scopes_supported.as_ref())
-                    .filter(|s| !s.is_empty())
-                    .map(|s| s.join(" "))
-            });
-        let mut scopes = scope_list(base.as_deref());
-        // Ask for a refresh token where the server offers the scope for it.
-        if d.metadata.lists_scope("offline_access") && !scopes.iter().any(|s| s == "offline_access")
-        {
-            scopes.push("offline_access".into());
-        }
-        (!scopes.is_empty()).then(|| scopes.join(" "))
+        let wanted = self.cfg.scope.clone().or(step_up);
+        choose_scope(
+            wanted.as_deref(),
+            Some(challenge),
+            d.resource_metadata.as_ref(),
+            &d.metadata,
+        )
+        .value
     }
 
     fn choose_resource(&self, d: &Discovered) -> String {
@@ -911,6 +899,60 @@ fn record_fits(record: &Record, cfg: &AuthConfig) -> bool {
         (Some(_), None) => true,
         (None, Some(c)) => c.source != ClientSource::PreRegistered,
         (None, None) => true,
+    }
+}
+
+/// Where the requested scopes came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeSource {
+    /// `--scope`, or the union asked for by a step-up.
+    Given,
+    Challenge,
+    ResourceMetadata,
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeChoice {
+    /// The `scope` parameter, or None to leave it out.
+    pub value: Option<String>,
+    pub source: ScopeSource,
+    pub offline_access_added: bool,
+}
+
+/// The MCP spec's scope rules, shared by the flows and `doctor`: what was
+/// given wins, else the challenge's `scope`, else the resource's
+/// `scopes_supported`, else nothing; plus `offline_access` when the
+/// authorization server offers it, so a refresh token comes.
+pub fn choose_scope(
+    given: Option<&str>,
+    challenge: Option<&Challenge>,
+    prm: Option<&discovery::ResourceMetadata>,
+    md: &discovery::ServerMetadata,
+) -> ScopeChoice {
+    let prm_scopes = prm
+        .and_then(|m| m.scopes_supported.as_ref())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.join(" "));
+    let (base, source) = if let Some(s) = given {
+        (Some(s.to_string()), ScopeSource::Given)
+    } else if let Some(s) = challenge.and_then(|c| c.scope.clone()) {
+        (Some(s), ScopeSource::Challenge)
+    } else if let Some(s) = prm_scopes {
+        (Some(s), ScopeSource::ResourceMetadata)
+    } else {
+        (None, ScopeSource::None)
+    };
+    let mut scopes = scope_list(base.as_deref());
+    let offline_access_added =
+        md.lists_scope("offline_access") && !scopes.iter().any(|s| s == "offline_access");
+    if offline_access_added {
+        scopes.push("offline_access".into());
+    }
+    ScopeChoice {
+        value: (!scopes.is_empty()).then(|| scopes.join(" ")),
+        source,
+        offline_access_added,
     }
 }
 

@@ -14,6 +14,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::auth::AuthConfig;
+use crate::auth::ScopeSource;
 use crate::auth::challenge::Challenge;
 use crate::auth::discovery::{
     self, ResourceMetadata, ServerMetadata, resource_metadata_candidates,
@@ -1104,31 +1105,16 @@ fn scope(
     md: &ServerMetadata,
     r: &mut Report,
 ) {
-    let prm_scopes = prm
-        .and_then(|m| m.scopes_supported.as_ref())
-        .filter(|s| !s.is_empty())
-        .map(|s| s.join(" "));
-    let (base, source) = if let Some(s) = &auth.scope {
-        (Some(s.clone()), "flag")
-    } else if let Some(s) = challenge.and_then(|c| c.scope.clone()) {
-        (Some(s), "challenge")
-    } else if let Some(s) = prm_scopes {
-        (Some(s), "resource-metadata")
-    } else {
-        (None, "none")
+    let choice = crate::auth::choose_scope(auth.scope.as_deref(), challenge, prm, md);
+    let source = match choice.source {
+        ScopeSource::Given => "flag",
+        ScopeSource::Challenge => "challenge",
+        ScopeSource::ResourceMetadata => "resource-metadata",
+        ScopeSource::None => "none",
     };
-    let mut scopes: Vec<String> = base
-        .as_deref()
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(str::to_string)
-        .collect();
-    let mut offline_added = false;
-    if md.lists_scope("offline_access") && !scopes.iter().any(|s| s == "offline_access") {
-        scopes.push("offline_access".into());
-        offline_added = true;
-    }
-    let value = (!scopes.is_empty()).then(|| scopes.join(" "));
+    let offline_added = choice.offline_access_added;
+    let value = choice.value;
+    let base = (choice.source != ScopeSource::None).then_some(());
     r.scope = Some(ScopeReport {
         value: value.clone(),
         source,

@@ -17,9 +17,7 @@ pub async fn run(
         store.list()
     } else {
         let url = url.expect("clap requires a URL or --all");
-        let canonical = url::Url::parse(url)
-            .map(|u| u.to_string())
-            .unwrap_or_else(|_| url.to_string());
+        let canonical = super::stored_name(url);
         match store.load(&canonical) {
             Some(r) => vec![r],
             None => bail!("nothing is stored for {url} (see `mcp-tether status`)"),

@@ -32,3 +32,11 @@ async fn probe_without_token(
         .send()
         .await
 }
+
+/// The name a server's record is stored under: its URL as the bridge
+/// normalises it (so `HTTPS://Example.com/mcp` finds `https://example.com/mcp`).
+fn stored_name(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| u.to_string())
+        .unwrap_or_else(|_| url.to_string())
+}

@@ -25,11 +25,7 @@ pub fn run(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> anyhow::Result<()> {
     let store = super::store(env)?;
-    let wanted = url.map(|u| {
-        url::Url::parse(u)
-            .map(|u| u.to_string())
-            .unwrap_or_else(|_| u.to_string())
-    });
+    let wanted = url.map(super::stored_name);
     let location = store.describe();
     let entries: Vec<Entry> = store
         .list()

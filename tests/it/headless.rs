@@ -209,10 +209,9 @@ fn login_paste_completes_with_the_pasted_redirect() {
     assert_eq!(whoami(&mut bridge)["sub"], "alice");
 }
 
-#[test]
-fn client_credentials_with_a_secret_and_with_a_private_key() {
-    let lab = Lab::start(&["--client-credentials", "--dcr", "off"], &[]);
-    let mut bridge = lab.bridge_env(
+/// A bridge for an agent: client credentials with the lab's confidential client.
+fn confidential_agent(lab: &Lab) -> Bridge {
+    lab.bridge_env(
         &[
             "--flow",
             "client-credentials",
@@ -222,7 +221,13 @@ fn client_credentials_with_a_secret_and_with_a_private_key() {
             "S",
         ],
         &[("S", "tether-secret")],
-    );
+    )
+}
+
+#[test]
+fn client_credentials_with_a_secret_and_with_a_private_key() {
+    let lab = Lab::start(&["--client-credentials", "--dcr", "off"], &[]);
+    let mut bridge = confidential_agent(&lab);
     bridge.initialize();
     assert_eq!(whoami(&mut bridge)["client_id"], "tether-confidential");
     assert_eq!(count(&lab.counters()["token"]["client_credentials"]), 1);
@@ -256,17 +261,7 @@ fn client_credentials_get_a_new_token_on_expiry() {
         &["--client-credentials", "--dcr", "off", "--access-ttl", "2"],
         &[],
     );
-    let mut bridge = lab.bridge_env(
-        &[
-            "--flow",
-            "client-credentials",
-            "--client-id",
-            "tether-confidential",
-            "--client-secret-env",
-            "S",
-        ],
-        &[("S", "tether-secret")],
-    );
+    let mut bridge = confidential_agent(&lab);
     bridge.initialize();
     whoami(&mut bridge);
     std::thread::sleep(Duration::from_millis(2500));
