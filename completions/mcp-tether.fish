@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mcp_tether_global_optspecs
-    string join \n H/header= transport= allow-http timeout= ca-cert= ignore-tool= static-oauth-client-info= static-oauth-client-metadata= host= scope= client-id= client-secret= client-secret-env= client-metadata-url= registration-token= resource-metadata= auth-server= auth-server-metadata= resource= auth-param= assume-pkce callback-port= callback-host= no-browser token-store= auth-timeout= flow= client-assertion-key= client-assertion-alg= log-level= log-file= debug h/help V/version
+    string join \n H/header= transport= allow-http timeout= ca-cert= insecure ignore-tool= static-oauth-client-info= static-oauth-client-metadata= host= scope= client-id= client-secret= client-secret-env= client-metadata-url= registration-token= resource-metadata= auth-server= auth-server-metadata= resource= no-resource auth-param= assume-pkce callback-port= callback-host= callback-path= no-browser token-store= auth-timeout= flow= client-assertion-key= client-assertion-alg= log-level= log-file= debug h/help V/version
 end
 
 function __fish_mcp_tether_needs_command
@@ -29,7 +29,7 @@ complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l transport -d 'Whi
 streamable-http\t'Streamable HTTP only (MCP 2025-03-26 and later)'
 sse\t'The legacy HTTP+SSE transport only (MCP 2024-11-05)'"
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l timeout -d 'Seconds to wait for a connection, for response headers and for a JSON body. Long-lived event streams are not cut by it. Example: --timeout 30' -r
-complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l ca-cert -d 'Also trust the CA certificates in this PEM file (repeatable), on top of the system\'s trust store: for TLS-inspecting corporate proxies and private CAs. Example: --ca-cert /etc/ssl/corp-root.pem' -r -F
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l ca-cert -d 'Also trust the CA certificates in this PEM file (repeatable), on top of the system\'s trust store: for TLS-inspecting corporate proxies and private CAs. Example: --ca-cert /etc/ssl/corp-root.pem `SSL_CERT_FILE` is honoured the same way' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l ignore-tool -d 'Hide tools whose name matches this pattern from the host (repeatable; `*` matches any run of characters). Example: --ignore-tool \'delete_*\'' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l static-oauth-client-info -d 'mcp-remote: `{"client_id": …, "client_secret": …}` as JSON or @file; the same as --client-id / --client-secret' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l static-oauth-client-metadata -d 'mcp-remote: client metadata as JSON or @file. `scope` maps to --scope; the rest is ignored (mcp-tether registers its own metadata)' -r
@@ -48,6 +48,7 @@ complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l auth-param -d 'An
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l callback-port -d 'Listen for the sign-in callback on this port, for providers that only accept the exact redirect URI registered. Example: --callback-port 33418' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l callback-host -d 'Host name in the redirect URI: 127.0.0.1 (default) or localhost. The listener is on loopback either way. Example: --callback-host localhost' -r -f -a "127.0.0.1\t''
 localhost\t''"
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l callback-path -d 'Path in the redirect URI. An app registered for mcp-remote needs no change at the provider with: --callback-host localhost --callback-port 3334 --callback-path /oauth/callback' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l token-store -d 'Where tokens are kept: the OS keyring (macOS Keychain, Windows Credential Manager, Secret Service), a private file, or auto (the keyring when one answers, else the file). Example: --token-store file' -r -f -a "auto\t''
 keyring\t''
 file\t''"
@@ -66,6 +67,8 @@ debug\t''
 trace\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l log-file -d 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l allow-http -d 'Allow plain http:// to a host that is not loopback. Tokens and headers then travel unencrypted: use it only on a network you trust. Example: mcp-tether --allow-http http://mcp.internal:8080/mcp'
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l insecure -d 'Accept any TLS certificate, even an invalid or self-signed one. For lab use only: anyone on the path can then read your tokens. mcp-tether warns on every start while it is set. Prefer --ca-cert'
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l no-resource -d 'Leave the RFC 8707 `resource` parameter out of every authorization, token, refresh and device request, for providers that reject it (Entra ID v2: AADSTS9010010). The scope then has to name the API, e.g. --scope \'api://<app-id>/.default\'. Example: --no-resource'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l assume-pkce -d 'Use PKCE S256 even though the authorization server doesn\'t advertise it (Entra ID supports it without saying so). Example: --assume-pkce'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l no-browser -d 'Don\'t open a browser; only print the sign-in URL on stderr. Example: --no-browser'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l debug -d 'mcp-remote\'s --debug: the same as --log-level debug'
@@ -82,7 +85,7 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l transpor
 streamable-http\t'Streamable HTTP only (MCP 2025-03-26 and later)'
 sse\t'The legacy HTTP+SSE transport only (MCP 2024-11-05)'"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l timeout -d 'Seconds to wait for a connection, for response headers and for a JSON body. Long-lived event streams are not cut by it. Example: --timeout 30' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l ca-cert -d 'Also trust the CA certificates in this PEM file (repeatable), on top of the system\'s trust store: for TLS-inspecting corporate proxies and private CAs. Example: --ca-cert /etc/ssl/corp-root.pem' -r -F
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l ca-cert -d 'Also trust the CA certificates in this PEM file (repeatable), on top of the system\'s trust store: for TLS-inspecting corporate proxies and private CAs. Example: --ca-cert /etc/ssl/corp-root.pem `SSL_CERT_FILE` is honoured the same way' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l ignore-tool -d 'Hide tools whose name matches this pattern from the host (repeatable; `*` matches any run of characters). Example: --ignore-tool \'delete_*\'' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l static-oauth-client-info -d 'mcp-remote: `{"client_id": …, "client_secret": …}` as JSON or @file; the same as --client-id / --client-secret' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l static-oauth-client-metadata -d 'mcp-remote: client metadata as JSON or @file. `scope` maps to --scope; the rest is ignored (mcp-tether registers its own metadata)' -r
@@ -101,6 +104,7 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l auth-par
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l callback-port -d 'Listen for the sign-in callback on this port, for providers that only accept the exact redirect URI registered. Example: --callback-port 33418' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l callback-host -d 'Host name in the redirect URI: 127.0.0.1 (default) or localhost. The listener is on loopback either way. Example: --callback-host localhost' -r -f -a "127.0.0.1\t''
 localhost\t''"
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l callback-path -d 'Path in the redirect URI. An app registered for mcp-remote needs no change at the provider with: --callback-host localhost --callback-port 3334 --callback-path /oauth/callback' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l token-store -d 'Where tokens are kept: the OS keyring (macOS Keychain, Windows Credential Manager, Secret Service), a private file, or auto (the keyring when one answers, else the file). Example: --token-store file' -r -f -a "auto\t''
 keyring\t''
 file\t''"
@@ -120,6 +124,8 @@ trace\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l log-file -d 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l paste -d 'For SSH sessions without a device flow: print the sign-in URL, open it on any machine, and paste back the address the browser ends on (or just the code)'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l allow-http -d 'Allow plain http:// to a host that is not loopback. Tokens and headers then travel unencrypted: use it only on a network you trust. Example: mcp-tether --allow-http http://mcp.internal:8080/mcp'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l insecure -d 'Accept any TLS certificate, even an invalid or self-signed one. For lab use only: anyone on the path can then read your tokens. mcp-tether warns on every start while it is set. Prefer --ca-cert'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l no-resource -d 'Leave the RFC 8707 `resource` parameter out of every authorization, token, refresh and device request, for providers that reject it (Entra ID v2: AADSTS9010010). The scope then has to name the API, e.g. --scope \'api://<app-id>/.default\'. Example: --no-resource'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l assume-pkce -d 'Use PKCE S256 even though the authorization server doesn\'t advertise it (Entra ID supports it without saying so). Example: --assume-pkce'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l no-browser -d 'Don\'t open a browser; only print the sign-in URL on stderr. Example: --no-browser'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l debug -d 'mcp-remote\'s --debug: the same as --log-level debug'
@@ -147,7 +153,7 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l transpo
 streamable-http\t'Streamable HTTP only (MCP 2025-03-26 and later)'
 sse\t'The legacy HTTP+SSE transport only (MCP 2024-11-05)'"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l timeout -d 'Seconds to wait for a connection, for response headers and for a JSON body. Long-lived event streams are not cut by it. Example: --timeout 30' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l ca-cert -d 'Also trust the CA certificates in this PEM file (repeatable), on top of the system\'s trust store: for TLS-inspecting corporate proxies and private CAs. Example: --ca-cert /etc/ssl/corp-root.pem' -r -F
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l ca-cert -d 'Also trust the CA certificates in this PEM file (repeatable), on top of the system\'s trust store: for TLS-inspecting corporate proxies and private CAs. Example: --ca-cert /etc/ssl/corp-root.pem `SSL_CERT_FILE` is honoured the same way' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l ignore-tool -d 'Hide tools whose name matches this pattern from the host (repeatable; `*` matches any run of characters). Example: --ignore-tool \'delete_*\'' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l static-oauth-client-info -d 'mcp-remote: `{"client_id": …, "client_secret": …}` as JSON or @file; the same as --client-id / --client-secret' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l static-oauth-client-metadata -d 'mcp-remote: client metadata as JSON or @file. `scope` maps to --scope; the rest is ignored (mcp-tether registers its own metadata)' -r
@@ -166,6 +172,7 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l auth-pa
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l callback-port -d 'Listen for the sign-in callback on this port, for providers that only accept the exact redirect URI registered. Example: --callback-port 33418' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l callback-host -d 'Host name in the redirect URI: 127.0.0.1 (default) or localhost. The listener is on loopback either way. Example: --callback-host localhost' -r -f -a "127.0.0.1\t''
 localhost\t''"
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l callback-path -d 'Path in the redirect URI. An app registered for mcp-remote needs no change at the provider with: --callback-host localhost --callback-port 3334 --callback-path /oauth/callback' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l token-store -d 'Where tokens are kept: the OS keyring (macOS Keychain, Windows Credential Manager, Secret Service), a private file, or auto (the keyring when one answers, else the file). Example: --token-store file' -r -f -a "auto\t''
 keyring\t''
 file\t''"
@@ -185,6 +192,8 @@ trace\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l log-file -d 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l json -d 'Machine-readable output (a versioned schema, see docs/doctor.md)'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l allow-http -d 'Allow plain http:// to a host that is not loopback. Tokens and headers then travel unencrypted: use it only on a network you trust. Example: mcp-tether --allow-http http://mcp.internal:8080/mcp'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l insecure -d 'Accept any TLS certificate, even an invalid or self-signed one. For lab use only: anyone on the path can then read your tokens. mcp-tether warns on every start while it is set. Prefer --ca-cert'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l no-resource -d 'Leave the RFC 8707 `resource` parameter out of every authorization, token, refresh and device request, for providers that reject it (Entra ID v2: AADSTS9010010). The scope then has to name the API, e.g. --scope \'api://<app-id>/.default\'. Example: --no-resource'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l assume-pkce -d 'Use PKCE S256 even though the authorization server doesn\'t advertise it (Entra ID supports it without saying so). Example: --assume-pkce'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l no-browser -d 'Don\'t open a browser; only print the sign-in URL on stderr. Example: --no-browser'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l debug -d 'mcp-remote\'s --debug: the same as --log-level debug'

@@ -6,14 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages some tests need, from Debian: ruby (`ruby -c` on the
-# Homebrew formula), Chromium (the callback pages in a real browser), and a
-# headless Secret Service (gnome-keyring, dbus-run-session, secret-tool).
+# Homebrew formula), Chromium (the callback pages in a real browser), a
+# headless Secret Service (gnome-keyring, dbus-run-session, secret-tool), and
+# openssl (a throwaway CA for the https lab server).
 missing=()
 command -v ruby >/dev/null 2>&1 || missing+=(ruby)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v gnome-keyring-daemon >/dev/null 2>&1 || missing+=(gnome-keyring)
 command -v dbus-run-session >/dev/null 2>&1 || missing+=(dbus)
 command -v secret-tool >/dev/null 2>&1 || missing+=(libsecret-tools)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl) # certificates for the https lab server
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]} (apt)"
   SUDO=""

@@ -177,8 +177,15 @@ pub struct ConnectArgs {
     /// Also trust the CA certificates in this PEM file (repeatable), on top of
     /// the system's trust store: for TLS-inspecting corporate proxies and private
     /// CAs. Example: --ca-cert /etc/ssl/corp-root.pem
+    /// `SSL_CERT_FILE` is honoured the same way.
     #[arg(long = "ca-cert", value_name = "PEM")]
     pub ca_certs: Vec<PathBuf>,
+
+    /// Accept any TLS certificate, even an invalid or self-signed one. For lab
+    /// use only: anyone on the path can then read your tokens. mcp-tether warns
+    /// on every start while it is set. Prefer --ca-cert.
+    #[arg(long)]
+    pub insecure: bool,
 
     /// Hide tools whose name matches this pattern from the host (repeatable;
     /// `*` matches any run of characters). Example: --ignore-tool 'delete_*'
@@ -255,6 +262,18 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "URI", help_heading = "Authorization")]
     pub resource: Option<String>,
 
+    /// Leave the RFC 8707 `resource` parameter out of every authorization,
+    /// token, refresh and device request, for providers that reject it (Entra ID
+    /// v2: AADSTS9010010). The scope then has to name the API, e.g.
+    /// --scope 'api://<app-id>/.default'. Example: --no-resource
+    #[arg(
+        long,
+        alias = "disable-resource-parameter",
+        conflicts_with = "resource",
+        help_heading = "Authorization"
+    )]
+    pub no_resource: bool,
+
     /// An extra authorization request parameter (repeatable), such as Auth0's
     /// audience. Example: --auth-param audience=https://api.example.com
     #[arg(
@@ -278,6 +297,17 @@ pub struct ConnectArgs {
     /// listener is on loopback either way. Example: --callback-host localhost
     #[arg(long, value_enum, default_value_t = CallbackHostArg::Ip, value_name = "HOST", help_heading = "Authorization")]
     pub callback_host: CallbackHostArg,
+
+    /// Path in the redirect URI. An app registered for mcp-remote needs no change
+    /// at the provider with: --callback-host localhost --callback-port 3334
+    /// --callback-path /oauth/callback
+    #[arg(
+        long,
+        default_value = "/callback",
+        value_name = "PATH",
+        help_heading = "Authorization"
+    )]
+    pub callback_path: String,
 
     /// Don't open a browser; only print the sign-in URL on stderr. Example: --no-browser
     #[arg(long, help_heading = "Authorization")]

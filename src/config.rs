@@ -38,9 +38,36 @@ pub struct Config {
     pub auth: Option<AuthConfig>,
     /// `--ignore-tool` patterns: tools the host should not see.
     pub ignore_tools: Vec<String>,
-    /// `--ca-cert`: roots trusted on top of the system's; see [`apply_tls`].
-    pub extra_roots: Vec<reqwest::Certificate>,
+    /// `--ca-cert`, `SSL_CERT_FILE` and `--insecure`; see [`Tls::apply`].
+    pub tls: Tls,
 }
+
+/// How every HTTP client (to the server and to the authorization server)
+/// checks certificates.
+#[derive(Debug, Clone, Default)]
+pub struct Tls {
+    /// Roots trusted on top of the system's: `--ca-cert` and `SSL_CERT_FILE`.
+    pub extra_roots: Vec<reqwest::Certificate>,
+    /// `--insecure`: no certificate checks at all (lab use, warned on start).
+    pub insecure: bool,
+}
+
+impl Tls {
+    /// Apply to a client builder. The system trust store stays in use
+    /// (rustls-platform-verifier); the extra roots are trusted on top of it.
+    pub fn apply(&self, mut builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+        if !self.extra_roots.is_empty() {
+            builder = builder.tls_certs_merge(self.extra_roots.iter().cloned());
+        }
+        if self.insecure {
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        }
+        builder
+    }
+}
+
+/// Printed on every start while `--insecure` is set.
+pub const INSECURE_WARNING: &str = "mcp-tether: WARNING: --insecure is set: TLS certificates are NOT checked, so anyone on the network path can read and change this traffic, tokens included. Use it only in a lab; for a private CA use --ca-cert or SSL_CERT_FILE instead";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -82,8 +109,16 @@ pub enum ConfigError {
         "--host '{0}': the callback always listens on loopback; use --host localhost or --host 127.0.0.1 (or --callback-host)"
     )]
     BadCallbackHost(String),
-    #[error("--ca-cert {path}: {why}")]
-    BadCaCert { path: String, why: String },
+    #[error("{origin} {path}: {why}")]
+    BadCaCert {
+        origin: &'static str,
+        path: String,
+        why: String,
+    },
+    #[error(
+        "--callback-path '{0}' must be a path starting with '/', without '?' or '#'. Example: --callback-path /oauth/callback"
+    )]
+    BadCallbackPath(String),
 }
 
 /// Headers the relay owns: a user value would break the protocol.
@@ -126,12 +161,17 @@ impl Config {
                 Transport::LegacySse
             }
         };
-        let extra_roots = load_ca_certs(&cli.ca_certs)?;
+        let tls = Tls {
+            extra_roots: load_ca_certs(&cli.ca_certs, env("SSL_CERT_FILE"))?,
+            insecure: cli.insecure,
+        };
         // A person who passes their own Authorization header manages auth.
         let auth = if headers.contains_key(reqwest::header::AUTHORIZATION) {
             None
         } else {
-            Some(auth_config(cli, env)?)
+            let mut auth = auth_config(cli, env)?;
+            auth.tls = tls.clone();
+            Some(auth)
         };
         Ok(Config {
             url,
@@ -140,32 +180,33 @@ impl Config {
             timeout: Duration::from_secs(cli.timeout),
             auth,
             ignore_tools: cli.ignore_tools.clone(),
-            extra_roots,
+            tls,
         })
     }
 }
 
-/// Add the `--ca-cert` roots to a client builder. The system trust store stays
-/// in use (rustls-platform-verifier); these are trusted on top of it. Every
-/// HTTP client that talks to the server or the authorization server is built
-/// through this.
-pub fn apply_tls(builder: reqwest::ClientBuilder, cfg: &Config) -> reqwest::ClientBuilder {
-    if cfg.extra_roots.is_empty() {
-        builder
-    } else {
-        builder.tls_certs_merge(cfg.extra_roots.iter().cloned())
-    }
-}
-
-/// Read every certificate of each `--ca-cert` PEM file.
-fn load_ca_certs(paths: &[std::path::PathBuf]) -> Result<Vec<reqwest::Certificate>, ConfigError> {
+/// Read every certificate of each `--ca-cert` PEM file, and of the file
+/// `SSL_CERT_FILE` names (the OpenSSL convention many tools follow; hosts
+/// that strip the environment may need it in their `env` block).
+fn load_ca_certs(
+    paths: &[std::path::PathBuf],
+    ssl_cert_file: Option<String>,
+) -> Result<Vec<reqwest::Certificate>, ConfigError> {
     let mut out = Vec::new();
-    for path in paths {
+    let from_env = ssl_cert_file
+        .filter(|p| !p.is_empty())
+        .map(|p| ("SSL_CERT_FILE", std::path::PathBuf::from(p)));
+    let all = paths
+        .iter()
+        .map(|p| ("--ca-cert", p.clone()))
+        .chain(from_env);
+    for (source, path) in all {
         let bad = |why: String| ConfigError::BadCaCert {
+            origin: source,
             path: path.display().to_string(),
             why,
         };
-        let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+        let pem = std::fs::read(&path).map_err(|e| bad(e.to_string()))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
             .map_err(|e| bad(format!("not a PEM certificate file ({e})")))?;
         if certs.is_empty() {
@@ -307,9 +348,11 @@ fn auth_config(
         },
         scope: cli.scope.clone(),
         resource: cli.resource.clone(),
+        no_resource: cli.no_resource,
         extra_params,
         assume_pkce: cli.assume_pkce,
         callback_port: cli.callback_port,
+        callback_path: check_callback_path(&cli.callback_path)?,
         callback_host: match cli.callback_host {
             CallbackHostArg::Ip => CallbackHost::Ip,
             CallbackHostArg::Localhost => CallbackHost::Localhost,
@@ -338,8 +381,19 @@ fn auth_config(
         paste: false,
         notifier: None,
         host_opens_urls: Default::default(),
-        extra_roots: Vec::new(),
+        tls: Tls::default(),
     })
+}
+
+fn check_callback_path(path: &str) -> Result<String, ConfigError> {
+    let ok = path.starts_with('/')
+        && !path.contains(['?', '#'])
+        && !path.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(path.to_string())
+    } else {
+        Err(ConfigError::BadCallbackPath(path.to_string()))
+    }
 }
 
 /// Parse the server URL and apply the https rule: plain http only to loopback,
@@ -523,7 +577,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.ignore_tools, vec!["delete_*", "x"]);
-        assert!(config.extra_roots.is_empty());
+        assert!(config.tls.extra_roots.is_empty());
 
         let dir = tempfile::tempdir().unwrap();
         let not_pem = dir.path().join("empty.pem");

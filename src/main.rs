@@ -4,9 +4,9 @@
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use mcp_tether::cli::{Cli, Command};
+use mcp_tether::cli::{Cli, Command, ConnectArgs};
 use mcp_tether::commands;
-use mcp_tether::config::Config;
+use mcp_tether::config::{Config, ConfigError, INSECURE_WARNING};
 use mcp_tether::relay::{self, stdio};
 
 fn main() -> ExitCode {
@@ -20,7 +20,7 @@ fn main() -> ExitCode {
     match cli.command {
         None => {
             let url = cli.url.as_deref().expect("clap requires the URL");
-            match Config::from_args(url, &cli.bridge_connect_args(), &env) {
+            match resolve(url, &cli.bridge_connect_args(), &env) {
                 Ok(config) => bridge(config),
                 Err(e) => fail(2, e),
             }
@@ -34,7 +34,7 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Some(Command::Login(args)) => match Config::from_args(&args.url, &args.connect, &env) {
+        Some(Command::Login(args)) => match resolve(&args.url, &args.connect, &env) {
             Ok(config) => finish(runtime().block_on(commands::login::run(config, args.paste))),
             Err(e) => fail(2, e),
         },
@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         Some(Command::Status(args)) => {
             finish(commands::status::run(args.url.as_deref(), args.json, &env))
         }
-        Some(Command::Doctor(args)) => match Config::from_args(&args.url, &args.connect, &env) {
+        Some(Command::Doctor(args)) => match resolve(&args.url, &args.connect, &env) {
             Ok(config) => match runtime().block_on(commands::doctor::run(config, args.json)) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::from(1),
@@ -53,6 +53,20 @@ fn main() -> ExitCode {
             Err(e) => fail(2, e),
         },
     }
+}
+
+/// The settings, with the `--insecure` warning printed each time it is set.
+fn resolve(
+    url: &str,
+    connect: &ConnectArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
+    let config = Config::from_args(url, connect, env)?;
+    if config.tls.insecure {
+        eprintln!("{INSECURE_WARNING}");
+        tracing::warn!("--insecure: TLS certificates are not checked");
+    }
+    Ok(config)
 }
 
 /// Hosts strip `DBUS_SESSION_BUS_ADDRESS` and `XDG_RUNTIME_DIR` from the

@@ -1,6 +1,7 @@
 //! The loopback redirect listener (RFC 8252 §7.3): bound to 127.0.0.1 only,
-//! answers only `GET /callback`, checks `state` and `iss`, shows the person a
-//! short page, and closes after one valid callback or the timeout.
+//! answers only `GET` on the callback path (`/callback`, or `--callback-path`),
+//! checks `state` and `iss`, shows the person a short page, and closes after
+//! one valid callback or the timeout.
 
 use std::time::Duration;
 
@@ -8,8 +9,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use url::Url;
 
-use super::AuthError;
+use super::{AuthError, ProviderError};
 
+/// The default path of the redirect URI.
 pub const CALLBACK_PATH: &str = "/callback";
 
 /// The host name written into the redirect URI. The socket is loopback either way.
@@ -22,6 +24,7 @@ pub enum CallbackHost {
 
 pub struct Listener {
     listener: TcpListener,
+    path: String,
     pub redirect_uri: String,
 }
 
@@ -36,8 +39,9 @@ pub struct Expect<'a> {
 }
 
 impl Listener {
-    /// Bind on 127.0.0.1 at `port` (0: the OS picks).
-    pub async fn bind(host: CallbackHost, port: u16) -> std::io::Result<Listener> {
+    /// Bind on 127.0.0.1 at `port` (0: the OS picks); the redirect URI ends in
+    /// `path`, which starts with `/` (checked in config).
+    pub async fn bind(host: CallbackHost, port: u16, path: &str) -> std::io::Result<Listener> {
         let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let port = listener.local_addr()?.port();
         let name = match host {
@@ -46,7 +50,8 @@ impl Listener {
         };
         Ok(Listener {
             listener,
-            redirect_uri: format!("http://{name}:{port}{CALLBACK_PATH}"),
+            path: path.to_string(),
+            redirect_uri: format!("http://{name}:{port}{path}"),
         })
     }
 
@@ -62,7 +67,7 @@ impl Listener {
                 .await
                 .map_err(|_| AuthError::AuthTimeout(timeout.as_secs()))?
                 .map_err(|e| AuthError::Http(format!("the callback listener failed: {e}")))?;
-            if let Some(outcome) = handle(stream, &expect).await {
+            if let Some(outcome) = handle(stream, &self.path, &expect).await {
                 return outcome;
             }
         }
@@ -70,7 +75,11 @@ impl Listener {
 }
 
 /// Serve one connection. None: not an authorization response (keep waiting).
-async fn handle(mut stream: TcpStream, expect: &Expect<'_>) -> Option<Result<String, AuthError>> {
+async fn handle(
+    mut stream: TcpStream,
+    path: &str,
+    expect: &Expect<'_>,
+) -> Option<Result<String, AuthError>> {
     let head = match tokio::time::timeout(Duration::from_secs(5), read_head(&mut stream)).await {
         Ok(Some(h)) => h,
         _ => return None,
@@ -78,7 +87,7 @@ async fn handle(mut stream: TcpStream, expect: &Expect<'_>) -> Option<Result<Str
     let mut parts = head.split_whitespace();
     let (method, target) = (parts.next()?, parts.next()?);
     let url = Url::parse(&format!("http://127.0.0.1{target}")).ok()?;
-    if method != "GET" || url.path() != CALLBACK_PATH {
+    if method != "GET" || url.path() != path {
         respond(
             &mut stream,
             404,
@@ -119,7 +128,7 @@ async fn handle(mut stream: TcpStream, expect: &Expect<'_>) -> Option<Result<Str
 /// from stdin, and check it like a callback.
 pub async fn read_pasted(expect: &Expect<'_>) -> Result<String, AuthError> {
     eprint!(
-        "\nAfter you approve, your browser goes to a {CALLBACK_PATH} address that may not load.\nPaste that whole address here (or just the code) and press Enter:\n> "
+        "\nAfter you approve, your browser goes to a 127.0.0.1 or localhost address that may not load.\nPaste that whole address here (or just the code) and press Enter:\n> "
     );
     let line = tokio::task::spawn_blocking(|| {
         let mut line = String::new();
@@ -146,14 +155,12 @@ fn check_redirect(url: &Url, expect: &Expect<'_>) -> Result<String, AuthError> {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.into_owned())
     };
-    check_response(
-        param("state"),
-        param("iss"),
-        param("code"),
-        param("error"),
-        param("error_description"),
-        expect,
-    )
+    let error = param("error").map(|error| ProviderError {
+        error,
+        error_description: param("error_description"),
+        error_uri: param("error_uri"),
+    });
+    check_response(param("state"), param("iss"), param("code"), error, expect)
 }
 
 /// The checks on an authorization response, in the order that matters:
@@ -162,15 +169,15 @@ pub fn check_response(
     state: Option<String>,
     iss: Option<String>,
     code: Option<String>,
-    error: Option<String>,
-    error_description: Option<String>,
+    error: Option<ProviderError>,
     expect: &Expect<'_>,
 ) -> Result<String, AuthError> {
     if state.as_deref() != Some(expect.state) {
         return Err(AuthError::StateMismatch);
     }
     match iss {
-        Some(iss) if iss.trim_end_matches('/') != expect.issuer.trim_end_matches('/') => {
+        // RFC 9207 §2.4: simple string comparison, no normalisation.
+        Some(iss) if iss != expect.issuer => {
             return Err(AuthError::IssuerParamMismatch {
                 expected: expect.issuer.to_string(),
                 found: iss,
@@ -185,10 +192,7 @@ pub fn check_response(
         _ => {}
     }
     if let Some(error) = error {
-        return Err(AuthError::Denied {
-            error,
-            description: error_description.unwrap_or_default(),
-        });
+        return Err(AuthError::Denied(error));
     }
     code.filter(|c| !c.is_empty())
         .ok_or_else(|| AuthError::Http("the authorization response has no code".into()))
@@ -280,46 +284,45 @@ mod tests {
 
     #[test]
     fn state_is_checked_first() {
-        let e = check_response(s("bad"), None, s("c"), None, None, &expect());
+        let e = check_response(s("bad"), None, s("c"), None, &expect());
         assert!(matches!(e, Err(AuthError::StateMismatch)));
-        let e = check_response(None, None, s("c"), None, None, &expect());
+        let e = check_response(None, None, s("c"), None, &expect());
         assert!(matches!(e, Err(AuthError::StateMismatch)));
     }
 
     #[test]
     fn iss_must_match_when_present_or_promised() {
-        let e = check_response(
-            s("s1"),
-            s("https://evil.example"),
-            s("c"),
-            None,
-            None,
-            &expect(),
-        );
-        assert!(matches!(e, Err(AuthError::IssuerParamMismatch { .. })));
+        for wrong in [
+            "https://evil.example",
+            "https://as.example/",
+            "HTTPS://as.example",
+        ] {
+            let e = check_response(s("s1"), s(wrong), s("c"), None, &expect());
+            assert!(
+                matches!(e, Err(AuthError::IssuerParamMismatch { .. })),
+                "{wrong} must not pass for https://as.example"
+            );
+        }
         assert_eq!(
-            check_response(
-                s("s1"),
-                s("https://as.example/"),
-                s("c"),
-                None,
-                None,
-                &expect()
-            )
-            .unwrap(),
+            check_response(s("s1"), s("https://as.example"), s("c"), None, &expect()).unwrap(),
             "c"
         );
         let strict = Expect {
             iss_required: true,
             ..expect()
         };
-        let e = check_response(s("s1"), None, s("c"), None, None, &strict);
+        let e = check_response(s("s1"), None, s("c"), None, &strict);
         assert!(matches!(e, Err(AuthError::IssuerParamMismatch { .. })));
     }
 
     #[test]
     fn errors_from_the_server_are_reported() {
-        let e = check_response(s("s1"), None, None, s("access_denied"), s("no"), &expect());
-        assert!(matches!(e, Err(AuthError::Denied { .. })));
+        let denied = ProviderError {
+            error: "access_denied".into(),
+            error_description: s("no"),
+            error_uri: None,
+        };
+        let e = check_response(s("s1"), None, None, Some(denied), &expect());
+        assert!(matches!(e, Err(AuthError::Denied(_))));
     }
 }

@@ -51,9 +51,12 @@ pub async fn start(
     endpoint: &str,
     client: &Client,
     scope: Option<&str>,
-    resource: &str,
+    resource: Option<&str>,
 ) -> Result<DeviceAuthorization, AuthError> {
-    let mut form = vec![("resource", resource.to_string())];
+    let mut form: Vec<(&'static str, String)> = resource
+        .map(|r| ("resource", r.to_string()))
+        .into_iter()
+        .collect();
     if let Some(scope) = scope {
         form.push(("scope", scope.to_string()));
     }
@@ -115,7 +118,7 @@ pub async fn poll(
     client: &Client,
     d: &DeviceAuthorization,
     scope: Option<&str>,
-    resource: &str,
+    resource: Option<&str>,
 ) -> Result<Tokens, AuthError> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(d.expires_in);
     let mut interval = Duration::from_secs(d.interval.unwrap_or(5).max(1));
@@ -124,19 +127,21 @@ pub async fn poll(
             return Err(AuthError::DeviceExpired);
         }
         tokio::time::sleep(interval).await;
-        let form = vec![
+        let mut form = vec![
             ("grant_type", GRANT_TYPE.to_string()),
             ("device_code", d.device_code.clone()),
-            ("resource", resource.to_string()),
         ];
+        if let Some(resource) = resource {
+            form.push(("resource", resource.to_string()));
+        }
         match token::request(http, token_endpoint, client, form, scope).await {
             Ok(tokens) => return Ok(tokens),
-            Err(AuthError::Token { error, description }) => match error.as_str() {
+            Err(AuthError::Token(p)) => match p.error.as_str() {
                 "authorization_pending" => {}
                 // RFC 8628 §3.5: slow down by 5 seconds, for this and later polls.
                 "slow_down" => interval += Duration::from_secs(5),
                 "expired_token" => return Err(AuthError::DeviceExpired),
-                _ => return Err(AuthError::Denied { error, description }),
+                _ => return Err(AuthError::Denied(p)),
             },
             Err(e) => return Err(e),
         }

@@ -16,6 +16,7 @@ pub mod flow;
 pub mod keyring_store;
 pub mod lock;
 pub mod pkce;
+pub mod provider_error;
 pub mod registration;
 pub mod store;
 pub mod token;
@@ -30,6 +31,7 @@ use callback::{CallbackHost, Expect, Listener};
 use challenge::Challenge;
 use discovery::{Discovered, Overrides};
 use flow::{Flow, Grant};
+pub use provider_error::ProviderError;
 use registration::{Client, ClientOptions, ClientSource};
 use store::{Record, TokenStore};
 use token::Tokens;
@@ -88,16 +90,16 @@ pub enum AuthError {
     )]
     IssuerParamMismatch { expected: String, found: String },
 
-    #[error("the authorization server refused: {error}{}. Check the account, the scopes (--scope) and the client (--client-id)", describe(.description))]
-    Denied { error: String, description: String },
+    #[error("the authorization server refused: {0}. {hint}", hint = .0.hint())]
+    Denied(ProviderError),
 
     #[error(
         "no sign-in completed within {0} s. Open the URL printed on stderr, or raise --auth-timeout"
     )]
     AuthTimeout(u64),
 
-    #[error("the token endpoint refused: {error}{}", describe(.description))]
-    Token { error: String, description: String },
+    #[error("the token endpoint refused: {0}. {hint}", hint = .0.hint())]
+    Token(ProviderError),
 
     #[error("{0}")]
     Http(String),
@@ -133,14 +135,6 @@ fn token_verdict(had_token: bool) -> &'static str {
     }
 }
 
-fn describe(d: &str) -> String {
-    if d.is_empty() {
-        String::new()
-    } else {
-        format!(" ({d})")
-    }
-}
-
 /// Something the person has to see while a host-started bridge signs in.
 #[derive(Debug, Clone)]
 pub enum Notice {
@@ -160,11 +154,15 @@ pub struct AuthConfig {
     pub scope: Option<String>,
     /// `--resource`: the RFC 8707 resource, instead of the server's.
     pub resource: Option<String>,
+    /// `--no-resource`: send no `resource` parameter at all (Entra ID v2).
+    pub no_resource: bool,
     /// `--auth-param k=v`: extra authorization request parameters.
     pub extra_params: Vec<(String, String)>,
     pub assume_pkce: bool,
     pub callback_port: Option<u16>,
     pub callback_host: CallbackHost,
+    /// The redirect URI's path (`--callback-path`, checked in config).
+    pub callback_path: String,
     pub open_browser: bool,
     pub auth_timeout: Duration,
     pub store: Option<TokenStore>,
@@ -180,8 +178,8 @@ pub struct AuthConfig {
     pub notifier: Option<tokio::sync::mpsc::UnboundedSender<Notice>>,
     /// The host declared URL-mode elicitation: it can show the person a link.
     pub host_opens_urls: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    /// `--ca-cert` roots, trusted on top of the system's.
-    pub extra_roots: Vec<reqwest::Certificate>,
+    /// Certificate checks, the same as for the MCP server.
+    pub tls: crate::config::Tls,
 }
 
 /// The token the relay currently sends.
@@ -240,11 +238,9 @@ impl Auth {
 
     fn http(&self) -> &reqwest::Client {
         self.http_client.get_or_init(|| {
-            let mut builder = reqwest::Client::builder();
-            if !self.cfg.extra_roots.is_empty() {
-                builder = builder.tls_certs_merge(self.cfg.extra_roots.iter().cloned());
-            }
-            builder
+            self.cfg
+                .tls
+                .apply(reqwest::Client::builder())
                 .user_agent(concat!("mcp-tether/", env!("CARGO_PKG_VERSION")))
                 .redirect(reqwest::redirect::Policy::none())
                 // Authorization requests are rare and minutes apart (device
@@ -480,7 +476,7 @@ impl Auth {
             ("grant_type", "refresh_token".to_string()),
             ("refresh_token", refresh_token.clone()),
         ];
-        if let Some(resource) = &record.resource {
+        if let Some(resource) = record.resource.as_ref().filter(|_| !self.cfg.no_resource) {
             form.push(("resource", resource.clone()));
         }
         let result = token::request(
@@ -506,8 +502,8 @@ impl Auth {
                 Ok(())
             }
             Err(e) => {
-                if let AuthError::Token { error, .. } = &e
-                    && error == "invalid_grant"
+                if let AuthError::Token(p) = &e
+                    && p.error == "invalid_grant"
                 {
                     // The refresh token is dead: forget it so nobody retries it.
                     if let Some(t) = record.tokens.as_mut() {
@@ -562,19 +558,20 @@ impl Auth {
         record.issuer = Some(md.issuer.clone());
         record.discovered = Some(discovered.clone());
         record.discovered_at = token::now();
-        record.resource = Some(resource.clone());
+        record.resource = resource.clone();
+        let resource = resource.as_deref();
 
         match grant {
             Grant::ClientCredentials => {
                 let (client, tokens) = self
-                    .client_credentials(md, scope.as_deref(), &resource)
+                    .client_credentials(md, scope.as_deref(), resource)
                     .await?;
                 self.finish(record, Some(client), tokens);
                 return Ok(());
             }
             Grant::Device => {
                 return self
-                    .device_flow(record, md, scope.as_deref(), &resource)
+                    .device_flow(record, md, scope.as_deref(), resource)
                     .await
                     .map_err(|e| explain_fallback(e, &discovered));
             }
@@ -588,15 +585,15 @@ impl Auth {
                 .await
                 .map_err(|e| explain_fallback(e, &discovered))?;
             match self
-                .code_flow(md, &client, listener, scope.as_deref(), &resource)
+                .code_flow(md, &client, listener, scope.as_deref(), resource)
                 .await
             {
                 Ok(tokens) => {
                     self.finish(record, Some(client), tokens);
                     return Ok(());
                 }
-                Err(AuthError::Token { error, .. })
-                    if error == "invalid_client"
+                Err(AuthError::Token(p))
+                    if p.error == "invalid_client"
                         && client.source == ClientSource::Dynamic
                         && !registered_again =>
                 {
@@ -634,7 +631,7 @@ impl Auth {
         &self,
         md: &discovery::ServerMetadata,
         scope: Option<&str>,
-        resource: &str,
+        resource: Option<&str>,
     ) -> Result<(Client, Tokens), AuthError> {
         let client = registration::configured_client(&self.cfg.client, md)
             .filter(|c| !matches!(c.auth, registration::ClientAuth::None))
@@ -643,10 +640,10 @@ impl Auth {
             .token_endpoint
             .as_deref()
             .ok_or_else(|| AuthError::Http(format!("{} lists no token_endpoint", md.issuer)))?;
-        let mut form = vec![
-            ("grant_type", "client_credentials".to_string()),
-            ("resource", resource.to_string()),
-        ];
+        let mut form = vec![("grant_type", "client_credentials".to_string())];
+        if let Some(resource) = resource {
+            form.push(("resource", resource.to_string()));
+        }
         if let Some(scope) = scope {
             form.push(("scope", scope.to_string()));
         }
@@ -659,7 +656,7 @@ impl Auth {
         record: &mut Record,
         md: &discovery::ServerMetadata,
         scope: Option<&str>,
-        resource: &str,
+        resource: Option<&str>,
     ) -> Result<(), AuthError> {
         let endpoint =
             md.device_authorization_endpoint
@@ -753,16 +750,20 @@ impl Auth {
         .value
     }
 
-    fn choose_resource(&self, d: &Discovered) -> String {
+    /// The RFC 8707 resource to ask for; None with `--no-resource`.
+    fn choose_resource(&self, d: &Discovered) -> Option<String> {
+        if self.cfg.no_resource {
+            return None;
+        }
         if let Some(r) = &self.cfg.resource {
-            return r.clone();
+            return Some(r.clone());
         }
         if let Some(m) = &d.resource_metadata {
-            return m.resource.clone();
+            return Some(m.resource.clone());
         }
         let mut canonical = self.server.clone();
         canonical.set_fragment(None);
-        canonical.to_string()
+        Some(canonical.to_string())
     }
 
     /// The client to use and a listener whose redirect URI it accepts.
@@ -808,7 +809,9 @@ impl Auth {
     }
 
     async fn bind(&self, port: u16) -> Result<Listener, AuthError> {
-        Listener::bind(self.cfg.callback_host, port).await.map_err(|e| {
+        Listener::bind(self.cfg.callback_host, port, &self.cfg.callback_path)
+            .await
+            .map_err(|e| {
             AuthError::Http(format!(
                 "could not listen for the sign-in callback on 127.0.0.1:{port} ({e}); pick another --callback-port"
             ))
@@ -821,7 +824,7 @@ impl Auth {
         client: &Client,
         listener: Listener,
         scope: Option<&str>,
-        resource: &str,
+        resource: Option<&str>,
     ) -> Result<Tokens, AuthError> {
         let authorization_endpoint = md.authorization_endpoint.as_deref().ok_or_else(|| {
             AuthError::Http(format!("{} lists no authorization_endpoint", md.issuer))
@@ -841,8 +844,10 @@ impl Auth {
                 .append_pair("redirect_uri", &listener.redirect_uri)
                 .append_pair("state", &state)
                 .append_pair("code_challenge", &pkce.challenge)
-                .append_pair("code_challenge_method", "S256")
-                .append_pair("resource", resource);
+                .append_pair("code_challenge_method", "S256");
+            if let Some(resource) = resource {
+                q.append_pair("resource", resource);
+            }
             if let Some(scope) = scope {
                 q.append_pair("scope", scope);
             }
@@ -867,13 +872,15 @@ impl Auth {
         } else {
             listener.wait(expect, self.cfg.auth_timeout).await?
         };
-        let form = vec![
+        let mut form = vec![
             ("grant_type", "authorization_code".to_string()),
             ("code", code),
             ("redirect_uri", redirect_uri),
             ("code_verifier", pkce.verifier),
-            ("resource", resource.to_string()),
         ];
+        if let Some(resource) = resource {
+            form.push(("resource", resource.to_string()));
+        }
         token::request(self.http(), token_endpoint, client, form, scope).await
     }
 }

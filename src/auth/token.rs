@@ -79,13 +79,6 @@ struct TokenResponse {
     scope: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct ErrorResponse {
-    error: String,
-    #[serde(default)]
-    error_description: Option<String>,
-}
-
 /// POST a grant to the token endpoint, authenticating the client its way.
 pub async fn request(
     http: &reqwest::Client,
@@ -141,11 +134,8 @@ pub async fn request(
 
 /// An OAuth error response (RFC 6749 §5.2), or a plain HTTP failure.
 pub fn oauth_error(body: &[u8], endpoint: &str, status: reqwest::StatusCode) -> AuthError {
-    match serde_json::from_slice::<ErrorResponse>(body) {
-        Ok(e) => AuthError::Token {
-            error: e.error,
-            description: e.error_description.unwrap_or_default(),
-        },
+    match serde_json::from_slice::<super::ProviderError>(body) {
+        Ok(e) => AuthError::Token(e),
         Err(_) => AuthError::Http(format!("{endpoint} answered HTTP {}", status.as_u16())),
     }
 }

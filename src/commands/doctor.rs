@@ -23,7 +23,7 @@ use crate::auth::discovery::{
 use crate::auth::flow::{self, Flow, Grant};
 use crate::auth::registration::ClientSource;
 use crate::auth::token;
-use crate::config::{Config, apply_tls};
+use crate::config::Config;
 
 /// The `--json` schema version. Bump it when a field changes meaning or goes
 /// away; adding fields keeps it.
@@ -226,19 +226,20 @@ pub async fn diagnose(config: &Config) -> anyhow::Result<Report> {
         stored_token: StoredReport::default(),
         checks: Vec::new(),
     };
-    let http = apply_tls(
-        reqwest::Client::builder()
-            .user_agent(concat!(
-                "mcp-tether/",
-                env!("CARGO_PKG_VERSION"),
-                " (doctor)"
-            ))
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(config.timeout)
-            .timeout(config.timeout),
-        config,
-    )
-    .build()?;
+    let http = config
+        .tls
+        .apply(
+            reqwest::Client::builder()
+                .user_agent(concat!(
+                    "mcp-tether/",
+                    env!("CARGO_PKG_VERSION"),
+                    " (doctor)"
+                ))
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(config.timeout)
+                .timeout(config.timeout),
+        )
+        .build()?;
 
     // 1. The unauthenticated probe.
     let challenge = match probe(&http, config, &mut r).await {
@@ -1057,9 +1058,10 @@ async fn redirect_uri(auth: &AuthConfig, r: &mut Report) {
         crate::auth::callback::CallbackHost::Localhost => "localhost",
     };
     let pre_registered = auth.client.client_id.is_some();
+    let path = &auth.callback_path;
     match auth.callback_port {
         Some(port) => {
-            let uri = format!("http://{host}:{port}/callback");
+            let uri = format!("http://{host}:{port}{path}");
             match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
                 Ok(_) => {
                     r.check(
@@ -1082,16 +1084,16 @@ async fn redirect_uri(auth: &AuthConfig, r: &mut Report) {
             r.check(
                 "redirect_uri",
                 Status::Warn,
-                format!("http://{host}:<random port>/callback: a pre-registered client whose provider matches redirect URIs exactly, port included, refuses it (\"Invalid Redirect URI\", \"redirect_uri_mismatch\")"),
+                format!("http://{host}:<random port>{path}: a pre-registered client whose provider matches redirect URIs exactly, port included, refuses it (\"Invalid Redirect URI\", \"redirect_uri_mismatch\")"),
             )
-            .fix(format!("register http://{host}:PORT/callback with the provider and pass --callback-port PORT (add --callback-host localhost if you registered localhost); providers that allow any loopback port need nothing"));
+            .fix(format!("register http://{host}:PORT{path} with the provider and pass --callback-port PORT (add --callback-host localhost if you registered localhost); providers that allow any loopback port need nothing"));
         }
         None => {
             r.check(
                 "redirect_uri",
                 Status::Ok,
                 format!(
-                    "http://{host}:<random port>/callback; a dynamically registered client is registered with it (and kept on that port)"
+                    "http://{host}:<random port>{path}; a dynamically registered client is registered with it (and kept on that port)"
                 ),
             );
         }

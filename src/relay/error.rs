@@ -56,8 +56,26 @@ pub enum RelayError {
         sent: Option<HeaderValue>,
     },
 
+    /// A 401/403 on the Authorization header the person gave with `--header`:
+    /// mcp-tether never starts a sign-in over it.
+    #[error("the server refused the Authorization header given with --header (HTTP {status}{}). The token may be expired, revoked or for another server: update it where you set it (the host's config or the variable it names). To let mcp-tether sign in with OAuth instead, remove that --header", server_says(.error, .description))]
+    HeaderRefused {
+        status: StatusCode,
+        error: Option<String>,
+        description: Option<String>,
+    },
+
     #[error("authorization failed: {0}")]
     Auth(#[from] AuthError),
+}
+
+fn server_says(error: &Option<String>, description: &Option<String>) -> String {
+    match (error, description) {
+        (Some(e), Some(d)) => format!(", {e}: {d}"),
+        (Some(e), None) => format!(", {e}"),
+        (None, Some(d)) => format!(", {d}"),
+        (None, None) => String::new(),
+    }
 }
 
 fn body_detail(body: &str) -> String {
@@ -108,7 +126,9 @@ impl RelayError {
         match self {
             RelayError::Status { status, .. } => Some(*status),
             RelayError::SessionExpired => Some(StatusCode::NOT_FOUND),
-            RelayError::Unauthorized { status, .. } => Some(*status),
+            RelayError::Unauthorized { status, .. } | RelayError::HeaderRefused { status, .. } => {
+                Some(*status)
+            }
             _ => None,
         }
     }

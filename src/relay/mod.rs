@@ -104,7 +104,9 @@ pub fn http_client(config: &Config) -> Result<reqwest::Client, RelayError> {
         // milliseconds of start-up).
         builder = builder.tls_certs_only(Vec::new());
     }
-    crate::config::apply_tls(builder, config)
+    config
+        .tls
+        .apply(builder)
         .build()
         .map_err(|e| RelayError::Connect {
             origin: config.url.origin().ascii_serialization(),
@@ -148,7 +150,6 @@ impl Relay {
                 let mut cfg = cfg.clone();
                 cfg.notifier = Some(spawn_notifier(out.clone()));
                 cfg.host_opens_urls = host_opens_urls.clone();
-                cfg.extra_roots = config.extra_roots.clone();
                 Some(Arc::new(Auth::new(
                     config.url.clone(),
                     cfg,
@@ -510,6 +511,18 @@ impl Relay {
                     let auth = self.auth.as_ref().expect("checked above");
                     auth.recover(status, challenge.map(|c| *c), sent.as_ref())
                         .await?;
+                }
+                Err(RelayError::Unauthorized {
+                    status, challenge, ..
+                }) if self.auth.is_none() => {
+                    let (error, description) = challenge
+                        .map(|c| (c.error, c.error_description))
+                        .unwrap_or_default();
+                    return Err(RelayError::HeaderRefused {
+                        status,
+                        error,
+                        description,
+                    });
                 }
                 other => return other,
             }

@@ -15,7 +15,7 @@ const LAB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab");
 const SLOW: Duration = Duration::from_secs(40);
 
 /// Approve (or deny) a device code through the provider's pages.
-fn approve_device(url: &str, deny: bool) {
+pub fn approve_device(url: &str, deny: bool) {
     let mut cmd = Command::new("node");
     cmd.arg(format!("{LAB}/browser.mjs"))
         .args(["--device", url]);
@@ -27,7 +27,7 @@ fn approve_device(url: &str, deny: bool) {
 }
 
 /// The verification URL login printed on stderr.
-fn device_url(login: &Bridge) -> String {
+pub fn device_url(login: &Bridge) -> String {
     let text = login.wait_for_stderr("Or open this link", SLOW);
     let after = text.split("Or open this link").nth(1).unwrap();
     after

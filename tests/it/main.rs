@@ -7,6 +7,7 @@ mod failures;
 mod generated;
 mod headless;
 mod oauth;
+mod quirks;
 mod relay;
 mod store;
 mod support;

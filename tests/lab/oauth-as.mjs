@@ -7,6 +7,11 @@
 //                     [--discovery oidc|oidc-inserted|rfc8414|both] [--dcr open|iat|off]
 //                     [--rotate-refresh] [--refresh-always] [--access-ttl SECONDS]
 //                     [--device] [--client-credentials] [--hide-pkce-methods]
+//                     [--refuse-resource]
+//
+// --refuse-resource plays Entra ID v2: any authorization, token or device
+// request that carries `resource` is refused with AADSTS9010010. The resource
+// tokens are then for comes from POST /_lab/default-resource?url=URL.
 //
 // Announces {"port":N,"issuer":URL,"initialAccessToken":T|null,
 //            "jwtClientKeyPath":PEM,"jwtClientKid":KID}
@@ -33,7 +38,14 @@ import {
 
 const NAME = 'oauth-as';
 const VALUED = ['issuer-path', 'discovery', 'dcr', 'access-ttl'];
-const BOOLEAN = ['rotate-refresh', 'refresh-always', 'device', 'client-credentials', 'hide-pkce-methods'];
+const BOOLEAN = [
+  'rotate-refresh',
+  'refresh-always',
+  'device',
+  'client-credentials',
+  'hide-pkce-methods',
+  'refuse-resource',
+];
 const args = parseArgs(process.argv.slice(2), VALUED);
 for (const f of args.flags) if (!BOOLEAN.includes(f)) die(`unknown flag --${f}`);
 
@@ -53,6 +65,11 @@ const refreshAlways = args.flags.has('refresh-always');
 const deviceFlow = args.flags.has('device');
 const clientCredentials = args.flags.has('client-credentials');
 const hidePkceMethods = args.flags.has('hide-pkce-methods');
+const refuseResource = args.flags.has('refuse-resource');
+// Set through POST /_lab/default-resource: the resource of requests without one.
+let defaultResourceOverride;
+const AADSTS9010010 =
+  "AADSTS9010010: The resource parameter provided in the request doesn't match with the requested scopes.";
 
 const RESOURCE_SCOPES = ['mcp:read', 'mcp:write', 'mcp:admin'];
 const OIDC_SCOPES = ['openid', 'offline_access'];
@@ -158,6 +175,15 @@ function clients(clientPublicJwk) {
       redirect_uris: ['http://127.0.0.1:47931/callback'],
     },
     {
+      client_id: 'tether-mcp-remote',
+      client_name: 'an app registered for mcp-remote (exact redirect URI)',
+      application_type: 'web', // exact match: host, port and path
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: ['http://localhost:3334/oauth/callback'],
+    },
+    {
       client_id: 'tether-confidential',
       client_name: 'mcp-tether (confidential, client_secret_basic)',
       client_secret: 'tether-secret',
@@ -178,6 +204,17 @@ function clients(clientPublicJwk) {
       response_types: ['code'],
       redirect_uris: loopback,
       scope: allScopes,
+    },
+    {
+      client_id: 'tether-narrow',
+      client_name: 'a confidential client allowed only mcp:read',
+      client_secret: 'tether-secret',
+      application_type: 'native',
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: confidentialGrants,
+      response_types: ['code'],
+      redirect_uris: loopback,
+      scope: 'openid offline_access mcp:read',
     },
     {
       client_id: 'tether-jwt',
@@ -215,8 +252,9 @@ async function buildProvider(issuer, keys) {
       clientCredentials: { enabled: clientCredentials },
       resourceIndicators: {
         enabled: true,
-        // No resource parameter -> no default: the client must send one.
-        defaultResource: async (_ctx, _client, oneOf) => oneOf,
+        // No resource parameter -> no default (the client must send one),
+        // unless a test set one through /_lab/default-resource.
+        defaultResource: async (_ctx, _client, oneOf) => oneOf ?? defaultResourceOverride,
         // Token requests without `resource` (refresh, code exchange) use
         // the resource that was granted.
         useGrantedResource: async () => true,
@@ -309,6 +347,39 @@ function parseLoggedBody(raw, contentType = '') {
   return undefined;
 }
 
+/**
+ * --refuse-resource: answer a request that carries `resource` the way Entra ID
+ * v2 does (AADSTS9010010). Returns true when it answered.
+ */
+function refusedForResource(req, res, pathname, query) {
+  const route = pathname.slice(issuerPath.length);
+  if (route === '/auth') {
+    const q = new URLSearchParams(query.slice(1));
+    if (req.method === 'POST') for (const [k, v] of new URLSearchParams(req.body)) q.append(k, v);
+    if (!q.has('resource')) return false;
+    const redirect = q.get('redirect_uri');
+    if (!redirect) {
+      sendJson(res, 400, { error: 'invalid_target', error_description: AADSTS9010010 });
+      return true;
+    }
+    const to = new URL(redirect);
+    to.searchParams.set('error', 'invalid_target');
+    to.searchParams.set('error_description', AADSTS9010010);
+    to.searchParams.set('error_uri', 'https://login.microsoftonline.com/error?code=9010010');
+    if (q.has('state')) to.searchParams.set('state', q.get('state'));
+    to.searchParams.set('iss', provider.issuer); // RFC 9207: error responses carry it too
+    res.writeHead(302, { location: to.href });
+    res.end();
+    return true;
+  }
+  if ((route === '/token' || route === '/device/auth') && req.method === 'POST') {
+    if (!new URLSearchParams(req.body).has('resource')) return false;
+    sendJson(res, 400, { error: 'invalid_target', error_description: AADSTS9010010 });
+    return true;
+  }
+  return false;
+}
+
 function wantsOfflineWithoutPrompt(q) {
   return (q.get('scope') ?? '').split(' ').includes('offline_access') && !q.has('prompt') && !q.has('request') && !q.has('request_uri');
 }
@@ -318,6 +389,10 @@ const httpServer = http.createServer(async (req, res) => {
     if (
       await handleLabControl(req, res, requestLog, {
         'GET /_lab/counters': async () => counters(requestLog.entries),
+        'POST /_lab/default-resource': async (r) => {
+          defaultResourceOverride = new URL(r.url, 'http://x').searchParams.get('url') ?? undefined;
+          return { defaultResource: defaultResourceOverride ?? null };
+        },
       })
     )
       return;
@@ -359,6 +434,8 @@ const httpServer = http.createServer(async (req, res) => {
         }
       }
     }
+
+    if (refuseResource && refusedForResource(req, res, pathname, query)) return;
 
     if (issuerPath) {
       if (pathname !== issuerPath && !pathname.startsWith(`${issuerPath}/`)) {

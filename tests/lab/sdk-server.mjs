@@ -3,14 +3,18 @@
 // one McpServer per session), with an in-memory EventStore so resumption via
 // Last-Event-ID works.
 //
-//   node sdk-server.mjs [--port N] [--json-response] [--retry-ms N]
+//   node sdk-server.mjs [--port N] [--json-response] [--retry-ms N] [--tls-dir DIR]
 //
+// --tls-dir DIR    serve https with DIR/server.crt and DIR/server.key (made by
+//                  make-certs.sh); the announced URL is then https://127.0.0.1:N/mcp
 // --json-response  enableJsonResponse: POST answers are plain application/json
 // --retry-ms N     SSE `retry:` value the SDK puts in its priming events
 //
 // See README.md for tools and /_lab control endpoints.
 
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { createMcpEndpoint } from './sdk-tools.mjs';
 import {
   parseArgs,
@@ -24,7 +28,8 @@ import {
 } from './lab-common.mjs';
 
 const NAME = 'sdk-server';
-const args = parseArgs();
+const args = parseArgs(process.argv.slice(2), ['tls-dir']);
+const tlsDir = args.values['tls-dir'];
 const jsonResponse = args.flags.has('json-response');
 const retryInterval = args.values['retry-ms'];
 for (const f of args.flags) {
@@ -40,7 +45,7 @@ const handleMcp = mcp.handle;
 const closeAllSessions = mcp.closeAllSessions;
 const labExtras = mcp.labExtras;
 
-const httpServer = http.createServer(async (req, res) => {
+const handler = async (req, res) => {
   try {
     if (await handleLabControl(req, res, requestLog, labExtras)) return;
     const path = req.url.split('?')[0];
@@ -55,11 +60,19 @@ const httpServer = http.createServer(async (req, res) => {
     if (!res.headersSent) sendJson(res, 500, { error: String(e.message ?? e) });
     else res.end();
   }
-});
+};
+
+const httpServer = tlsDir
+  ? https.createServer(
+      { cert: fs.readFileSync(`${tlsDir}/server.crt`), key: fs.readFileSync(`${tlsDir}/server.key`) },
+      handler,
+    )
+  : http.createServer(handler);
 
 listenAndAnnounce(httpServer, {
   name: NAME,
   port: args.port,
   urlPath: '/mcp',
   onShutdown: closeAllSessions,
+  announce: tlsDir ? (port) => ({ port, url: `https://127.0.0.1:${port}/mcp` }) : undefined,
 });

@@ -1,0 +1,104 @@
+//! An OAuth error response (RFC 6749 §4.1.2.1 and §5.2, RFC 8628 §3.5), kept
+//! verbatim: `error`, `error_description` and `error_uri` reach the person as
+//! the provider wrote them (Entra ID's AADSTS codes included), followed by
+//! mcp-tether's own hint for what to change.
+
+use std::fmt;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ProviderError {
+    pub error: String,
+    #[serde(default)]
+    pub error_description: Option<String>,
+    #[serde(default)]
+    pub error_uri: Option<String>,
+}
+
+impl ProviderError {
+    pub fn new(error: impl Into<String>) -> ProviderError {
+        ProviderError {
+            error: error.into(),
+            error_description: None,
+            error_uri: None,
+        }
+    }
+
+    /// What the person can change, judged from the error code and, for
+    /// Entra ID, the AADSTS code in the description.
+    pub fn hint(&self) -> &'static str {
+        let description = self.error_description.as_deref().unwrap_or_default();
+        if description.contains("AADSTS9010010") {
+            return "This provider rejects the resource parameter: pass --no-resource, and name the API in the scope (--scope 'api://<app-id>/.default')";
+        }
+        if description.contains("AADSTS70011") {
+            return "The scope is not one this provider accepts: pass --scope with the API's scope, e.g. 'api://<app-id>/.default'";
+        }
+        if description.contains("AADSTS50011") {
+            return "The redirect URI is not registered for this client: register it, or match it with --callback-host, --callback-port and --callback-path";
+        }
+        match self.error.as_str() {
+            "invalid_scope" => {
+                "Ask for scopes the provider knows: pass --scope (see `mcp-tether doctor URL` for what the server asks for)"
+            }
+            "invalid_target" => {
+                "The provider refused the resource: pass --resource URI, or --no-resource if it rejects the parameter (Entra ID v2)"
+            }
+            "invalid_client" | "unauthorized_client" => {
+                "Check --client-id and its secret or key, and that this client may use this grant at the provider"
+            }
+            "invalid_grant" => {
+                "The code or refresh token is no longer valid: sign in again with `mcp-tether login URL`"
+            }
+            "access_denied" => {
+                "The sign-in was refused or cancelled: check the account, then try again"
+            }
+            "invalid_request" => {
+                "Check the flags that shape the request (--scope, --resource, --auth-param, --callback-*)"
+            }
+            _ => "Check the account, the scopes (--scope) and the client (--client-id)",
+        }
+    }
+}
+
+/// `error: description (more: uri)`, exactly as the provider sent them.
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.error)?;
+        if let Some(d) = self.error_description.as_deref().filter(|d| !d.is_empty()) {
+            write!(f, ": {d}")?;
+        }
+        if let Some(u) = self.error_uri.as_deref().filter(|u| !u.is_empty()) {
+            write!(f, " (more: {u})")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shows_all_three_fields_verbatim_and_a_hint() {
+        let e: ProviderError = serde_json::from_str(
+            r#"{"error":"invalid_request","error_description":"AADSTS9010010: The resource parameter provided in the request doesn't match with the requested scopes.","error_uri":"https://login.microsoftonline.com/error?code=9010010"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            e.to_string(),
+            "invalid_request: AADSTS9010010: The resource parameter provided in the request doesn't match with the requested scopes. (more: https://login.microsoftonline.com/error?code=9010010)"
+        );
+        assert!(e.hint().contains("--no-resource"));
+        assert_eq!(
+            ProviderError::new("invalid_scope").to_string(),
+            "invalid_scope"
+        );
+        assert!(
+            ProviderError::new("invalid_scope")
+                .hint()
+                .contains("--scope")
+        );
+    }
+}
