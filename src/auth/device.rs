@@ -70,7 +70,13 @@ pub async fn start(
         ))
     })?;
     let status = resp.status();
-    let body = resp.bytes().await.unwrap_or_default();
+    let body = super::body::read_limited(resp, super::body::MAX_OAUTH_BODY)
+        .await
+        .map_err(|e| {
+            AuthError::Http(format!(
+                "the device authorization response from {endpoint}: {e}"
+            ))
+        })?;
     if !status.is_success() {
         return Err(token::oauth_error(&body, endpoint, status));
     }

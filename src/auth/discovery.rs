@@ -182,6 +182,7 @@ pub async fn discover(
                 prm = Some((url, m));
                 break;
             }
+            Err(e) if e.fatal => return Err(e.into_discovery_error(&url, &tried)),
             Err(why) => tried.push(format!("{url}: {why}")),
         }
     }
@@ -252,6 +253,7 @@ pub async fn discover(
                     tried,
                 });
             }
+            Err(e) if e.fatal => return Err(e.into_discovery_error(&url, &tried)),
             Err(why) => tried.push(format!("{url}: {why}")),
         }
     }
@@ -295,7 +297,9 @@ pub fn check_transport(url: &Url, allow_http: bool) -> Result<(), AuthError> {
     match url.scheme() {
         "https" => Ok(()),
         "http" if allow_http || crate::config::is_loopback(url) => Ok(()),
-        _ => Err(AuthError::Insecure(url.to_string())),
+        "http" => Err(AuthError::Insecure(url.to_string())),
+        // javascript:, data:, file:… would be handed to a browser or a file read.
+        _ => Err(AuthError::NotHttp(url.to_string())),
     }
 }
 
@@ -322,22 +326,49 @@ fn check_endpoints(md: &ServerMetadata, allow_http: bool) -> Result<(), AuthErro
 pub async fn fetch_json<T: serde::de::DeserializeOwned>(
     http: &reqwest::Client,
     url: &Url,
-) -> Result<T, String> {
+) -> Result<T, FetchError> {
+    let skip = |why: String| FetchError { why, fatal: false };
     let resp = http
         .get(url.clone())
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
         .await
-        .map_err(|e| format!("request failed ({e})"))?;
+        .map_err(|e| skip(format!("request failed ({e})")))?;
     let status = resp.status();
     if !status.is_success() {
-        return Err(format!("HTTP {}", status.as_u16()));
+        return Err(skip(format!("HTTP {}", status.as_u16())));
     }
-    let body = resp
-        .bytes()
+    let body = super::body::read_limited(resp, super::body::MAX_OAUTH_BODY)
         .await
-        .map_err(|e| format!("read failed ({e})"))?;
-    serde_json::from_slice(&body).map_err(|e| format!("not valid metadata ({e})"))
+        .map_err(|e| FetchError {
+            fatal: matches!(e, super::body::BodyError::TooLarge { .. }),
+            why: e.to_string(),
+        })?;
+    serde_json::from_slice(&body).map_err(|e| skip(format!("not valid metadata ({e})")))
+}
+
+/// Why a metadata document can't be used.
+#[derive(Debug)]
+pub struct FetchError {
+    pub why: String,
+    /// The server answered with something hostile (an oversized document):
+    /// stop discovery instead of trying the next place.
+    pub fatal: bool,
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.why)
+    }
+}
+
+impl FetchError {
+    fn into_discovery_error(self, url: &Url, tried: &[String]) -> AuthError {
+        AuthError::Discovery {
+            what: format!("{url}: {}", self.why),
+            tried: tried.to_vec(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -16,14 +16,18 @@ pub struct RecordLock {
 
 /// Wait (asynchronously) for the lock on `path`, at most `timeout`.
 pub async fn acquire(path: &Path, timeout: Duration) -> std::io::Result<RecordLock> {
+    // Private like the token files: a lock's name says which server is used.
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        super::store::create_private_dir(dir)?;
     }
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)?;
+    let mut opts = OpenOptions::new();
+    opts.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let file = opts.open(path)?;
     let deadline = tokio::time::Instant::now() + timeout;
     let mut told = false;
     loop {

@@ -7,6 +7,7 @@
 //! [`challenge`] → [`discovery`] → [`registration`] → [`browser`] and
 //! [`callback`] (with [`pkce`]) → [`token`] → [`store`].
 
+pub mod body;
 pub mod browser;
 pub mod callback;
 pub mod challenge;
@@ -61,6 +62,11 @@ pub enum AuthError {
 
     #[error("refusing plain http:// for {0}: use https, or pass --allow-http on a trusted network")]
     Insecure(String),
+
+    #[error(
+        "refusing the endpoint {0}: only https:// (or http:// on loopback) is allowed for OAuth endpoints. The server's metadata is broken or hostile; tell its admin. Nothing was sent or opened"
+    )]
+    NotHttp(String),
 
     #[error(
         "the authorization server {issuer} does not advertise PKCE with S256 (code_challenge_methods_supported), which MCP requires. If you know it supports PKCE (Entra ID does, without saying so), pass --assume-pkce"

@@ -210,7 +210,13 @@ pub async fn register(
         .await
         .map_err(|e| AuthError::Http(format!("client registration at {endpoint} failed: {e}")))?;
     let status = resp.status();
-    let text = resp.text().await.unwrap_or_default();
+    let body = super::body::read_limited(resp, super::body::MAX_OAUTH_BODY)
+        .await
+        .map_err(|e| AuthError::Registration {
+            endpoint: endpoint.to_string(),
+            detail: e.to_string(),
+        })?;
+    let text = String::from_utf8_lossy(&body);
     if status.as_u16() == 401 || status.as_u16() == 403 {
         return Err(AuthError::RegistrationNeedsToken {
             endpoint: endpoint.to_string(),

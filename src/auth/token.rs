@@ -97,10 +97,9 @@ pub async fn request(
         .await
         .map_err(|e| AuthError::Http(format!("the token request to {endpoint} failed: {e}")))?;
     let status = resp.status();
-    let body = resp
-        .bytes()
+    let body = super::body::read_limited(resp, super::body::MAX_OAUTH_BODY)
         .await
-        .map_err(|e| AuthError::Http(format!("reading the token response failed: {e}")))?;
+        .map_err(|e| AuthError::Http(format!("the token response from {endpoint}: {e}")))?;
     if !status.is_success() {
         return Err(oauth_error(&body, endpoint, status));
     }

@@ -434,7 +434,9 @@ async fn fetch_json<T: serde::de::DeserializeOwned>(
     if let Err(e) = discovery::check_transport(url, allow_http) {
         return Err(format!("not fetched: {e}"));
     }
-    discovery::fetch_json(http, url).await
+    discovery::fetch_json(http, url)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn resource_metadata(

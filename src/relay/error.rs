@@ -19,6 +19,13 @@ pub enum RelayError {
     )]
     Connect { origin: String, cause: String },
 
+    /// Connected, but the exchange broke: a malformed response, or the
+    /// connection closed mid-way.
+    #[error(
+        "the HTTP exchange with {origin} failed: {cause}. The server closed the connection or sent a malformed response; check the server (or a proxy in between) and try again"
+    )]
+    Exchange { origin: String, cause: String },
+
     #[error("no answer from {origin} within {secs} s. The server may be overloaded; try again, or raise --timeout", secs = .after.as_secs())]
     Timeout { origin: String, after: Duration },
 
@@ -118,7 +125,7 @@ impl RelayError {
     pub fn is_unreachable(&self) -> bool {
         matches!(
             self,
-            RelayError::Connect { .. } | RelayError::Timeout { .. }
+            RelayError::Connect { .. } | RelayError::Exchange { .. } | RelayError::Timeout { .. }
         )
     }
 
@@ -153,9 +160,16 @@ impl RelayError {
                 after: timeout,
             };
         }
-        RelayError::Connect {
-            origin: origin.to_string(),
-            cause: root_cause(&e),
+        if e.is_connect() {
+            RelayError::Connect {
+                origin: origin.to_string(),
+                cause: root_cause(&e),
+            }
+        } else {
+            RelayError::Exchange {
+                origin: origin.to_string(),
+                cause: root_cause(&e),
+            }
         }
     }
 }
