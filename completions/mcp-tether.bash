@@ -59,7 +59,7 @@ _mcp__tether() {
 
     case "${cmd}" in
         mcp__tether)
-            opts="-H -h -V --header --transport --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --help --version login logout status doctor completions help"
+            opts="-H -h -V --header --header-file --keep-alive --ping-interval --transport --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --help --version login logout status doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -70,6 +70,14 @@ _mcp__tether() {
                     return 0
                     ;;
                 -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping-interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -215,7 +223,7 @@ _mcp__tether() {
             return 0
             ;;
         mcp__subcmd__tether__subcmd__doctor)
-            opts="-H -h --json --header --transport --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --help"
+            opts="-H -h --json --header --header-file --keep-alive --ping-interval --transport --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -226,6 +234,14 @@ _mcp__tether() {
                     return 0
                     ;;
                 -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping-interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -447,7 +463,7 @@ _mcp__tether() {
             return 0
             ;;
         mcp__subcmd__tether__subcmd__login)
-            opts="-H -h --paste --header --transport --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --help"
+            opts="-H -h --paste --header --header-file --keep-alive --ping-interval --transport --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -458,6 +474,14 @@ _mcp__tether() {
                     return 0
                     ;;
                 -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping-interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mcp_tether_global_optspecs
-    string join \n H/header= transport= allow-http timeout= ca-cert= insecure ignore-tool= static-oauth-client-info= static-oauth-client-metadata= host= scope= client-id= client-secret= client-secret-env= client-metadata-url= registration-token= resource-metadata= auth-server= auth-server-metadata= resource= no-resource auth-param= assume-pkce callback-port= callback-host= callback-path= no-browser token-store= auth-timeout= flow= client-assertion-key= client-assertion-alg= log-level= log-file= debug h/help V/version
+    string join \n H/header= header-file= keep-alive ping-interval= transport= allow-http timeout= ca-cert= insecure ignore-tool= static-oauth-client-info= static-oauth-client-metadata= host= scope= client-id= client-secret= client-secret-env= client-metadata-url= registration-token= resource-metadata= auth-server= auth-server-metadata= resource= no-resource auth-param= assume-pkce callback-port= callback-host= callback-path= no-browser token-store= auth-timeout= flow= client-assertion-key= client-assertion-alg= log-level= log-file= debug h/help V/version
 end
 
 function __fish_mcp_tether_needs_command
@@ -25,6 +25,8 @@ function __fish_mcp_tether_using_subcommand
 end
 
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -s H -l header -d 'Extra HTTP header sent with every request, as \'Name: value\' (repeatable). ${VAR} is replaced with the environment variable VAR, so secrets stay out of host config files: --header \'Authorization: Bearer ${API_TOKEN}\'' -r
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l header-file -d 'Read more headers from a file: one \'Name: value\' per line, `#` starts a comment, ${VAR} is expanded. Keeps credentials out of the process list and the host\'s config. Example: --header-file ~/.config/mcp/github.headers' -r -F
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l ping-interval -d 'Seconds between keep-alive pings (implies --keep-alive). Example: --ping-interval 15' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l transport -d 'Which transport to speak. `auto` tries Streamable HTTP and falls back to the 2024-11-05 HTTP+SSE transport when the server rejects the first POST. Example: --transport sse' -r -f -a "auto\t'Streamable HTTP first, then the legacy HTTP+SSE transport if the server rejects it'
 streamable-http\t'Streamable HTTP only (MCP 2025-03-26 and later)'
 sse\t'The legacy HTTP+SSE transport only (MCP 2024-11-05)'"
@@ -66,6 +68,7 @@ info\t''
 debug\t''
 trace\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l log-file -d 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log' -r -F
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l keep-alive -d 'Ping the server when the connection is otherwise idle, so load balancers and proxies don\'t drop it (every 30 s; see --ping-interval). Example: --keep-alive'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l allow-http -d 'Allow plain http:// to a host that is not loopback. Tokens and headers then travel unencrypted: use it only on a network you trust. Example: mcp-tether --allow-http http://mcp.internal:8080/mcp'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l insecure -d 'Accept any TLS certificate, even an invalid or self-signed one. For lab use only: anyone on the path can then read your tokens. mcp-tether warns on every start while it is set. Prefer --ca-cert'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l no-resource -d 'Leave the RFC 8707 `resource` parameter out of every authorization, token, refresh and device request, for providers that reject it (Entra ID v2: AADSTS9010010). The scope then has to name the API, e.g. --scope \'api://<app-id>/.default\'. Example: --no-resource'
@@ -81,6 +84,8 @@ complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -a "doctor" -d 'Chec
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -a "completions" -d 'Print a shell completion script. Example: mcp-tether completions zsh > ~/.zfunc/_mcp-tether'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -s H -l header -d 'Extra HTTP header sent with every request, as \'Name: value\' (repeatable). ${VAR} is replaced with the environment variable VAR, so secrets stay out of host config files: --header \'Authorization: Bearer ${API_TOKEN}\'' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l header-file -d 'Read more headers from a file: one \'Name: value\' per line, `#` starts a comment, ${VAR} is expanded. Keeps credentials out of the process list and the host\'s config. Example: --header-file ~/.config/mcp/github.headers' -r -F
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l ping-interval -d 'Seconds between keep-alive pings (implies --keep-alive). Example: --ping-interval 15' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l transport -d 'Which transport to speak. `auto` tries Streamable HTTP and falls back to the 2024-11-05 HTTP+SSE transport when the server rejects the first POST. Example: --transport sse' -r -f -a "auto\t'Streamable HTTP first, then the legacy HTTP+SSE transport if the server rejects it'
 streamable-http\t'Streamable HTTP only (MCP 2025-03-26 and later)'
 sse\t'The legacy HTTP+SSE transport only (MCP 2024-11-05)'"
@@ -123,6 +128,7 @@ debug\t''
 trace\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l log-file -d 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l paste -d 'For SSH sessions without a device flow: print the sign-in URL, open it on any machine, and paste back the address the browser ends on (or just the code)'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l keep-alive -d 'Ping the server when the connection is otherwise idle, so load balancers and proxies don\'t drop it (every 30 s; see --ping-interval). Example: --keep-alive'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l allow-http -d 'Allow plain http:// to a host that is not loopback. Tokens and headers then travel unencrypted: use it only on a network you trust. Example: mcp-tether --allow-http http://mcp.internal:8080/mcp'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l insecure -d 'Accept any TLS certificate, even an invalid or self-signed one. For lab use only: anyone on the path can then read your tokens. mcp-tether warns on every start while it is set. Prefer --ca-cert'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l no-resource -d 'Leave the RFC 8707 `resource` parameter out of every authorization, token, refresh and device request, for providers that reject it (Entra ID v2: AADSTS9010010). The scope then has to name the API, e.g. --scope \'api://<app-id>/.default\'. Example: --no-resource'
@@ -149,6 +155,8 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand status" -l json -d
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand status" -l debug -d 'mcp-remote\'s --debug: the same as --log-level debug'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand status" -s h -l help -d 'Print help'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -s H -l header -d 'Extra HTTP header sent with every request, as \'Name: value\' (repeatable). ${VAR} is replaced with the environment variable VAR, so secrets stay out of host config files: --header \'Authorization: Bearer ${API_TOKEN}\'' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l header-file -d 'Read more headers from a file: one \'Name: value\' per line, `#` starts a comment, ${VAR} is expanded. Keeps credentials out of the process list and the host\'s config. Example: --header-file ~/.config/mcp/github.headers' -r -F
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l ping-interval -d 'Seconds between keep-alive pings (implies --keep-alive). Example: --ping-interval 15' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l transport -d 'Which transport to speak. `auto` tries Streamable HTTP and falls back to the 2024-11-05 HTTP+SSE transport when the server rejects the first POST. Example: --transport sse' -r -f -a "auto\t'Streamable HTTP first, then the legacy HTTP+SSE transport if the server rejects it'
 streamable-http\t'Streamable HTTP only (MCP 2025-03-26 and later)'
 sse\t'The legacy HTTP+SSE transport only (MCP 2024-11-05)'"
@@ -191,6 +199,7 @@ debug\t''
 trace\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l log-file -d 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l json -d 'Machine-readable output (a versioned schema, see docs/doctor.md)'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l keep-alive -d 'Ping the server when the connection is otherwise idle, so load balancers and proxies don\'t drop it (every 30 s; see --ping-interval). Example: --keep-alive'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l allow-http -d 'Allow plain http:// to a host that is not loopback. Tokens and headers then travel unencrypted: use it only on a network you trust. Example: mcp-tether --allow-http http://mcp.internal:8080/mcp'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l insecure -d 'Accept any TLS certificate, even an invalid or self-signed one. For lab use only: anyone on the path can then read your tokens. mcp-tether warns on every start while it is set. Prefer --ca-cert'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l no-resource -d 'Leave the RFC 8707 `resource` parameter out of every authorization, token, refresh and device request, for providers that reject it (Entra ID v2: AADSTS9010010). The scope then has to name the API, e.g. --scope \'api://<app-id>/.default\'. Example: --no-resource'

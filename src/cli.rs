@@ -157,6 +157,21 @@ pub struct ConnectArgs {
     #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
 
+    /// Read more headers from a file: one 'Name: value' per line, `#` starts a
+    /// comment, ${VAR} is expanded. Keeps credentials out of the process list
+    /// and the host's config. Example: --header-file ~/.config/mcp/github.headers
+    #[arg(long, value_name = "PATH")]
+    pub header_file: Option<PathBuf>,
+
+    /// Ping the server when the connection is otherwise idle, so load balancers
+    /// and proxies don't drop it (every 30 s; see --ping-interval). Example: --keep-alive
+    #[arg(long)]
+    pub keep_alive: bool,
+
+    /// Seconds between keep-alive pings (implies --keep-alive). Example: --ping-interval 15
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub ping_interval: Option<u64>,
+
     /// Which transport to speak. `auto` tries Streamable HTTP and falls back to the
     /// 2024-11-05 HTTP+SSE transport when the server rejects the first POST.
     /// Example: --transport sse

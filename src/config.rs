@@ -40,7 +40,12 @@ pub struct Config {
     pub ignore_tools: Vec<String>,
     /// `--ca-cert`, `SSL_CERT_FILE` and `--insecure`; see [`Tls::apply`].
     pub tls: Tls,
+    /// `--keep-alive` / `--ping-interval`: ping the server this often.
+    pub keep_alive: Option<Duration>,
 }
+
+/// The keep-alive interval when `--keep-alive` is given without `--ping-interval`.
+pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(30);
 
 /// How every HTTP client (to the server and to the authorization server)
 /// checks certificates.
@@ -83,6 +88,8 @@ pub enum ConfigError {
     InsecureHttp(String),
     #[error("--header '{0}' is not of the form 'Name: value'")]
     BadHeader(String),
+    #[error("--header-file {path}: {why}")]
+    BadHeaderFile { path: String, why: String },
     #[error(
         "--header '{header}': environment variable {var} is not set; set it in the host's env block or your shell"
     )]
@@ -143,6 +150,11 @@ impl Config {
         let cli = &mcp_remote_compat(cli)?;
         let url = parse_server_url(url, cli.allow_http)?;
         let mut headers = HeaderMap::new();
+        if let Some(path) = &cli.header_file {
+            for (name, value) in read_header_file(path, env)? {
+                headers.append(name, value);
+            }
+        }
         for raw in &cli.headers {
             let (name, value) = parse_header(raw, env)?;
             headers.append(name, value);
@@ -181,6 +193,11 @@ impl Config {
             auth,
             ignore_tools: cli.ignore_tools.clone(),
             tls,
+            keep_alive: match (cli.ping_interval, cli.keep_alive) {
+                (Some(secs), _) => Some(Duration::from_secs(secs)),
+                (None, true) => Some(DEFAULT_PING_INTERVAL),
+                (None, false) => None,
+            },
         })
     }
 }
@@ -444,6 +461,39 @@ fn parse_header(
     Ok((name, value))
 }
 
+/// `--header-file`: `Name: value` lines; blank lines and `#` comments are
+/// skipped. Errors name the line but never echo it: it may hold a secret.
+fn read_header_file(
+    path: &std::path::Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<(HeaderName, HeaderValue)>, ConfigError> {
+    let bad = |why: String| ConfigError::BadHeaderFile {
+        path: path.display().to_string(),
+        why,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let header = parse_header(line, env).map_err(|e| {
+            bad(match e {
+                ConfigError::MissingVar { var, .. } => {
+                    format!("line {}: environment variable {var} is not set", n + 1)
+                }
+                ConfigError::ManagedHeader(_) => {
+                    format!("line {}: mcp-tether sets this header itself", n + 1)
+                }
+                _ => format!("line {} is not of the form 'Name: value'", n + 1),
+            })
+        })?;
+        out.push(header);
+    }
+    Ok(out)
+}
+
 /// Replace each `${VAR}` with its value. Returns the name of the first unset variable.
 fn expand_vars(input: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
     let mut out = String::with_capacity(input.len());
@@ -500,6 +550,29 @@ mod tests {
             parse_header("Accept: text/html", &env),
             Err(ConfigError::ManagedHeader(_))
         ));
+    }
+
+    #[test]
+    fn header_files_skip_comments_and_name_bad_lines_without_echoing_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h");
+        std::fs::write(
+            &path,
+            "# GitHub\n\nAuthorization: Bearer ${TOKEN}\nX-Team:core\n",
+        )
+        .unwrap();
+        let headers = read_header_file(&path, &env).unwrap();
+        assert_eq!(headers.len(), 2);
+        assert_eq!(headers[0].1.to_str().unwrap(), "Bearer s3cret");
+        assert_eq!(headers[1].0.as_str(), "x-team");
+
+        std::fs::write(&path, "ok: 1\nsecret-without-colon\n").unwrap();
+        let e = read_header_file(&path, &env).unwrap_err().to_string();
+        assert!(e.contains("line 2"), "{e}");
+        assert!(!e.contains("secret-without-colon"), "{e}");
+        std::fs::write(&path, "A: ${NOPE}\n").unwrap();
+        let e = read_header_file(&path, &env).unwrap_err().to_string();
+        assert!(e.contains("NOPE is not set"), "{e}");
     }
 
     fn connect(args: &[&str]) -> ConnectArgs {

@@ -65,6 +65,8 @@ pub struct Relay {
     /// Held for writing while a lost session is being replaced; requests wait on it.
     reinit: tokio::sync::RwLock<()>,
     get_stream: Mutex<Option<JoinHandle<()>>>,
+    /// The keep-alive task (`--keep-alive`), once the session is up.
+    pinger: Mutex<Option<JoinHandle<()>>>,
     replays: AtomicU64,
     /// The server has answered at least one initialize.
     connected: AtomicBool,
@@ -179,6 +181,7 @@ impl Relay {
             init: Mutex::default(),
             reinit: tokio::sync::RwLock::new(()),
             get_stream: Mutex::new(None),
+            pinger: Mutex::new(None),
             replays: AtomicU64::new(0),
             connected: AtomicBool::new(false),
             request_slots: tokio::sync::Semaphore::new(MAX_REQUESTS_IN_FLIGHT),
@@ -246,6 +249,7 @@ impl Relay {
                     self.init.lock().expect("init lock").initialized = Some(message.bytes.clone());
                     self.forward(&message).await;
                     self.start_get_stream().await;
+                    self.start_keep_alive();
                 }
                 // The host's answer to a request the bridge itself sent.
                 None if message
@@ -619,6 +623,41 @@ impl Relay {
         rx
     }
 
+    /// `--keep-alive`: a `ping` every interval, so idle connections survive
+    /// load balancers. The answers are the bridge's own and never reach the host.
+    fn start_keep_alive(self: &Arc<Self>) {
+        let Some(every) = self.config.keep_alive else {
+            return;
+        };
+        let mut slot = self.pinger.lock().expect("pinger lock");
+        if slot.is_some() {
+            return; // a session replacement re-sends initialized
+        }
+        let this = Arc::downgrade(self);
+        *slot = Some(tokio::spawn(async move {
+            let mut n = 0u64;
+            loop {
+                tokio::time::sleep(every).await;
+                let Some(relay) = this.upgrade() else { return };
+                n += 1;
+                let ping = format!(
+                    r#"{{"jsonrpc":"2.0","id":"{BRIDGE_ID_PREFIX}ping-{n}","method":"ping"}}"#
+                );
+                let Ok(message) = jsonrpc::parse_owned(Bytes::from(ping)) else {
+                    return;
+                };
+                let answer = relay.forward_to_server(&message, "ping").await;
+                let error = answer
+                    .and_then(|a| serde_json::from_slice::<Value>(&a).ok())
+                    .and_then(|v| v.get("error").map(|e| e["message"].to_string()));
+                match error {
+                    Some(e) => tracing::warn!("keep-alive ping failed: {e}"),
+                    None => tracing::trace!("keep-alive ping answered"),
+                }
+            }
+        }));
+    }
+
     fn stop_get_stream(&self) {
         if let Some(old) = self.get_stream.lock().expect("stream lock").take() {
             old.abort();
@@ -627,6 +666,9 @@ impl Relay {
 
     /// Stop the event stream and end the session at the server (bounded).
     async fn shutdown(&self) {
+        if let Some(pinger) = self.pinger.lock().expect("pinger lock").take() {
+            pinger.abort();
+        }
         self.stop_get_stream();
         match self.upstream.lock().await.take() {
             Some(Upstream::Streamable(s)) => s.delete_session(DELETE_BUDGET).await,

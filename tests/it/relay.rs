@@ -558,3 +558,47 @@ fn ignored_tools_are_hidden_and_refused() {
     let (_, r) = bridge.call_tool("echo", json!({"text": "allowed"}));
     assert_eq!(tool_text(&r), "allowed");
 }
+
+/// `--header-file`: credentials out of the process list, comments allowed.
+#[test]
+fn reads_headers_from_a_file() {
+    let server = sdk();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lab.headers");
+    std::fs::write(
+        &file,
+        "# the lab's credentials\n\nX-Api-Key: ${LAB_KEY}\nX-Team:green\n",
+    )
+    .unwrap();
+    let mut bridge = Bridge::spawn_with_env(
+        &["--header-file", file.to_str().unwrap(), &server.url],
+        &[("LAB_KEY", "k-from-file")],
+    );
+    bridge.initialize();
+    let log = server.log();
+    assert!(!log.is_empty());
+    for entry in log {
+        assert_eq!(entry["headers"]["x-api-key"], "k-from-file");
+        assert_eq!(entry["headers"]["x-team"], "green");
+    }
+    assert!(!bridge.stderr().contains("k-from-file"));
+}
+
+/// `--keep-alive` / `--ping-interval`: pings on the session while idle; the
+/// host never sees them or their answers.
+#[test]
+fn keep_alive_pings_the_server_and_the_host_sees_nothing() {
+    let server = sdk();
+    let mut bridge = Bridge::spawn(&["--ping-interval", "1", &server.url]);
+    bridge.initialize();
+    std::thread::sleep(Duration::from_millis(2600));
+    let pings = server.requests_with_method("ping");
+    assert!(pings.len() >= 2, "{} pings", pings.len());
+    for p in &pings {
+        assert!(p["headers"].get("mcp-session-id").is_some(), "{p}");
+        assert_eq!(p["status"], 200);
+    }
+    assert_eq!(bridge.try_recv(Duration::from_millis(100)), None);
+    let (_, r) = bridge.call_tool("echo", json!({"text": "awake"}));
+    assert_eq!(tool_text(&r), "awake");
+}
