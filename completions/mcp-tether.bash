@@ -59,7 +59,7 @@ _mcp__tether() {
 
     case "${cmd}" in
         mcp__tether)
-            opts="-H -h -V --header --header-file --keep-alive --ping-interval --transport --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --help --version login logout status doctor completions help"
+            opts="-H -h -V --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --help --version login logout status doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -83,6 +83,10 @@ _mcp__tether() {
                     ;;
                 --transport)
                     COMPREPLY=($(compgen -W "auto streamable-http sse" -- "${cur}"))
+                    return 0
+                    ;;
+                --protocol)
+                    COMPREPLY=($(compgen -W "auto legacy modern" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -223,7 +227,7 @@ _mcp__tether() {
             return 0
             ;;
         mcp__subcmd__tether__subcmd__doctor)
-            opts="-H -h --json --header --header-file --keep-alive --ping-interval --transport --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --help"
+            opts="-H -h --json --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -247,6 +251,10 @@ _mcp__tether() {
                     ;;
                 --transport)
                     COMPREPLY=($(compgen -W "auto streamable-http sse" -- "${cur}"))
+                    return 0
+                    ;;
+                --protocol)
+                    COMPREPLY=($(compgen -W "auto legacy modern" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -463,7 +471,7 @@ _mcp__tether() {
             return 0
             ;;
         mcp__subcmd__tether__subcmd__login)
-            opts="-H -h --paste --header --header-file --keep-alive --ping-interval --transport --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --help"
+            opts="-H -h --paste --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -487,6 +495,10 @@ _mcp__tether() {
                     ;;
                 --transport)
                     COMPREPLY=($(compgen -W "auto streamable-http sse" -- "${cur}"))
+                    return 0
+                    ;;
+                --protocol)
+                    COMPREPLY=($(compgen -W "auto legacy modern" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

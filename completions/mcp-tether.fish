@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mcp_tether_global_optspecs
-    string join \n H/header= header-file= keep-alive ping-interval= transport= allow-http timeout= ca-cert= insecure ignore-tool= static-oauth-client-info= static-oauth-client-metadata= host= scope= client-id= client-secret= client-secret-env= client-metadata-url= registration-token= resource-metadata= auth-server= auth-server-metadata= resource= no-resource auth-param= assume-pkce callback-port= callback-host= callback-path= no-browser token-store= auth-timeout= flow= client-assertion-key= client-assertion-alg= log-level= log-file= debug h/help V/version
+    string join \n H/header= header-file= keep-alive ping-interval= transport= protocol= allow-http timeout= ca-cert= insecure ignore-tool= static-oauth-client-info= static-oauth-client-metadata= host= scope= client-id= client-secret= client-secret-env= client-metadata-url= registration-token= resource-metadata= auth-server= auth-server-metadata= resource= no-resource auth-param= assume-pkce callback-port= callback-host= callback-path= no-browser token-store= auth-timeout= flow= client-assertion-key= client-assertion-alg= log-level= log-file= debug h/help V/version
 end
 
 function __fish_mcp_tether_needs_command
@@ -30,6 +30,9 @@ complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l ping-interval -d 
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l transport -d 'Which transport to speak. `auto` tries Streamable HTTP and falls back to the 2024-11-05 HTTP+SSE transport when the server rejects the first POST. Example: --transport sse' -r -f -a "auto\t'Streamable HTTP first, then the legacy HTTP+SSE transport if the server rejects it'
 streamable-http\t'Streamable HTTP only (MCP 2025-03-26 and later)'
 sse\t'The legacy HTTP+SSE transport only (MCP 2024-11-05)'"
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l protocol -d 'Which MCP protocol era the server speaks. `auto` asks the server once (`server/discover`) and remembers the answer per server; a host that speaks the 2025 era then works with a 2026-07-28 server too. Example: --protocol legacy' -r -f -a "auto\t'Find out once per server (a `server/discover` on the first start), remember it'
+legacy\t'The 2025 era: `initialize`, sessions (2025-11-25 and earlier)'
+modern\t'MCP 2026-07-28: no handshake, no sessions; the bridge translates for the host'"
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l timeout -d 'Seconds to wait for a connection, for response headers and for a JSON body. Long-lived event streams are not cut by it. Example: --timeout 30' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l ca-cert -d 'Also trust the CA certificates in this PEM file (repeatable), on top of the system\'s trust store: for TLS-inspecting corporate proxies and private CAs. Example: --ca-cert /etc/ssl/corp-root.pem `SSL_CERT_FILE` is honoured the same way' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l ignore-tool -d 'Hide tools whose name matches this pattern from the host (repeatable; `*` matches any run of characters). Example: --ignore-tool \'delete_*\'' -r
@@ -89,6 +92,9 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l ping-int
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l transport -d 'Which transport to speak. `auto` tries Streamable HTTP and falls back to the 2024-11-05 HTTP+SSE transport when the server rejects the first POST. Example: --transport sse' -r -f -a "auto\t'Streamable HTTP first, then the legacy HTTP+SSE transport if the server rejects it'
 streamable-http\t'Streamable HTTP only (MCP 2025-03-26 and later)'
 sse\t'The legacy HTTP+SSE transport only (MCP 2024-11-05)'"
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l protocol -d 'Which MCP protocol era the server speaks. `auto` asks the server once (`server/discover`) and remembers the answer per server; a host that speaks the 2025 era then works with a 2026-07-28 server too. Example: --protocol legacy' -r -f -a "auto\t'Find out once per server (a `server/discover` on the first start), remember it'
+legacy\t'The 2025 era: `initialize`, sessions (2025-11-25 and earlier)'
+modern\t'MCP 2026-07-28: no handshake, no sessions; the bridge translates for the host'"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l timeout -d 'Seconds to wait for a connection, for response headers and for a JSON body. Long-lived event streams are not cut by it. Example: --timeout 30' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l ca-cert -d 'Also trust the CA certificates in this PEM file (repeatable), on top of the system\'s trust store: for TLS-inspecting corporate proxies and private CAs. Example: --ca-cert /etc/ssl/corp-root.pem `SSL_CERT_FILE` is honoured the same way' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l ignore-tool -d 'Hide tools whose name matches this pattern from the host (repeatable; `*` matches any run of characters). Example: --ignore-tool \'delete_*\'' -r
@@ -160,6 +166,9 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l ping-in
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l transport -d 'Which transport to speak. `auto` tries Streamable HTTP and falls back to the 2024-11-05 HTTP+SSE transport when the server rejects the first POST. Example: --transport sse' -r -f -a "auto\t'Streamable HTTP first, then the legacy HTTP+SSE transport if the server rejects it'
 streamable-http\t'Streamable HTTP only (MCP 2025-03-26 and later)'
 sse\t'The legacy HTTP+SSE transport only (MCP 2024-11-05)'"
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l protocol -d 'Which MCP protocol era the server speaks. `auto` asks the server once (`server/discover`) and remembers the answer per server; a host that speaks the 2025 era then works with a 2026-07-28 server too. Example: --protocol legacy' -r -f -a "auto\t'Find out once per server (a `server/discover` on the first start), remember it'
+legacy\t'The 2025 era: `initialize`, sessions (2025-11-25 and earlier)'
+modern\t'MCP 2026-07-28: no handshake, no sessions; the bridge translates for the host'"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l timeout -d 'Seconds to wait for a connection, for response headers and for a JSON body. Long-lived event streams are not cut by it. Example: --timeout 30' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l ca-cert -d 'Also trust the CA certificates in this PEM file (repeatable), on top of the system\'s trust store: for TLS-inspecting corporate proxies and private CAs. Example: --ca-cert /etc/ssl/corp-root.pem `SSL_CERT_FILE` is honoured the same way' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l ignore-tool -d 'Hide tools whose name matches this pattern from the host (repeatable; `*` matches any run of characters). Example: --ignore-tool \'delete_*\'' -r

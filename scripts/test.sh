@@ -27,6 +27,9 @@ fi
 echo "== installing the test lab (npm, pinned by tests/lab/package-lock.json)"
 npm ci --prefix tests/lab --no-audit --no-fund --loglevel=error
 
+echo "== installing the Python lab (a 2026-07-28 server on the Python SDK, pinned by tests/lab-py/requirements.txt)"
+bash tests/lab-py/setup.sh
+
 echo "== building"
 cargo build --locked
 

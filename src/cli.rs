@@ -178,6 +178,12 @@ pub struct ConnectArgs {
     #[arg(long, value_enum, default_value_t = TransportArg::Auto, value_name = "TRANSPORT")]
     pub transport: TransportArg,
 
+    /// Which MCP protocol era the server speaks. `auto` asks the server once
+    /// (`server/discover`) and remembers the answer per server; a host that speaks
+    /// the 2025 era then works with a 2026-07-28 server too. Example: --protocol legacy
+    #[arg(long, value_enum, default_value_t = ProtocolArg::Auto, value_name = "ERA")]
+    pub protocol: ProtocolArg,
+
     /// Allow plain http:// to a host that is not loopback. Tokens and headers then
     /// travel unencrypted: use it only on a network you trust.
     /// Example: mcp-tether --allow-http http://mcp.internal:8080/mcp
@@ -381,6 +387,17 @@ pub enum AssertionAlg {
     Rs256,
     #[value(name = "ES256")]
     Es256,
+}
+
+/// Which MCP protocol era to speak to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProtocolArg {
+    /// Find out once per server (a `server/discover` on the first start), remember it.
+    Auto,
+    /// The 2025 era: `initialize`, sessions (2025-11-25 and earlier).
+    Legacy,
+    /// MCP 2026-07-28: no handshake, no sessions; the bridge translates for the host.
+    Modern,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -15,8 +15,16 @@ use crate::auth::registration::ClientOptions;
 use crate::auth::registration::JwtAlg;
 use crate::auth::store::{StoreChoice, TokenStore};
 use crate::cli::{
-    AssertionAlg, CallbackHostArg, ConnectArgs, FlowArg, TokenStoreArg, TransportArg,
+    AssertionAlg, CallbackHostArg, ConnectArgs, FlowArg, ProtocolArg, TokenStoreArg, TransportArg,
 };
+
+/// Which MCP protocol era to speak (see docs/protocol-era.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Auto,
+    Legacy,
+    Modern,
+}
 
 /// Which transport the relay speaks to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +50,9 @@ pub struct Config {
     pub tls: Tls,
     /// `--keep-alive` / `--ping-interval`: ping the server this often.
     pub keep_alive: Option<Duration>,
+    pub protocol: Protocol,
+    /// Where `--protocol auto` remembers each server's era (None: nowhere).
+    pub era_cache: Option<std::path::PathBuf>,
 }
 
 /// The keep-alive interval when `--keep-alive` is given without `--ping-interval`.
@@ -198,6 +209,14 @@ impl Config {
                 (None, true) => Some(DEFAULT_PING_INTERVAL),
                 (None, false) => None,
             },
+            protocol: match cli.protocol {
+                ProtocolArg::Auto => Protocol::Auto,
+                ProtocolArg::Legacy => Protocol::Legacy,
+                ProtocolArg::Modern => Protocol::Modern,
+            },
+            era_cache: crate::auth::store::config_dir(env("MCP_TETHER_CONFIG_DIR"))
+                .ok()
+                .map(|d| d.join("protocol-eras.json")),
         })
     }
 }

@@ -143,8 +143,29 @@ pub fn resource_matches(resource: &str, server: &Url) -> bool {
 }
 
 /// Issuers compare as strings (RFC 8414 §3.3); a trailing slash is forgiven.
-fn same_issuer(a: &str, b: &str) -> bool {
+pub fn same_issuer(a: &str, b: &str) -> bool {
     a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+/// The authorization server the protected resource metadata names now, if
+/// it can be read (one request: the challenge's URL, else the well-known one).
+pub async fn current_authorization_server(
+    http: &reqwest::Client,
+    server: &Url,
+    challenge: &Challenge,
+    overrides: &Overrides,
+) -> Option<String> {
+    let url = match (&overrides.resource_metadata, &challenge.resource_metadata) {
+        (Some(u), _) => u.clone(),
+        (None, Some(u)) => Url::parse(u).ok()?,
+        (None, None) => resource_metadata_candidates(server).into_iter().next()?,
+    };
+    check_transport(&url, overrides.allow_http).ok()?;
+    let prm = fetch_json::<ResourceMetadata>(http, &url).await.ok()?;
+    if !resource_matches(&prm.resource, server) {
+        return None; // discovery proper will refuse it, with the full story
+    }
+    prm.authorization_servers.into_iter().next()
 }
 
 /// Run discovery for `server`, starting from the 401's challenge if there was one.

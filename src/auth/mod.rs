@@ -37,6 +37,10 @@ use registration::{Client, ClientOptions, ClientSource};
 use store::{Record, TokenStore};
 use token::Tokens;
 
+/// After the authorization server failed to answer an early refresh, how long
+/// the current (still valid) token is used before asking again.
+const REFRESH_PAUSE: Duration = Duration::from_secs(30);
+
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error("{what}. Tried: {}. If the server's metadata lives elsewhere, pass --resource-metadata URL, --auth-server ISSUER or --auth-server-metadata URL", .tried.join("; "))]
@@ -109,6 +113,12 @@ pub enum AuthError {
 
     #[error("{0}")]
     Http(String),
+
+    /// The authorization server could not be reached (connect or timeout).
+    #[error(
+        "the authorization server did not answer ({what}: {cause}). mcp-tether tries again with the next request; check your network, proxy, or the provider's status"
+    )]
+    Unreachable { what: String, cause: String },
 
     #[error(
         "the device code expired before it was approved. Run the sign-in again and approve it sooner"
@@ -213,6 +223,9 @@ pub struct Auth {
     /// requests that queued behind a failed sign-in fail with it instead of
     /// each opening another browser tab.
     attempts: std::sync::atomic::AtomicU64,
+    /// No early refresh before this time (Unix seconds): the authorization
+    /// server did not answer the last one.
+    refresh_paused_until: std::sync::atomic::AtomicU64,
     last_failure: std::sync::Mutex<Option<String>>,
 }
 
@@ -236,6 +249,7 @@ impl Auth {
             current: std::sync::RwLock::new(None),
             record: tokio::sync::Mutex::new(record),
             attempts: std::sync::atomic::AtomicU64::new(0),
+            refresh_paused_until: std::sync::atomic::AtomicU64::new(0),
             last_failure: std::sync::Mutex::new(None),
         };
         auth.set_current(tokens.as_ref());
@@ -273,6 +287,15 @@ impl Auth {
         if refresh_due.is_none_or(|due| token::now() < due) {
             return Some(header);
         }
+        if token::now()
+            < self
+                .refresh_paused_until
+                .load(std::sync::atomic::Ordering::Acquire)
+        {
+            // The authorization server just failed to answer: use the token
+            // while it lasts instead of making every request wait on it.
+            return Some(header);
+        }
         if can_refresh {
             let mut record = self.record.lock().await;
             let _lock = match self.cross_process_lock().await {
@@ -285,13 +308,26 @@ impl Auth {
             // Another request, or another process, may have refreshed while we
             // waited: re-read before spending the refresh token.
             self.adopt_stored(&mut record);
-            if record.tokens.as_ref().is_some_and(|t| !t.needs_refresh()) {
+            if record.tokens.as_ref().is_some_and(|t| !t.needs_refresh())
+                || token::now()
+                    < self
+                        .refresh_paused_until
+                        .load(std::sync::atomic::Ordering::Acquire)
+            {
                 return self.header_now();
             }
-            if let Err(e) = self.refresh(&mut record).await {
-                tracing::info!(
+            match self.refresh(&mut record).await {
+                Ok(()) => {}
+                Err(e @ AuthError::Unreachable { .. }) => {
+                    tracing::warn!("{e}; using the current token until it expires");
+                    self.refresh_paused_until.store(
+                        token::now() + REFRESH_PAUSE.as_secs(),
+                        std::sync::atomic::Ordering::Release,
+                    );
+                }
+                Err(e) => tracing::info!(
                     "refreshing the token failed ({e}); the server will ask for a new one"
-                );
+                ),
             }
         }
         self.header_now()
@@ -401,6 +437,13 @@ impl Auth {
                 .authorize(record, &challenge, Some(scopes.join(" ")))
                 .await;
         }
+        if sent.is_some() && self.authorization_server_moved(record, &challenge).await {
+            // SEP-2352: credentials belong to the server that issued them.
+            record.client = None;
+            record.tokens = None;
+            record.discovered = None;
+            return self.authorize(record, &challenge, None).await;
+        }
         if record
             .tokens
             .as_ref()
@@ -409,10 +452,42 @@ impl Auth {
         {
             match self.refresh(record).await {
                 Ok(()) => return Ok(()),
+                // A sign-in would need the same server: say what is wrong.
+                Err(e @ AuthError::Unreachable { .. }) => return Err(e),
                 Err(e) => tracing::info!("refreshing the token failed ({e}); authorizing again"),
             }
         }
         self.authorize(record, &challenge, None).await
+    }
+
+    /// Whether the server's metadata now names another authorization server
+    /// than the one our token (and registration) came from. One request per
+    /// refused token; without an answer, nothing is assumed to have moved.
+    async fn authorization_server_moved(&self, record: &Record, challenge: &Challenge) -> bool {
+        if self.cfg.overrides.auth_server.is_some()
+            || self.cfg.overrides.auth_server_metadata.is_some()
+        {
+            return false; // the person named it
+        }
+        let Some(issuer) = record.issuer.as_deref() else {
+            return false;
+        };
+        match discovery::current_authorization_server(
+            self.http(),
+            &self.server,
+            challenge,
+            &self.cfg.overrides,
+        )
+        .await
+        {
+            Some(now) if !discovery::same_issuer(&now, issuer) => {
+                tracing::info!(
+                    "the server's authorization server changed from {issuer} to {now}; registering and signing in there"
+                );
+                true
+            }
+            _ => false,
+        }
     }
 
     /// `mcp-tether login`: sign in now, whatever is stored. `challenge` is what

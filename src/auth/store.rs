@@ -56,17 +56,22 @@ pub struct TokenStore {
     keyring: bool,
 }
 
+/// mcp-tether's config directory: `MCP_TETHER_CONFIG_DIR`, else the platform's.
+pub fn config_dir(env_dir: Option<String>) -> Result<PathBuf, String> {
+    match env_dir.filter(|d| !d.is_empty()) {
+        Some(d) => Ok(PathBuf::from(d)),
+        None => Ok(directories::ProjectDirs::from("", "", "mcp-tether")
+            .ok_or("no config directory could be found; set MCP_TETHER_CONFIG_DIR")?
+            .config_dir()
+            .to_path_buf()),
+    }
+}
+
 impl TokenStore {
     /// Pick the store: `MCP_TETHER_CONFIG_DIR` (else the platform config dir)
     /// holds the file store, the locks and the keyring's index.
     pub fn open(env_dir: Option<String>, choice: StoreChoice) -> Result<TokenStore, String> {
-        let base = match env_dir.filter(|d| !d.is_empty()) {
-            Some(d) => PathBuf::from(d),
-            None => directories::ProjectDirs::from("", "", "mcp-tether")
-                .ok_or("no config directory could be found; set MCP_TETHER_CONFIG_DIR")?
-                .config_dir()
-                .to_path_buf(),
-        };
+        let base = config_dir(env_dir)?;
         let files = FileStore::at(&base.join("tokens"));
         let keyring = match choice {
             StoreChoice::File => false,
@@ -276,7 +281,7 @@ impl FileStore {
 
 /// Write to a private temp file, then rename over `path`: readers see the old
 /// or the new content, never half of one.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     {
         let mut f = private_file(&tmp)?;

@@ -91,11 +91,20 @@ pub async fn request(
         .post(endpoint)
         .header(reqwest::header::ACCEPT, "application/json");
     let req = authenticate(req, &mut form, client)?;
-    let resp = req
-        .form(&form)
-        .send()
-        .await
-        .map_err(|e| AuthError::Http(format!("the token request to {endpoint} failed: {e}")))?;
+    let resp = req.form(&form).send().await.map_err(|e| {
+        if e.is_connect() || e.is_timeout() {
+            AuthError::Unreachable {
+                what: format!("the token endpoint {endpoint}"),
+                cause: if e.is_timeout() {
+                    "no answer in time".into()
+                } else {
+                    "could not connect".into()
+                },
+            }
+        } else {
+            AuthError::Http(format!("the token request to {endpoint} failed: {e}"))
+        }
+    })?;
     let status = resp.status();
     let body = super::body::read_limited(resp, super::body::MAX_OAUTH_BODY)
         .await

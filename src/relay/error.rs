@@ -34,6 +34,8 @@ pub enum RelayError {
         status: StatusCode,
         body: String,
         hint: &'static str,
+        /// The JSON-RPC error object in the body, when it is a JSON-RPC error.
+        rpc_error: Option<Box<Value>>,
     },
 
     /// A 404 on a request that carried a session id: the server forgot the session.
@@ -118,6 +120,11 @@ impl RelayError {
             status,
             body: snippet(body),
             hint: status_hint(status),
+            rpc_error: serde_json::from_slice::<Value>(body)
+                .ok()
+                .and_then(|mut v| v.get_mut("error").map(Value::take))
+                .filter(|e| e.get("code").is_some_and(Value::is_i64))
+                .map(Box::new),
         }
     }
 
@@ -127,6 +134,19 @@ impl RelayError {
             self,
             RelayError::Connect { .. } | RelayError::Exchange { .. } | RelayError::Timeout { .. }
         )
+    }
+
+    /// The JSON-RPC error code of a refused request, when the server sent one.
+    pub fn rpc_code(&self) -> Option<i64> {
+        self.rpc_error()?.get("code")?.as_i64()
+    }
+
+    /// The JSON-RPC error object of a refused request, when the server sent one.
+    pub fn rpc_error(&self) -> Option<&Value> {
+        match self {
+            RelayError::Status { rpc_error, .. } => rpc_error.as_deref(),
+            _ => None,
+        }
     }
 
     pub fn http_status(&self) -> Option<StatusCode> {

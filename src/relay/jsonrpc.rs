@@ -17,6 +17,8 @@ pub mod code {
     pub const METHOD_NOT_FOUND: i64 = -32601;
     /// Implementation-defined server error: the upstream failed or was unreachable.
     pub const UPSTREAM_ERROR: i64 = -32000;
+    /// The host cancelled the request (LSP's RequestCancelled; JSON-RPC has none).
+    pub const REQUEST_CANCELLED: i64 = -32800;
 }
 
 /// What a message is, from the router's point of view.
@@ -106,10 +108,17 @@ struct Envelope<'a> {
     id: Option<Value>,
     #[serde(borrow, default)]
     method: Option<Cow<'a, str>>,
-    #[serde(default)]
+    /// Present (even as `null`, a valid result) or not.
+    #[serde(default, deserialize_with = "present")]
     result: Option<IgnoredAny>,
+    /// An error is an object: `null` is no error.
     #[serde(default)]
     error: Option<IgnoredAny>,
+}
+
+/// Some for any value, `null` included: `Option`'s own impl reads `null` as None.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<IgnoredAny>, D::Error> {
+    IgnoredAny::deserialize(d).map(Some)
 }
 
 /// Parse one line the host wrote. The line's buffer becomes the message's
@@ -138,7 +147,7 @@ pub fn parse_line(line: impl Into<Bytes>) -> Line {
             Err(e) => Line::Single(Err(Rejected::Parse(e.to_string()))),
         };
     }
-    Line::Single(parse_owned(owned))
+    Line::Single(parse_valid_utf8(owned))
 }
 
 /// Parse one JSON-RPC message (from the host or from the server).
@@ -149,6 +158,16 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, Rejected> {
 /// Parse one JSON-RPC message that is already in its own buffer; the
 /// message keeps that buffer (responses of many megabytes are not copied).
 pub fn parse_owned(bytes: Bytes) -> Result<Message, Rejected> {
+    // The parser doesn't check the fields it skips for UTF-8: check it all,
+    // so nothing that isn't JSON is ever relayed.
+    if std::str::from_utf8(&bytes).is_err() {
+        return Err(Rejected::Parse("the message is not valid UTF-8".into()));
+    }
+    parse_valid_utf8(bytes)
+}
+
+/// [`parse_owned`] for bytes already known to be UTF-8.
+fn parse_valid_utf8(bytes: Bytes) -> Result<Message, Rejected> {
     let envelope: Envelope = match serde_json::from_slice(&bytes) {
         Ok(e) => e,
         Err(e) if e.is_data() => {
@@ -201,17 +220,16 @@ pub fn single_line(owned: Bytes) -> Bytes {
         let start = bytes.as_ptr() as usize - owned.as_ptr() as usize;
         return owned.slice(start..start + bytes.len());
     }
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(value) => Bytes::from(serde_json::to_vec(&value).expect("a Value always serialises")),
-        // Not JSON: callers only pass bytes that parsed, so this is unreachable
-        // in practice; flattening keeps the framing intact regardless.
-        Err(_) => Bytes::from(
-            bytes
-                .iter()
-                .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b })
-                .collect::<Vec<u8>>(),
-        ),
-    }
+    // In valid JSON a raw CR or LF can only be whitespace between tokens
+    // (inside strings they must be escaped), so turning each into a space is
+    // lossless, unlike a round trip through `Value`, which rewrites big
+    // numbers.
+    Bytes::from(
+        bytes
+            .iter()
+            .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b })
+            .collect::<Vec<u8>>(),
+    )
 }
 
 /// A JSON-RPC error response. `id` None means id null.

@@ -209,7 +209,7 @@ async fn read_stream<S>(
                         .expect("pending lock")
                         .remove(&id.to_string());
                 }
-                if !out.send(m.bytes).await {
+                if !out.send_from_server(m).await {
                     break;
                 }
             }

@@ -2,13 +2,17 @@
 //! stdout. It owns the session's life: initialize, the event stream, a new
 //! session when the server forgets the old one, and the DELETE at the end.
 
+mod era;
+mod era_bridge;
 pub mod error;
 pub mod jsonrpc;
 pub mod legacy;
+pub mod modern;
 pub mod stdio;
 pub mod streamable;
 pub mod tools;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -67,6 +71,15 @@ pub struct Relay {
     get_stream: Mutex<Option<JoinHandle<()>>>,
     /// The keep-alive task (`--keep-alive`), once the session is up.
     pinger: Mutex<Option<JoinHandle<()>>>,
+    /// Some once the server is known to speak MCP 2026-07-28 (era_bridge.rs).
+    modern: Mutex<Option<era_bridge::ModernState>>,
+    /// The `subscriptions/listen` stream of a 2026-07-28 server.
+    listen: Mutex<Option<JoinHandle<()>>>,
+    /// The bridge's own requests to the host, waiting for their answers.
+    pending: Mutex<HashMap<String, tokio::sync::oneshot::Sender<Value>>>,
+    bridge_ids: AtomicU64,
+    /// Host requests in flight, by id: firing one cancels that request.
+    in_flight: Mutex<HashMap<String, tokio::sync::oneshot::Sender<()>>>,
     replays: AtomicU64,
     /// The server has answered at least one initialize.
     connected: AtomicBool,
@@ -182,6 +195,11 @@ impl Relay {
             reinit: tokio::sync::RwLock::new(()),
             get_stream: Mutex::new(None),
             pinger: Mutex::new(None),
+            modern: Mutex::new(None),
+            listen: Mutex::new(None),
+            pending: Mutex::new(HashMap::new()),
+            bridge_ids: AtomicU64::new(0),
+            in_flight: Mutex::new(HashMap::new()),
             replays: AtomicU64::new(0),
             connected: AtomicBool::new(false),
             request_slots: tokio::sync::Semaphore::new(MAX_REQUESTS_IN_FLIGHT),
@@ -245,6 +263,12 @@ impl Relay {
                 Some("initialize") if message.request_id().is_some() => {
                     self.initialize(message).await?;
                 }
+                Some("notifications/initialized") if self.is_modern() => {
+                    // Nothing to send: 2026-07-28 has no handshake. Its
+                    // notifications come over the subscriptions stream.
+                    self.start_listen().await;
+                    self.start_keep_alive();
+                }
                 Some("notifications/initialized") => {
                     self.init.lock().expect("init lock").initialized = Some(message.bytes.clone());
                     self.forward(&message).await;
@@ -257,15 +281,65 @@ impl Relay {
                     .and_then(Value::as_str)
                     .is_some_and(|id| id.starts_with(BRIDGE_ID_PREFIX)) =>
                 {
-                    tracing::debug!("the host answered the bridge's own request");
+                    self.deliver_host_answer(&message);
+                }
+                None if message
+                    .response_id()
+                    .is_some_and(|id| !self.out.take_asked(id)) =>
+                {
+                    tracing::warn!(
+                        "the host answered request {}, which the server never sent (or was answered already); dropped",
+                        message
+                            .response_id()
+                            .map(|id| id.to_string())
+                            .unwrap_or_default()
+                    );
                 }
                 _ => {
+                    if message.method() == Some("notifications/cancelled") {
+                        self.cancel_in_flight(&message);
+                    }
                     let this = self.clone();
-                    tasks.spawn(async move {
-                        if let Some(response) = this.forward(&message).await {
-                            this.out.send(response).await;
+                    match message.request_id().cloned() {
+                        Some(id) => {
+                            // A cancelled request stops here (its stream is
+                            // dropped, its slot freed) and still gets one answer.
+                            let key = id.to_string();
+                            let (cancel, cancelled) = tokio::sync::oneshot::channel::<()>();
+                            self.in_flight
+                                .lock()
+                                .expect("in-flight lock")
+                                .insert(key.clone(), cancel);
+                            tasks.spawn(async move {
+                                tokio::select! {
+                                    answer = this.forward(&message) => {
+                                        this.in_flight.lock().expect("in-flight lock").remove(&key);
+                                        if let Some(response) = answer {
+                                            this.out.send(response).await;
+                                        }
+                                    }
+                                    Ok(()) = cancelled => {
+                                        tracing::debug!("request {key} cancelled by the host");
+                                        this.out
+                                            .send(error_response(
+                                                Some(&id),
+                                                code::REQUEST_CANCELLED,
+                                                "Request cancelled by the host",
+                                                None,
+                                            ))
+                                            .await;
+                                    }
+                                }
+                            });
                         }
-                    });
+                        None => {
+                            tasks.spawn(async move {
+                                if let Some(response) = this.forward(&message).await {
+                                    this.out.send(response).await;
+                                }
+                            });
+                        }
+                    }
                 }
             },
             Line::Batch(items) => {
@@ -274,6 +348,20 @@ impl Relay {
             }
         }
         Ok(())
+    }
+
+    /// `notifications/cancelled` from the host: stop waiting for that request
+    /// (the notification itself still goes to the server).
+    fn cancel_in_flight(&self, message: &Message) {
+        let Some(key) = serde_json::from_slice::<Value>(&message.bytes)
+            .ok()
+            .and_then(|v| v.pointer("/params/requestId").map(Value::to_string))
+        else {
+            return;
+        };
+        if let Some(cancel) = self.in_flight.lock().expect("in-flight lock").remove(&key) {
+            let _ = cancel.send(());
+        }
     }
 
     /// The upstream to talk to, connecting the legacy transport on first use.
@@ -320,6 +408,10 @@ impl Relay {
             Upstream::Streamable(s) => {
                 s.reset_session();
                 self.stop_get_stream();
+                self.stop_listen();
+                if let era_bridge::Probe::Answered = self.probe_modern(&s, &message, &id).await? {
+                    return Ok(());
+                }
                 match self
                     .post_authorized(&s, message.bytes.clone(), Some(&id))
                     .await
@@ -430,6 +522,15 @@ impl Relay {
             Some(_) => Some(self.request_slots.acquire().await.expect("never closed")),
             None => None,
         };
+        if self.is_modern() {
+            return self.forward_modern(message, method).await;
+        }
+        if method == "server/discover"
+            && !self.connected.load(Ordering::Acquire)
+            && let Some(answer) = self.discover_passthrough(message).await
+        {
+            return answer;
+        }
         let upstream = match self.upstream().await {
             Ok(u) => u,
             Err(e) => return report(message, method, e),
@@ -503,9 +604,20 @@ impl Relay {
         body: Bytes,
         expect: Option<&Value>,
     ) -> Result<streamable::Posted, RelayError> {
+        self.post_authorized_with(s, body, expect, None).await
+    }
+
+    /// [`Self::post_authorized`] with per-request headers.
+    async fn post_authorized_with(
+        &self,
+        s: &StreamableHttp,
+        body: Bytes,
+        expect: Option<&Value>,
+        headers: Option<&reqwest::header::HeaderMap>,
+    ) -> Result<streamable::Posted, RelayError> {
         let mut attempts = 0;
         loop {
-            match s.post(body.clone(), expect, &self.out).await {
+            match s.post_with(body.clone(), expect, &self.out, headers).await {
                 Err(RelayError::Unauthorized {
                     status,
                     challenge,
@@ -670,6 +782,7 @@ impl Relay {
             pinger.abort();
         }
         self.stop_get_stream();
+        self.stop_listen();
         match self.upstream.lock().await.take() {
             Some(Upstream::Streamable(s)) => s.delete_session(DELETE_BUDGET).await,
             Some(Upstream::Legacy(l)) => l.close(),

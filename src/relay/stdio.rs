@@ -5,10 +5,15 @@
 //! The reader hands whole lines to the relay; the writer is the only code that
 //! touches stdout, so lines are never interleaved.
 
+use std::collections::HashSet;
 use std::io::{BufRead, Write};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+use serde_json::Value;
 use tokio::sync::mpsc;
+
+use super::jsonrpc::Message;
 
 /// Lines longer than this are discarded (and answered with an error) rather than
 /// buffered without bound.
@@ -91,12 +96,35 @@ pub fn read_lines(
 #[derive(Clone)]
 pub struct Output {
     tx: mpsc::Sender<Bytes>,
+    /// Ids of the server's requests the host has yet to answer: an answer
+    /// to anything else is the host's mistake and goes nowhere.
+    asked: Arc<Mutex<HashSet<String>>>,
 }
 
 impl Output {
     /// Queue one message (without its newline). Returns false when stdout is gone.
     pub async fn send(&self, message: Bytes) -> bool {
         self.tx.send(message).await.is_ok()
+    }
+
+    /// Queue a message from the server, noting it if it is a request.
+    pub async fn send_from_server(&self, message: Message) -> bool {
+        if let Some(id) = message.request_id() {
+            self.asked
+                .lock()
+                .expect("asked lock")
+                .insert(id.to_string());
+        }
+        self.send(message.bytes).await
+    }
+
+    /// Whether the server asked the host something with this id (and forget
+    /// it: each request gets one answer).
+    pub fn take_asked(&self, id: &Value) -> bool {
+        self.asked
+            .lock()
+            .expect("asked lock")
+            .remove(&id.to_string())
     }
 }
 
@@ -129,7 +157,11 @@ pub fn spawn_writer<W: Write + Send + 'static>(out: W) -> (Output, std::thread::
             }
         })
         .expect("spawning the stdout thread");
-    (Output { tx }, handle)
+    let output = Output {
+        tx,
+        asked: Arc::default(),
+    };
+    (output, handle)
 }
 
 #[cfg(test)]

@@ -179,13 +179,27 @@ impl StreamableHttp {
         expect: Option<&Value>,
         out: &Output,
     ) -> Result<Posted, RelayError> {
+        self.post_with(body, expect, out, None).await
+    }
+
+    /// POST with extra per-request headers (the 2026-07-28 routing headers).
+    pub async fn post_with(
+        &self,
+        body: Bytes,
+        expect: Option<&Value>,
+        out: &Output,
+        headers: Option<&HeaderMap>,
+    ) -> Result<Posted, RelayError> {
         let session = self.session();
         let bearer = self.bearer().await;
-        let req = self
+        let mut req = self
             .with_session(self.http.post(self.url.clone()), &session, bearer.as_ref())
             .header(header::CONTENT_TYPE, "application/json")
-            .header(header::ACCEPT, ACCEPT_BOTH)
-            .body(body);
+            .header(header::ACCEPT, ACCEPT_BOTH);
+        if let Some(h) = headers {
+            req = req.headers(h.clone());
+        }
+        let req = req.body(body);
         let resp = self.send(req).await?;
         let status = resp.status();
         let session_id = resp.headers().get(SESSION_HEADER).cloned();
@@ -247,7 +261,7 @@ impl StreamableHttp {
             if answer.is_none() && m.answers(expect) {
                 answer = Some(m.bytes);
             } else {
-                out.send(m.bytes).await;
+                out.send_from_server(m).await;
             }
         }
         answer.ok_or(RelayError::NoResponse)
@@ -278,6 +292,49 @@ impl StreamableHttp {
             }
         }
         Err(RelayError::StreamEnded)
+    }
+
+    /// POST a request whose answer is a long-lived event stream
+    /// (`subscriptions/listen`), and write what `translate` makes of each
+    /// message on it to `out` until the stream ends. No read timeout: the
+    /// stream is meant to idle.
+    pub async fn listen(
+        &self,
+        body: Bytes,
+        headers: &HeaderMap,
+        out: &Output,
+        translate: impl Fn(&[u8]) -> Option<Bytes>,
+    ) -> Result<(), RelayError> {
+        let bearer = self.bearer().await;
+        let req = self
+            .with_session(
+                self.http.post(self.url.clone()),
+                &Session::default(),
+                bearer.as_ref(),
+            )
+            .headers(headers.clone())
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, ACCEPT_BOTH)
+            .body(body);
+        let resp = self.send(req).await?;
+        if let Some(e) = unauthorized(&resp, bearer) {
+            return Err(e);
+        }
+        let status = resp.status();
+        if !status.is_success() {
+            let body = self.read_body(resp).await.unwrap_or_default();
+            return Err(RelayError::status(status, &body));
+        }
+        let mut events = SseByteStream::new(resp.bytes_stream());
+        while let Some(event) = events.next().await {
+            let Ok(event) = event else { break };
+            if let Some(message) = event.data.as_deref().and_then(|d| translate(d.as_bytes()))
+                && !out.send(message).await
+            {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// GET an SSE stream for the session, resuming after `last_event_id`.
@@ -425,34 +482,42 @@ async fn pump(
                 return StreamEnd::Ended;
             }
         };
-        if let Some(id) = event.id {
-            cursor.last_event_id = Some(id);
-        }
-        if let Some(retry) = event.retry {
-            cursor.retry = Some(Duration::from_millis(retry));
-        }
-        // Only `message` events carry JSON-RPC; priming events have empty data.
-        if event.event.as_deref().is_some_and(|e| e != "message") {
-            continue;
-        }
-        let Some(data) = event.data.filter(|d| !d.trim().is_empty()) else {
-            continue;
-        };
-        match jsonrpc::parse_owned(Bytes::from(data.into_bytes())) {
-            Ok(m) => {
+        match read_event(event, cursor) {
+            None => {}
+            Some(Ok(m)) => {
                 if let Some(id) = expect
                     && m.answers(id)
                 {
                     return StreamEnd::Answered(m.bytes);
                 }
-                if !out.send(m.bytes).await {
+                if !out.send_from_server(m).await {
                     return StreamEnd::Ended;
                 }
             }
-            Err(e) => {
+            Some(Err(e)) => {
                 tracing::warn!("dropped an event from the server that is not JSON-RPC: {e:?}")
             }
         }
     }
     StreamEnd::Ended
+}
+
+/// One decoded SSE event: move the cursor on, and give the JSON-RPC message
+/// it carries (None: an event that carries none, such as a priming event).
+pub fn read_event(
+    event: sse_stream::Sse,
+    cursor: &mut Cursor,
+) -> Option<Result<Message, jsonrpc::Rejected>> {
+    if let Some(id) = event.id {
+        cursor.last_event_id = Some(id);
+    }
+    if let Some(retry) = event.retry {
+        cursor.retry = Some(Duration::from_millis(retry));
+    }
+    // Only `message` events carry JSON-RPC; priming events have empty data.
+    if event.event.as_deref().is_some_and(|e| e != "message") {
+        return None;
+    }
+    let data = event.data.filter(|d| !d.trim().is_empty())?;
+    Some(jsonrpc::parse_owned(Bytes::from(data.into_bytes())))
 }

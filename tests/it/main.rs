@@ -3,7 +3,9 @@
 //! One test binary keeps link times down.
 
 mod doctor;
+mod era;
 mod failures;
+mod faults;
 mod generated;
 mod headless;
 mod hostile;

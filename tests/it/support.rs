@@ -29,14 +29,29 @@ pub struct Server {
 impl Server {
     /// `script` is a file in tests/lab, e.g. "sdk-server.mjs".
     pub fn start(script: &str, args: &[&str]) -> Server {
-        let mut child = Command::new("node")
-            .arg(format!("{LAB}/{script}"))
-            .args(args)
+        let mut cmd = Command::new("node");
+        cmd.arg(format!("{LAB}/{script}")).args(args);
+        Self::spawn(cmd, script)
+    }
+
+    /// `script` is a file in tests/lab-py, run with its venv's Python (the
+    /// 2026-07-28 server on the Python SDK; `bash tests/lab-py/setup.sh`).
+    pub fn start_python(script: &str, args: &[&str]) -> Server {
+        let lab_py = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab-py");
+        let mut cmd = Command::new(format!("{lab_py}/.venv/bin/python"));
+        cmd.arg(format!("{lab_py}/{script}")).args(args);
+        Self::spawn(cmd, script)
+    }
+
+    fn spawn(mut cmd: Command, script: &str) -> Server {
+        let mut child = cmd
             .stdin(Stdio::piped()) // the server exits when this closes
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .expect("starting node (is Node 20+ installed, and `npm ci` run in tests/lab?)");
+            .unwrap_or_else(|e| {
+                panic!("starting {script} ({e}): is Node 20+ installed and `npm ci` run in tests/lab, or `bash tests/lab-py/setup.sh` run?")
+            });
         let mut first = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut first)
@@ -56,6 +71,11 @@ impl Server {
             info,
             port,
         }
+    }
+
+    /// The node process's id (to SIGSTOP/SIGCONT it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The same server, another path (the fault server's modes live at /<mode>/mcp).

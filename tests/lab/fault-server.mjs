@@ -24,6 +24,9 @@
 //               notifications/message, then the stream ends; a GET with
 //               Last-Event-ID: g1 gets a second notification (id g2) and the
 //               stream stays open
+//   burst500    URL /burst500-N/mcp: initialize works; the first N requests
+//               (JSON-RPC messages with an id, other than initialize) on each
+//               session get HTTP 500 text/plain; later ones work as in `ok`
 // DELETE answers 200 in every mode. See README.md for /_lab endpoints.
 
 import http from 'node:http';
@@ -46,7 +49,7 @@ if (args.flags.size || Object.keys(args.values).length) {
 }
 
 const PROTOCOL_VERSION = '2025-11-25';
-const MODES = ['ok', 'drop', 'status500', 'session404', 'slow', 'getdrop'];
+const MODES = ['ok', 'drop', 'status500', 'session404', 'slow', 'getdrop', 'burst500'];
 const DROP_RETRY_MS = 300;
 const GETDROP_RETRY_MS = 200;
 
@@ -62,7 +65,7 @@ let state = freshState();
 /** Responses held open forever by `slow` mode (so reset/shutdown can end them). */
 const hanging = new Set();
 
-function newSession(mode) {
+function newSession(mode, burst = 0) {
   const st = state[mode];
   const id = `s${st.nextSession++}`;
   st.initializes++;
@@ -72,6 +75,7 @@ function newSession(mode) {
     drops: 0,
     pendingDrops: new Map(), // priming event id -> { responseEventId, message, droppedAt }
     getDropClosedAt: undefined,
+    burstLeft: burst, // burst500: requests still to be answered 500
   };
   st.sessions.set(id, sess);
   return sess;
@@ -133,7 +137,7 @@ function requireSession(mode, req, res, id) {
   return sess;
 }
 
-async function handlePost(mode, req, res, entry, msg) {
+async function handlePost(mode, req, res, entry, msg, burst) {
   if (msg === undefined) {
     sendJson(res, 400, rpcError(null, -32700, 'Parse error'));
     return;
@@ -147,7 +151,7 @@ async function handlePost(mode, req, res, entry, msg) {
   const isNotification = typeof msg.method === 'string' && (msg.id === undefined || msg.id === null);
 
   if (isRequest && msg.method === 'initialize') {
-    const sess = newSession(mode);
+    const sess = newSession(mode, burst);
     log(NAME, `[${mode}] initialize -> session ${sess.id}`);
     sendJson(
       res,
@@ -174,6 +178,15 @@ async function handlePost(mode, req, res, entry, msg) {
     return;
   }
 
+  if (mode === 'burst500' && sess.burstLeft > 0) {
+    sess.burstLeft--;
+    const body = `lab fault-server: injected internal error (burst, ${sess.burstLeft} left)\n`;
+    entry.extra = { burst500: true, left: sess.burstLeft };
+    res.writeHead(500, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+    return;
+  }
+
   switch (msg.method) {
     case 'ping':
       sendJson(res, 200, rpcResult(msg.id, {}), { 'mcp-session-id': sess.id });
@@ -194,6 +207,7 @@ async function handlePost(mode, req, res, entry, msg) {
   switch (mode) {
     case 'ok':
     case 'getdrop':
+    case 'burst500':
       sendJson(res, 200, callTool(msg), { 'mcp-session-id': sess.id });
       return;
 
@@ -308,10 +322,13 @@ const labExtras = {
   },
 };
 
+/** The mode for a path, and the burst length for /burst500-N/mcp. */
 function modeOf(pathname) {
-  if (pathname === '/mcp') return 'ok';
+  if (pathname === '/mcp') return { mode: 'ok', burst: 0 };
+  const b = /^\/burst500-(\d+)\/mcp$/.exec(pathname);
+  if (b) return { mode: 'burst500', burst: Number(b[1]) };
   const m = /^\/([a-z0-9]+)\/mcp$/.exec(pathname);
-  return m && MODES.includes(m[1]) ? m[1] : undefined;
+  return m && MODES.includes(m[1]) && m[1] !== 'burst500' ? { mode: m[1], burst: 0 } : undefined;
 }
 
 const httpServer = http.createServer(async (req, res) => {
@@ -320,14 +337,16 @@ const httpServer = http.createServer(async (req, res) => {
     const raw = await readBody(req).catch(() => undefined);
     const body = tryParseJson(raw);
     const entry = requestLog.add(req, body, res);
-    const mode = modeOf(new URL(req.url, 'http://127.0.0.1').pathname);
-    if (!mode) {
-      sendJson(res, 404, { error: `not found; modes: ${MODES.map((m) => `/${m}/mcp`).join(' ')}` });
+    const route = modeOf(new URL(req.url, 'http://127.0.0.1').pathname);
+    if (!route) {
+      const paths = MODES.map((m) => (m === 'burst500' ? '/burst500-N/mcp' : `/${m}/mcp`));
+      sendJson(res, 404, { error: `not found; modes: ${paths.join(' ')}` });
       return;
     }
+    const { mode, burst } = route;
     switch (req.method) {
       case 'POST':
-        await handlePost(mode, req, res, entry, body);
+        await handlePost(mode, req, res, entry, body, burst);
         return;
       case 'GET':
         handleGet(mode, req, res, entry);

@@ -213,11 +213,34 @@ export function buildServer({ name = 'mcp-tether-lab-sdk-server', extend } = {})
     'disconnect',
     {
       description:
-        "Closes this request's SSE stream (SDK closeSSEStream) so the client must resume with Last-Event-ID, waits ms, then returns \"resumed <ms>\". Needs the client to have received a priming event (protocol >= 2025-11-25).",
-      inputSchema: { ms: z.number().int().min(0).default(200) },
+        "Sends `before` notifications, closes this request's SSE stream (SDK closeSSEStream) so the client must resume with Last-Event-ID, sends `after` notifications (stored for the replay), waits ms, then returns \"resumed <ms>\". Notifications are notifications/progress with the request's progressToken, else notifications/message. Needs the client to have received a priming event (protocol >= 2025-11-25).",
+      inputSchema: {
+        ms: z.number().int().min(0).default(200),
+        before: z.number().int().min(0).default(0),
+        after: z.number().int().min(0).default(0),
+      },
     },
-    async ({ ms }, extra) => {
+    async ({ ms, before, after }, extra) => {
+      const token = extra._meta?.progressToken;
+      const total = before + after;
+      const notify = async (i) => {
+        if (token !== undefined) {
+          await extra.sendNotification({
+            method: 'notifications/progress',
+            params: { progressToken: token, progress: i, total, message: `step ${i}` },
+          });
+        } else {
+          await extra.sendNotification({
+            method: 'notifications/message',
+            params: { level: 'info', logger: 'disconnect', data: `step ${i}/${total}` },
+          });
+        }
+      };
+      for (let i = 1; i <= before; i++) await notify(i);
+      // Let the events before the cut reach the client before the stream closes.
+      if (before > 0) await sleep(100);
       extra.closeSSEStream?.();
+      for (let i = before + 1; i <= total; i++) await notify(i);
       await sleep(ms);
       return text(`resumed ${ms}`);
     },

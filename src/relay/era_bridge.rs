@@ -1,0 +1,580 @@
+//! A host of the 2025 era and a server of MCP 2026-07-28: the bridge answers
+//! the host's `initialize` from `server/discover`, gives every request the
+//! per-request envelope and routing headers, keeps what the host set once
+//! (log level, resource subscriptions) and sends it along, turns the
+//! `subscriptions/listen` stream into the notifications the host expects, and
+//! unpacks `input_required` results into ordinary requests to the host.
+//! A host that speaks 2026-07-28 itself (it opens with `server/discover`)
+//! gets its messages passed through untouched, with the headers added.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
+use serde_json::{Map, Value, json};
+
+use super::era::{self, Era};
+use super::error::RelayError;
+use super::jsonrpc::{Kind, Message, code, error_response};
+use super::modern::{self, Envelope, ToolHeaders};
+use super::streamable::StreamableHttp;
+use super::{BRIDGE_ID_PREFIX, Relay, Upstream, report};
+use crate::config::Protocol;
+
+/// Rounds of `input_required` one request may take before the bridge gives up.
+const MAX_INPUT_ROUNDS: usize = 8;
+/// How long a question to the host (an elicitation: a person answers) may take.
+const HOST_ANSWER_WAIT: Duration = Duration::from_secs(600);
+
+/// What the bridge knows about a 2026-07-28 server and the host in front of it.
+pub(super) struct ModernState {
+    envelope: Envelope,
+    server_capabilities: Value,
+    /// URIs from the host's `resources/subscribe`.
+    resources: Vec<String>,
+    tools: ToolHeaders,
+    /// The host speaks 2026-07-28 itself: no translation.
+    passthrough: bool,
+}
+
+/// How the probe went.
+pub(super) enum Probe {
+    /// Modern: the host has its answer.
+    Answered,
+    /// Not a 2026-07-28 server: go on with `initialize`.
+    Legacy,
+}
+
+impl Relay {
+    pub(super) fn is_modern(&self) -> bool {
+        self.modern.lock().expect("modern lock").is_some()
+    }
+
+    fn remembered_era(&self) -> Option<Era> {
+        let path = self.config.era_cache.as_deref()?;
+        era::remembered(path, &self.config.url)
+    }
+
+    fn remember_era(&self, e: Era) {
+        if let Some(path) = self.config.era_cache.as_deref() {
+            era::remember(path, &self.config.url, e);
+        }
+    }
+
+    /// The host sent `initialize`: unless the server is known to be (or
+    /// configured as) 2025-era, ask it `server/discover` first.
+    pub(super) async fn probe_modern(
+        &self,
+        s: &Arc<StreamableHttp>,
+        message: &Message,
+        id: &Value,
+    ) -> Result<Probe, RelayError> {
+        *self.modern.lock().expect("modern lock") = None;
+        match self.config.protocol {
+            Protocol::Legacy => return Ok(Probe::Legacy),
+            Protocol::Auto if self.remembered_era() == Some(Era::Legacy) => {
+                return Ok(Probe::Legacy);
+            }
+            _ => {}
+        }
+        let params: Value = serde_json::from_slice::<Value>(&message.bytes)
+            .ok()
+            .and_then(|v| v.get("params").cloned())
+            .unwrap_or_else(|| json!({}));
+        let envelope = Envelope::from_initialize(&params);
+        let discover = modern::with_envelope(
+            &json!({"jsonrpc": "2.0", "id": id, "method": "server/discover"}),
+            &envelope,
+        );
+        let headers = modern::routing_headers(&discover, &ToolHeaders::default());
+        let body = Bytes::from(serde_json::to_vec(&discover).expect("a Value serialises"));
+        let refused = match self
+            .post_authorized_with(s, body, Some(id), Some(&headers))
+            .await
+        {
+            Ok(posted) => {
+                let response: Value = posted
+                    .response
+                    .as_deref()
+                    .and_then(|r| serde_json::from_slice(r).ok())
+                    .unwrap_or(Value::Null);
+                match response.get("result").filter(|r| modern::speaks_modern(r)) {
+                    Some(result) => {
+                        self.adopt_modern(envelope, result, false);
+                        let host_version = params.get("protocolVersion").and_then(Value::as_str);
+                        let answer = json!({
+                            "jsonrpc": "2.0",
+                            "id": id,
+                            "result": modern::initialize_result(result, host_version),
+                        });
+                        self.out
+                            .send(Bytes::from(
+                                serde_json::to_vec(&answer).expect("serialises"),
+                            ))
+                            .await;
+                        return Ok(Probe::Answered);
+                    }
+                    // A JSON-RPC error, or a result without our version:
+                    // not a 2026-07-28 server.
+                    None => format!("server/discover answered {response}"),
+                }
+            }
+            // The server speaks 2026-07-28 but refused us: no fallback.
+            Err(e) if e.rpc_code().is_some_and(is_modern_code) => {
+                self.fail_initialize(id, e).await?;
+                return Ok(Probe::Answered);
+            }
+            Err(e) if e.http_status().is_some_and(|s| s.is_client_error()) => e.to_string(),
+            Err(e) => {
+                self.fail_initialize(id, e).await?;
+                return Ok(Probe::Answered);
+            }
+        };
+        if self.config.protocol == Protocol::Modern {
+            let e = RelayError::BadResponse(format!(
+                "--protocol modern, but the server does not speak MCP 2026-07-28 ({refused}). Use --protocol auto or legacy"
+            ));
+            self.fail_initialize(id, e).await?;
+            return Ok(Probe::Answered);
+        }
+        tracing::debug!("not a 2026-07-28 server ({refused}); using initialize");
+        self.remember_era(Era::Legacy);
+        Ok(Probe::Legacy)
+    }
+
+    fn adopt_modern(&self, envelope: Envelope, discover: &Value, passthrough: bool) {
+        tracing::info!(
+            "connected to {} (protocol {}{})",
+            self.config.url.origin().ascii_serialization(),
+            modern::VERSION,
+            if passthrough {
+                ", the host speaks it too"
+            } else {
+                "; translating for a 2025-era host"
+            }
+        );
+        *self.modern.lock().expect("modern lock") = Some(ModernState {
+            envelope,
+            server_capabilities: discover
+                .get("capabilities")
+                .cloned()
+                .unwrap_or_else(|| json!({})),
+            resources: Vec::new(),
+            tools: ToolHeaders::default(),
+            passthrough,
+        });
+        self.connected.store(true, Ordering::Release);
+        self.remember_era(Era::Modern);
+    }
+
+    /// A host that opens with `server/discover` speaks 2026-07-28: if the
+    /// server does too, relay untouched from here on. None: the server is of
+    /// the 2025 era, and the caller answers as before.
+    pub(super) async fn discover_passthrough(&self, message: &Message) -> Option<Option<Bytes>> {
+        if self.config.protocol == Protocol::Legacy
+            || (self.config.protocol == Protocol::Auto
+                && self.remembered_era() == Some(Era::Legacy))
+        {
+            return None;
+        }
+        let s = match self.upstream().await {
+            Ok(Upstream::Streamable(s)) => s,
+            _ => return None,
+        };
+        let request: Value = serde_json::from_slice(&message.bytes).ok()?;
+        let headers = modern::routing_headers(&request, &ToolHeaders::default());
+        let posted = self
+            .post_authorized_with(
+                &s,
+                message.bytes.clone(),
+                message.request_id(),
+                Some(&headers),
+            )
+            .await;
+        match posted {
+            Ok(p) => {
+                let response = p.response?;
+                let parsed: Value = serde_json::from_slice(&response).ok()?;
+                if let Some(result) = parsed.get("result").filter(|r| modern::speaks_modern(r)) {
+                    let envelope = Envelope::from_initialize(
+                        &request
+                            .pointer("/params/_meta")
+                            .map(|m| {
+                                json!({"capabilities": m.get("io.modelcontextprotocol/clientCapabilities")})
+                            })
+                            .unwrap_or_default(),
+                    );
+                    self.adopt_modern(envelope, result, true);
+                }
+                Some(Some(response))
+            }
+            Err(e) if e.rpc_code().is_some_and(is_modern_code) => {
+                Some(verbatim(message, "server/discover", e))
+            }
+            Err(_) => {
+                self.remember_era(Era::Legacy);
+                None
+            }
+        }
+    }
+
+    /// One message from the host, to a 2026-07-28 server.
+    pub(super) async fn forward_modern(&self, message: &Message, method: &str) -> Option<Bytes> {
+        let Some(id) = message.request_id() else {
+            // The 2026-07-28 transport has no client notifications: a request
+            // is cancelled by closing its stream, and `initialized` is gone.
+            tracing::debug!("not sent to a 2026-07-28 server: {method}");
+            return None;
+        };
+        let passthrough = self
+            .modern
+            .lock()
+            .expect("modern lock")
+            .as_ref()
+            .is_some_and(|m| m.passthrough);
+        if !passthrough {
+            match method {
+                "logging/setLevel" => {
+                    let level = params(message)
+                        .get("level")
+                        .and_then(Value::as_str)
+                        .map(str::to_string);
+                    self.with_modern(|m| m.envelope.log_level = level);
+                    return Some(empty_result(id));
+                }
+                "resources/subscribe" | "resources/unsubscribe" => {
+                    let Some(uri) = params(message)
+                        .get("uri")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                    else {
+                        return Some(error_response(
+                            Some(id),
+                            code::INVALID_REQUEST,
+                            "Invalid params: no uri",
+                            None,
+                        ));
+                    };
+                    self.with_modern(|m| {
+                        m.resources.retain(|r| r != &uri);
+                        if method == "resources/subscribe" {
+                            m.resources.push(uri);
+                        }
+                    });
+                    self.start_listen().await;
+                    return Some(empty_result(id));
+                }
+                _ => {}
+            }
+        }
+        let s = match self.upstream().await {
+            Ok(Upstream::Streamable(s)) => s,
+            Ok(_) => return None,
+            Err(e) => return report(message, method, e),
+        };
+        let original: Value = match serde_json::from_slice(&message.bytes) {
+            Ok(v) => v,
+            Err(e) => return report(message, method, RelayError::BadResponse(e.to_string())),
+        };
+        let mut request = if passthrough {
+            original
+        } else {
+            let envelope = self.with_modern(|m| m.envelope.clone())?;
+            modern::with_envelope(&original, &envelope)
+        };
+        let mut tools_refreshed = false;
+        let mut rounds = 0;
+        loop {
+            let headers = self.with_modern(|m| modern::routing_headers(&request, &m.tools))?;
+            let body = if passthrough && rounds == 0 {
+                message.bytes.clone()
+            } else {
+                Bytes::from(serde_json::to_vec(&request).expect("a Value serialises"))
+            };
+            let posted = self
+                .post_authorized_with(&s, body, Some(id), Some(&headers))
+                .await;
+            let response = match posted {
+                Ok(p) => match p.response {
+                    Some(r) => r,
+                    None => return report(message, method, RelayError::NoResponse),
+                },
+                Err(e)
+                    if e.rpc_code() == Some(modern::code::HEADER_MISMATCH)
+                        && method == "tools/call"
+                        && !tools_refreshed =>
+                {
+                    // Our idea of the tool's x-mcp-header parameters is stale.
+                    tools_refreshed = true;
+                    self.refresh_tool_headers(&s).await;
+                    continue;
+                }
+                // The server's own JSON-RPC error (with a 400) is the answer:
+                // -32022 carries the versions it supports, for example.
+                Err(e) => return verbatim(message, method, e),
+            };
+            let mut parsed: Value = match serde_json::from_slice(&response) {
+                Ok(v) => v,
+                Err(_) => return Some(response),
+            };
+            // Even for a 2026-07-28 host: only the bridge can send the
+            // Mcp-Param-* headers, and a tool whose annotation is invalid
+            // must not be offered.
+            if method == "tools/list"
+                && let Some(result) = parsed.get_mut("result")
+            {
+                let dropped = self
+                    .with_modern(|m| m.tools.learn(result))
+                    .unwrap_or_default();
+                if !dropped.is_empty() {
+                    return Some(Bytes::from(
+                        serde_json::to_vec(&parsed).expect("serialises"),
+                    ));
+                }
+                return Some(response);
+            }
+            if passthrough {
+                return Some(response);
+            }
+            if let Some(needs) = modern::input_required(&parsed) {
+                rounds += 1;
+                if rounds > MAX_INPUT_ROUNDS {
+                    return Some(error_response(
+                        Some(id),
+                        code::UPSTREAM_ERROR,
+                        &format!(
+                            "mcp-tether: {method} failed: the server asked for more input {MAX_INPUT_ROUNDS} times; giving up"
+                        ),
+                        None,
+                    ));
+                }
+                match self.ask_host(needs.requests).await {
+                    Ok(answers) => {
+                        request = modern::retry_with_answers(
+                            &request,
+                            id,
+                            answers,
+                            needs.request_state.as_ref(),
+                        );
+                        continue;
+                    }
+                    Err(why) => {
+                        return Some(error_response(
+                            Some(id),
+                            code::UPSTREAM_ERROR,
+                            &format!("mcp-tether: {method} failed: {why}"),
+                            None,
+                        ));
+                    }
+                }
+            }
+            return Some(response);
+        }
+    }
+
+    fn with_modern<T>(&self, f: impl FnOnce(&mut ModernState) -> T) -> Option<T> {
+        self.modern.lock().expect("modern lock").as_mut().map(f)
+    }
+
+    /// The bridge's own `tools/list`, to relearn the tools' header parameters.
+    async fn refresh_tool_headers(&self, s: &Arc<StreamableHttp>) {
+        let Some(envelope) = self.with_modern(|m| m.envelope.clone()) else {
+            return;
+        };
+        let id = json!(format!("{BRIDGE_ID_PREFIX}tools-{}", self.next_bridge_id()));
+        let request = modern::with_envelope(
+            &json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"}),
+            &envelope,
+        );
+        let headers = modern::routing_headers(&request, &ToolHeaders::default());
+        let body = Bytes::from(serde_json::to_vec(&request).expect("serialises"));
+        if let Ok(p) = self
+            .post_authorized_with(s, body, Some(&id), Some(&headers))
+            .await
+            && let Some(mut v) = p
+                .response
+                .and_then(|r| serde_json::from_slice::<Value>(&r).ok())
+            && let Some(result) = v.get_mut("result")
+        {
+            self.with_modern(|m| m.tools.learn(result));
+        }
+    }
+
+    fn next_bridge_id(&self) -> u64 {
+        self.bridge_ids.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Ask the host what an `input_required` result needs, one question at a
+    /// time, as the 2025-era server-to-client requests it knows.
+    async fn ask_host(
+        &self,
+        questions: Vec<(String, String, Value)>,
+    ) -> Result<Map<String, Value>, String> {
+        let capabilities = self
+            .with_modern(|m| m.envelope.capabilities.clone())
+            .unwrap_or_default();
+        let mut answers = Map::new();
+        for (key, method, params) in questions {
+            if !modern::host_can_answer(&capabilities, &method, &params) {
+                let mode = params
+                    .get("mode")
+                    .and_then(Value::as_str)
+                    .map(|m| format!(" ({m} mode)"))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "the server needs an answer to {method}{mode}, which this host did not declare it can give; use a host that supports it"
+                ));
+            }
+            let id = format!("{BRIDGE_ID_PREFIX}input-{}", self.next_bridge_id());
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            self.pending
+                .lock()
+                .expect("pending lock")
+                .insert(id.clone(), tx);
+            let request = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+            self.out
+                .send(Bytes::from(
+                    serde_json::to_vec(&request).expect("serialises"),
+                ))
+                .await;
+            let answer = match tokio::time::timeout(HOST_ANSWER_WAIT, rx).await {
+                Ok(Ok(a)) => a,
+                _ => {
+                    self.pending.lock().expect("pending lock").remove(&id);
+                    return Err(format!("the host did not answer {method} in time"));
+                }
+            };
+            match answer.get("result") {
+                Some(result) => {
+                    answers.insert(key, result.clone());
+                }
+                None => {
+                    let why = answer
+                        .pointer("/error/message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("no result");
+                    return Err(format!("the host could not answer {method}: {why}"));
+                }
+            }
+        }
+        Ok(answers)
+    }
+
+    /// The host answered one of the bridge's own requests.
+    pub(super) fn deliver_host_answer(&self, message: &Message) {
+        let Kind::Response { id } = &message.kind else {
+            return;
+        };
+        let waiting = id
+            .as_str()
+            .and_then(|id| self.pending.lock().expect("pending lock").remove(id));
+        match waiting {
+            Some(tx) => {
+                let answer = serde_json::from_slice(&message.bytes).unwrap_or(Value::Null);
+                let _ = tx.send(answer);
+            }
+            None => tracing::debug!("the host answered the bridge's own request"),
+        }
+    }
+
+    /// Open (or reopen, after a subscription change) the `subscriptions/listen`
+    /// stream for what the server offers; its notifications reach the host in
+    /// their 2025-era shape. Reconnects with a backoff when it drops.
+    pub(super) async fn start_listen(&self) {
+        let Some((capabilities, resources, envelope, passthrough)) = self.with_modern(|m| {
+            (
+                m.server_capabilities.clone(),
+                m.resources.clone(),
+                m.envelope.clone(),
+                m.passthrough,
+            )
+        }) else {
+            return;
+        };
+        if passthrough {
+            return; // a 2026-07-28 host listens for itself
+        }
+        let s = match self.upstream().await {
+            Ok(Upstream::Streamable(s)) => s,
+            _ => return,
+        };
+        let id = format!("{BRIDGE_ID_PREFIX}listen-{}", self.next_bridge_id());
+        let request = modern::listen_request(&id, &capabilities, &resources, &envelope);
+        if request
+            .pointer("/params/notifications")
+            .and_then(Value::as_object)
+            .is_none_or(|n| n.is_empty())
+        {
+            self.stop_listen();
+            return; // nothing to listen for
+        }
+        let headers: HeaderMap = modern::routing_headers(&request, &ToolHeaders::default());
+        let body = Bytes::from(serde_json::to_vec(&request).expect("serialises"));
+        let out = self.out.clone();
+        let task = tokio::spawn(async move {
+            let mut backoff = Duration::from_millis(500);
+            loop {
+                let translate = |data: &[u8]| {
+                    serde_json::from_slice::<Value>(data)
+                        .ok()
+                        .and_then(|m| modern::legacy_notification(&m))
+                };
+                match s.listen(body.clone(), &headers, &out, translate).await {
+                    Ok(()) => tracing::debug!("the subscriptions stream ended; listening again"),
+                    Err(e) => tracing::warn!("the subscriptions stream failed: {e}"),
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+            }
+        });
+        if let Some(old) = self.listen.lock().expect("listen lock").replace(task) {
+            old.abort();
+        }
+    }
+
+    pub(super) fn stop_listen(&self) {
+        if let Some(old) = self.listen.lock().expect("listen lock").take() {
+            old.abort();
+        }
+    }
+}
+
+/// The error for the host: the server's JSON-RPC error as it sent it, with
+/// the host's id, or the bridge's own description of what failed.
+fn verbatim(message: &Message, method: &str, e: RelayError) -> Option<Bytes> {
+    let id = message.request_id()?;
+    match e.rpc_error() {
+        Some(error) => {
+            tracing::warn!("{method} failed: the server refused it: {error}");
+            let answer = json!({"jsonrpc": "2.0", "id": id, "error": error});
+            Some(Bytes::from(
+                serde_json::to_vec(&answer).expect("serialises"),
+            ))
+        }
+        None => report(message, method, e),
+    }
+}
+
+fn is_modern_code(code: i64) -> bool {
+    matches!(
+        code,
+        modern::code::HEADER_MISMATCH
+            | modern::code::MISSING_CAPABILITY
+            | modern::code::UNSUPPORTED_VERSION
+    )
+}
+
+fn params(message: &Message) -> Value {
+    serde_json::from_slice::<Value>(&message.bytes)
+        .ok()
+        .and_then(|v| v.get("params").cloned())
+        .unwrap_or(Value::Null)
+}
+
+fn empty_result(id: &Value) -> Bytes {
+    Bytes::from(
+        serde_json::to_vec(&json!({"jsonrpc": "2.0", "id": id, "result": {}})).expect("serialises"),
+    )
+}
