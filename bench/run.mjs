@@ -477,6 +477,22 @@ async function coldStarts(client, upstream) {
   return median(samples);
 }
 
+/// mcp-tether's first start against a server it has never seen: `--protocol
+/// auto` asks it `server/discover` once (then remembers the era). What that costs.
+async function firstStart(upstream) {
+  await benchReq(upstream.base, 'POST', '/_bench/reset');
+  const home = fs.mkdtempSync(path.join(tmpRoot, 'fresh-home-'));
+  const peer = new StdioPeer(TETHER_BIN, [upstream.url], { ...process.env, HOME: home }, path.join(tmpRoot, 'tether-fresh.stderr.log'));
+  try {
+    checkOk(await withTimeout(peer.request('initialize', INIT_PARAMS), 30_000, 'initialize'), 'initialize');
+    const ms = nowMs() - peer.t0;
+    const counts = await benchReq(upstream.base, 'GET', '/_bench/count');
+    return { ms, requests: counts.total, keys: counts.firstKeys };
+  } finally {
+    await peer.shutdown(5000);
+  }
+}
+
 async function session(client, upstream) {
   const r = {};
   await benchReq(upstream.base, 'POST', '/_bench/reset');
@@ -861,6 +877,7 @@ async function main() {
         const tRep = nowMs();
         const r = {};
         try {
+          if (client === 'tether') r.first = await firstStart(upstream);
           r.coldMs = await coldStarts(client, upstream);
           Object.assign(r, await session(client, upstream));
         } catch (e) {
@@ -917,6 +934,8 @@ async function main() {
 
   numRow(`Cold start: spawn → initialize result, ms (median of ${P.coldSpawns} spawns)`, (r) => r.coldMs);
   numRow('HTTP requests upstream got before the first tools/call', (r) => r.beforeFirstCall, 0);
+  numRow('First start ever (no era memory, `--protocol auto`): spawn → initialize result, ms', (r) => r.first?.ms, 1, { ratio: false, only: ['tether'] });
+  numRow('First start ever: HTTP requests upstream got up to the initialize result', (r) => r.first?.requests, 0, { ratio: false, only: ['tether'] });
   numRow(`Sequential echo RTT p50, µs (${P.seqCalls} calls)`, (r) => r.p50, 0);
   numRow('Sequential echo RTT p95, µs', (r) => r.p95, 0);
   numRow('Sequential echo RTT p99, µs', (r) => r.p99, 0);

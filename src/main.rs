@@ -119,14 +119,22 @@ fn finish(result: anyhow::Result<()>) -> ExitCode {
 /// The bridge: stdio on two threads, the relay on a current-thread runtime.
 fn bridge(config: Config) -> ExitCode {
     let runtime = runtime();
-    let input = stdio::spawn_reader(std::io::stdin());
-    let (output, writer) = stdio::spawn_writer(std::io::stdout());
-    let result = runtime.block_on(relay::run(config, input, output));
-    // Dropping the runtime drops every task still holding the output, so the
-    // writer sees its channel close; then it has written everything queued.
-    // (The stdin thread may still be blocked in read(); nobody waits for it.)
+    let stdio = runtime.block_on(async { stdio::open() });
+    let output = stdio.output.clone();
+    let result = runtime.block_on(async {
+        let result = relay::run(config, stdio.input, stdio.output).await;
+        // Everything the relay sent reaches stdout before the exit.
+        output.flush(std::time::Duration::from_secs(1)).await;
+        result
+    });
+    drop(output);
+    // Dropping the runtime drops every task still holding the output, so a
+    // writer thread sees its channel close; then it has written everything
+    // queued. (A stdin thread may still be blocked in read(); nobody waits.)
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
-    let _ = writer.join();
+    if let Some(writer) = stdio.writer_thread {
+        let _ = writer.join();
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(1, e),

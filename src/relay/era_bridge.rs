@@ -547,7 +547,8 @@ fn verbatim(message: &Message, method: &str, e: RelayError) -> Option<Bytes> {
     let id = message.request_id()?;
     match e.rpc_error() {
         Some(error) => {
-            tracing::warn!("{method} failed: the server refused it: {error}");
+            // The host decides (a -32022 is the normal first step of a version retry).
+            tracing::info!("{method}: the server refused it: {error}");
             let answer = json!({"jsonrpc": "2.0", "id": id, "error": error});
             Some(Bytes::from(
                 serde_json::to_vec(&answer).expect("serialises"),
