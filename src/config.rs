@@ -62,8 +62,10 @@ pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(30);
 /// checks certificates.
 #[derive(Debug, Clone, Default)]
 pub struct Tls {
-    /// Roots trusted on top of the system's: `--ca-cert` and `SSL_CERT_FILE`.
+    /// Roots trusted on top of the system's: `--ca-cert`.
     pub extra_roots: Vec<reqwest::Certificate>,
+    /// `SSL_CERT_FILE`: more roots, read when a TLS client is built.
+    pub ssl_cert_file: Option<std::path::PathBuf>,
     /// `--insecure`: no certificate checks at all (lab use, warned on start).
     pub insecure: bool,
 }
@@ -74,6 +76,12 @@ impl Tls {
     pub fn apply(&self, mut builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
         if !self.extra_roots.is_empty() {
             builder = builder.tls_certs_merge(self.extra_roots.iter().cloned());
+        }
+        if let Some(path) = &self.ssl_cert_file {
+            match read_pem("SSL_CERT_FILE", path) {
+                Ok(certs) => builder = builder.tls_certs_merge(certs),
+                Err(e) => tracing::warn!("{e}; using the system's roots only"),
+            }
         }
         if self.insecure {
             builder = builder.tls_danger_accept_invalid_certs(true);
@@ -185,7 +193,8 @@ impl Config {
             }
         };
         let tls = Tls {
-            extra_roots: load_ca_certs(&cli.ca_certs, env("SSL_CERT_FILE"))?,
+            extra_roots: load_ca_certs(&cli.ca_certs)?,
+            ssl_cert_file: ssl_cert_file(env("SSL_CERT_FILE"))?,
             insecure: cli.insecure,
         };
         // A person who passes their own Authorization header manages auth.
@@ -221,38 +230,52 @@ impl Config {
     }
 }
 
-/// Read every certificate of each `--ca-cert` PEM file, and of the file
-/// `SSL_CERT_FILE` names (the OpenSSL convention many tools follow; hosts
-/// that strip the environment may need it in their `env` block).
-fn load_ca_certs(
-    paths: &[std::path::PathBuf],
-    ssl_cert_file: Option<String>,
-) -> Result<Vec<reqwest::Certificate>, ConfigError> {
+/// Read every certificate of each `--ca-cert` PEM file.
+fn load_ca_certs(paths: &[std::path::PathBuf]) -> Result<Vec<reqwest::Certificate>, ConfigError> {
     let mut out = Vec::new();
-    let from_env = ssl_cert_file
-        .filter(|p| !p.is_empty())
-        .map(|p| ("SSL_CERT_FILE", std::path::PathBuf::from(p)));
-    let all = paths
-        .iter()
-        .map(|p| ("--ca-cert", p.clone()))
-        .chain(from_env);
-    for (source, path) in all {
-        let bad = |why: String| ConfigError::BadCaCert {
-            origin: source,
-            path: path.display().to_string(),
-            why,
-        };
-        let pem = std::fs::read(&path).map_err(|e| bad(e.to_string()))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem)
-            .map_err(|e| bad(format!("not a PEM certificate file ({e})")))?;
-        if certs.is_empty() {
-            return Err(bad(
-                "no certificate in it (expected -----BEGIN CERTIFICATE-----)".into(),
-            ));
-        }
-        out.extend(certs);
+    for path in paths {
+        out.extend(read_pem("--ca-cert", path)?);
     }
     Ok(out)
+}
+
+fn read_pem(
+    origin: &'static str,
+    path: &std::path::Path,
+) -> Result<Vec<reqwest::Certificate>, ConfigError> {
+    let bad = |why: String| ConfigError::BadCaCert {
+        origin,
+        path: path.display().to_string(),
+        why,
+    };
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| bad(format!("not a PEM certificate file ({e})")))?;
+    if certs.is_empty() {
+        return Err(bad(
+            "no certificate in it (expected -----BEGIN CERTIFICATE-----)".into(),
+        ));
+    }
+    Ok(certs)
+}
+
+/// `SSL_CERT_FILE` (the OpenSSL convention many tools follow; hosts that strip
+/// the environment may need it in their `env` block). Checked now, read only
+/// when a TLS client is built: it often names the whole system bundle, and
+/// parsing that costs milliseconds a plain-http server never needs.
+fn ssl_cert_file(value: Option<String>) -> Result<Option<std::path::PathBuf>, ConfigError> {
+    let Some(path) = value
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from)
+    else {
+        return Ok(None);
+    };
+    std::fs::File::open(&path).map_err(|e| ConfigError::BadCaCert {
+        origin: "SSL_CERT_FILE",
+        path: path.display().to_string(),
+        why: e.to_string(),
+    })?;
+    Ok(Some(path))
 }
 
 /// mcp-remote's flags, mapped onto ours: `--static-oauth-client-info`,

@@ -278,6 +278,45 @@ mod tests {
         }
     }
 
+    async fn get(port: u16, target: &str) -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        stream
+            .write_all(format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer).await;
+        answer
+    }
+
+    #[tokio::test]
+    async fn one_callback_is_taken_then_nobody_listens() {
+        let listener = Listener::bind(CallbackHost::Ip, 0, "/oauth/callback")
+            .await
+            .unwrap();
+        let port = listener.port();
+        assert_eq!(
+            listener.redirect_uri,
+            format!("http://127.0.0.1:{port}/oauth/callback")
+        );
+        let waiting = tokio::spawn(listener.wait(expect(), Duration::from_secs(5)));
+        // Anything else is answered 404 and the wait goes on.
+        assert!(get(port, "/favicon.ico").await.starts_with("HTTP/1.1 404"));
+        assert!(
+            get(port, "/callback?state=s1&code=x")
+                .await
+                .starts_with("HTTP/1.1 404")
+        );
+        assert!(
+            get(port, "/oauth/callback?state=s1&code=abc")
+                .await
+                .starts_with("HTTP/1.1 200")
+        );
+        assert_eq!(waiting.await.unwrap().unwrap(), "abc");
+        // A second callback (a replay, another tab) finds the port closed.
+        assert!(TcpStream::connect(("127.0.0.1", port)).await.is_err());
+    }
+
     fn s(v: &str) -> Option<String> {
         Some(v.to_string())
     }

@@ -116,17 +116,16 @@ pub fn http_client(config: &Config) -> Result<reqwest::Client, RelayError> {
     if config.url.scheme() == "http" {
         // Plain http, and redirects never leave the origin: no TLS will ever
         // be needed, so don't load the system's roots (hundreds of files,
-        // milliseconds of start-up).
+        // milliseconds of start-up), nor --ca-cert / SSL_CERT_FILE roots
+        // (which many machines point at the whole system bundle).
         builder = builder.tls_certs_only(Vec::new());
+    } else {
+        builder = config.tls.apply(builder);
     }
-    config
-        .tls
-        .apply(builder)
-        .build()
-        .map_err(|e| RelayError::Connect {
-            origin: config.url.origin().ascii_serialization(),
-            cause: format!("could not set up the HTTP client: {e}"),
-        })
+    builder.build().map_err(|e| RelayError::Connect {
+        origin: config.url.origin().ascii_serialization(),
+        cause: format!("could not set up the HTTP client: {e}"),
+    })
 }
 
 /// Whether any proxy variable is set (any case), as reqwest would read them.
