@@ -654,6 +654,9 @@ function writeTokenRecord(configDir, upstream, accessToken) {
   fs.chmodSync(dir, 0o700);
   const name = crypto.createHash('sha256').update(url).digest().subarray(0, 12).toString('hex');
   fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(record, null, 2), { mode: 0o600 });
+  // The start that stored the token also remembered the server's protocol era
+  // (src/relay/era.rs), so a later start doesn't probe it.
+  fs.writeFileSync(path.join(configDir, 'protocol-eras.json'), JSON.stringify({ [url]: 'legacy' }), { mode: 0o600 });
 }
 
 // One bridge session against the --auth upstream: spawn, 250 ms pause, initialize (timed from

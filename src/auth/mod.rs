@@ -226,6 +226,8 @@ pub struct Auth {
     /// No early refresh before this time (Unix seconds): the authorization
     /// server did not answer the last one.
     refresh_paused_until: std::sync::atomic::AtomicU64,
+    /// The header of the token the last 401-driven refresh got.
+    last_refreshed: std::sync::Mutex<Option<HeaderValue>>,
     last_failure: std::sync::Mutex<Option<String>>,
 }
 
@@ -250,6 +252,7 @@ impl Auth {
             record: tokio::sync::Mutex::new(record),
             attempts: std::sync::atomic::AtomicU64::new(0),
             refresh_paused_until: std::sync::atomic::AtomicU64::new(0),
+            last_refreshed: std::sync::Mutex::new(None),
             last_failure: std::sync::Mutex::new(None),
         };
         auth.set_current(tokens.as_ref());
@@ -437,7 +440,11 @@ impl Auth {
                 .authorize(record, &challenge, Some(scopes.join(" ")))
                 .await;
         }
-        if sent.is_some() && self.authorization_server_moved(record, &challenge).await {
+        // A token we just refreshed, refused at once: the refresh can't fix
+        // it. Perhaps the server moved to another authorization server.
+        let fresh_token_refused =
+            sent.is_some() && self.last_refreshed.lock().expect("refreshed lock").as_ref() == sent;
+        if fresh_token_refused && self.authorization_server_moved(record, &challenge).await {
             // SEP-2352: credentials belong to the server that issued them.
             record.client = None;
             record.tokens = None;
@@ -449,9 +456,13 @@ impl Auth {
             .as_ref()
             .is_some_and(|t| t.refresh_token.is_some())
             && sent.is_some()
+            && !fresh_token_refused
         {
             match self.refresh(record).await {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    *self.last_refreshed.lock().expect("refreshed lock") = self.header_now();
+                    return Ok(());
+                }
                 // A sign-in would need the same server: say what is wrong.
                 Err(e @ AuthError::Unreachable { .. }) => return Err(e),
                 Err(e) => tracing::info!("refreshing the token failed ({e}); authorizing again"),
@@ -461,8 +472,9 @@ impl Auth {
     }
 
     /// Whether the server's metadata now names another authorization server
-    /// than the one our token (and registration) came from. One request per
-    /// refused token; without an answer, nothing is assumed to have moved.
+    /// than the one our token (and registration) came from. One request, only
+    /// when a just-refreshed token is refused; without an answer, nothing is
+    /// assumed to have moved.
     async fn authorization_server_moved(&self, record: &Record, challenge: &Challenge) -> bool {
         if self.cfg.overrides.auth_server.is_some()
             || self.cfg.overrides.auth_server_metadata.is_some()
