@@ -195,8 +195,12 @@ impl Relay {
             .await;
         match posted {
             Ok(p) => {
-                let response = p.response?;
-                let parsed: Value = serde_json::from_slice(&response).ok()?;
+                let Some(response) = p.response else {
+                    return Some(report(message, "server/discover", RelayError::NoResponse));
+                };
+                let Ok(parsed) = serde_json::from_slice::<Value>(&response) else {
+                    return Some(Some(response));
+                };
                 if let Some(result) = parsed.get("result").filter(|r| modern::speaks_modern(r)) {
                     let envelope = Envelope::from_initialize(
                         &request
@@ -281,13 +285,19 @@ impl Relay {
         let mut request = if passthrough {
             original
         } else {
-            let envelope = self.with_modern(|m| m.envelope.clone())?;
+            // (None: the host started over with a new initialize meanwhile.)
+            let Some(envelope) = self.with_modern(|m| m.envelope.clone()) else {
+                return report(message, method, RelayError::StreamEnded);
+            };
             modern::with_envelope(&original, &envelope)
         };
         let mut tools_refreshed = false;
         let mut rounds = 0;
         loop {
-            let headers = self.with_modern(|m| modern::routing_headers(&request, &m.tools))?;
+            let Some(headers) = self.with_modern(|m| modern::routing_headers(&request, &m.tools))
+            else {
+                return report(message, method, RelayError::StreamEnded);
+            };
             let body = if passthrough && rounds == 0 {
                 message.bytes.clone()
             } else {
