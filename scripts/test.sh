@@ -16,6 +16,7 @@ command -v gnome-keyring-daemon >/dev/null 2>&1 || missing+=(gnome-keyring)
 command -v dbus-run-session >/dev/null 2>&1 || missing+=(dbus)
 command -v secret-tool >/dev/null 2>&1 || missing+=(libsecret-tools)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl) # certificates for the https lab server
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv) # tests/lab-py
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]} (apt)"
   SUDO=""
