@@ -324,7 +324,7 @@ pub struct ConnectArgs {
     /// --callback-path /oauth/callback
     #[arg(
         long,
-        default_value = "/callback",
+        default_value = crate::auth::callback::CALLBACK_PATH,
         value_name = "PATH",
         help_heading = "Authorization"
     )]

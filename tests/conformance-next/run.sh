@@ -98,29 +98,9 @@ SUMMARY="$OUT/summary.tsv"
 printf 'scenario\tresult\tverdict\treasons\n' >"$SUMMARY"
 
 # Prints "<failures> <warnings> <successes>\t<reasons>" for the checks.json
-# files under $1, or "missing". Reasons: "STATUS id: errorMessage" joined by " | ".
+# files under $1, or "missing" (the stable job's read-checks.mjs).
 read_checks() {
-  node -e '
-    const fs = require("fs"), path = require("path");
-    let f = 0, w = 0, s = 0, files = 0; const reasons = [];
-    const walk = (d) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name === "checks.json") {
-        files++;
-        for (const c of JSON.parse(fs.readFileSync(p, "utf8"))) {
-          if (c.status === "FAILURE") f++;
-          else if (c.status === "WARNING") w++;
-          else if (c.status === "SUCCESS") s++;
-          if (c.status === "FAILURE" || c.status === "WARNING") {
-            const msg = c.errorMessage || (c.details && c.details.message) || c.description || "";
-            reasons.push(`${c.status} ${c.id}: ${String(msg).replace(/\s+/g, " ")}`);
-          }
-        }
-      } } };
-    walk(process.argv[1]);
-    console.log(files ? `${f} ${w} ${s}\t${reasons.join(" | ")}` : "missing");
-  ' "$1"
+  node "$ROOT/tests/conformance/read-checks.mjs" "$1"
 }
 
 passed=0

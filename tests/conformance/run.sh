@@ -62,25 +62,12 @@ else
   trap 'rm -rf "$OUT"' EXIT
 fi
 
-# Prints "<failures> <warnings> <successes>" for the checks.json files under $1.
+# Prints "<failures> <warnings> <successes>" for the checks.json files under $1,
+# or "missing" (read-checks.mjs, shared with the prerelease job).
 count_checks() {
-  node -e '
-    const fs = require("fs"), path = require("path");
-    let f = 0, w = 0, s = 0, files = 0;
-    const walk = (d) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name === "checks.json") {
-        files++;
-        for (const c of JSON.parse(fs.readFileSync(p, "utf8"))) {
-          if (c.status === "FAILURE") f++;
-          else if (c.status === "WARNING") w++;
-          else if (c.status === "SUCCESS") s++;
-        }
-      } } };
-    walk(process.argv[1]);
-    console.log(files ? `${f} ${w} ${s}` : "missing");
-  ' "$1"
+  local res
+  res="$(node "$HERE/read-checks.mjs" "$1")"
+  echo "${res%%$'\t'*}"
 }
 
 passed=0

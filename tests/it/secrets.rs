@@ -236,37 +236,10 @@ fn client_credentials_at_trace_level_log_no_secret() {
     }
 }
 
-#[cfg(unix)]
-#[test]
-fn the_file_store_is_private() {
-    use std::os::unix::fs::PermissionsExt;
-    let lab = Lab::start(&[], &[]);
-    // A config dir that doesn't exist yet, so the bridge creates every level.
-    let config = lab.config_dir.path().join("fresh").join("mcp-tether");
-    let mut bridge = lab.bridge_env(
-        &["--token-store", "file"],
-        &[("MCP_TETHER_CONFIG_DIR", config.to_str().unwrap())],
-    );
-    bridge.initialize();
-    whoami(&mut bridge);
-    bridge.close_stdin();
-    assert!(bridge.wait(Duration::from_secs(5)).success());
-
-    let files = token_files(&config);
-    assert_eq!(files.len(), 1, "one token file: {files:?}");
-    let dir_mode = std::fs::metadata(config.join("tokens"))
-        .unwrap()
-        .permissions()
-        .mode()
-        & 0o777;
-    let file_mode = std::fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777;
-    assert_eq!(dir_mode, 0o700, "the tokens directory");
-    assert_eq!(file_mode, 0o600, "the token file");
-}
-
-/// Stricter: everything the bridge creates under a fresh config dir (the dir
-/// itself, locks/, lock files) is private too. Lock file names are derived
-/// from the server, so a world-readable locks/ lists which servers are used.
+/// The file store is 0600 in 0700, and so is everything else the bridge
+/// creates under a fresh config dir (the dir itself, locks/ and lock files,
+/// the era memory): lock file names are derived from the server, so a
+/// world-readable locks/ would list which servers are used.
 #[cfg(unix)]
 #[test]
 fn everything_under_a_fresh_config_dir_is_private() {
@@ -308,6 +281,8 @@ fn everything_under_a_fresh_config_dir_is_private() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let files = token_files(&config);
+    assert_eq!(files.len(), 1, "one token file was written: {files:?}");
 }
 
 /// This machine's addresses that are not loopback (IPv4 and IPv6, no link-local).

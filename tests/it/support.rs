@@ -137,6 +137,8 @@ pub struct Bridge {
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
     stderr: Arc<Mutex<String>>,
+    /// The stderr reader reached EOF: `stderr()` holds everything.
+    stderr_done: Arc<std::sync::atomic::AtomicBool>,
     next_id: i64,
 }
 
@@ -166,6 +168,8 @@ impl Bridge {
         });
         let stderr = Arc::new(Mutex::new(String::new()));
         let sink = stderr.clone();
+        let stderr_done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = stderr_done.clone();
         let mut err = child.stderr.take().unwrap();
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
@@ -177,12 +181,14 @@ impl Bridge {
                     .unwrap()
                     .push_str(&String::from_utf8_lossy(&buf[..n]));
             }
+            done.store(true, std::sync::atomic::Ordering::Release);
         });
         Bridge {
             stdin: child.stdin.take(),
             child,
             lines,
             stderr,
+            stderr_done,
             next_id: 1,
         }
     }
@@ -282,6 +288,14 @@ impl Bridge {
         let deadline = Instant::now() + within;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                // Let the reader take in the last lines the bridge wrote
+                // (bounded: a browser script it started may hold the pipe).
+                let drained = Instant::now() + Duration::from_secs(1);
+                while !self.stderr_done.load(std::sync::atomic::Ordering::Acquire)
+                    && Instant::now() < drained
+                {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
                 return status;
             }
             if Instant::now() > deadline {
