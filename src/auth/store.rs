@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::discovery::Discovered;
@@ -48,12 +49,25 @@ pub enum StoreChoice {
 /// How long the keyring gets to answer before the file store is used.
 const KEYRING_PROBE: Duration = Duration::from_secs(2);
 
-/// The store in use, chosen once per process.
+/// Where records go once the store has been decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Keyring,
+    Files,
+}
+
+/// The store in use, decided at most once per process and shared by clones.
+///
+/// With `--token-store auto` the keyring is probed only when it is needed: to
+/// save a record, to read one the keyring index says it holds, or to list.
+/// A bridge to a server that needs no sign-in (or whose record is in the file
+/// store) never connects to the Secret Service, which on Linux costs a
+/// thread, a D-Bus handshake and about a MiB of resident code.
 #[derive(Debug, Clone)]
 pub struct TokenStore {
     base: PathBuf,
     files: FileStore,
-    keyring: bool,
+    backend: Arc<OnceLock<Backend>>,
 }
 
 /// mcp-tether's config directory: `MCP_TETHER_CONFIG_DIR`, else the platform's.
@@ -70,28 +84,26 @@ pub fn config_dir(env_dir: Option<String>) -> Result<PathBuf, String> {
 impl TokenStore {
     /// Pick the store: `MCP_TETHER_CONFIG_DIR` (else the platform config dir)
     /// holds the file store, the locks and the keyring's index.
+    /// `--token-store keyring` is probed here, so a missing keyring fails at
+    /// startup; `auto` waits until the store is first needed.
     pub fn open(env_dir: Option<String>, choice: StoreChoice) -> Result<TokenStore, String> {
         let base = config_dir(env_dir)?;
-        let files = FileStore::at(&base.join("tokens"));
-        let keyring = match choice {
-            StoreChoice::File => false,
+        let backend = OnceLock::new();
+        match choice {
+            StoreChoice::Auto => {}
+            StoreChoice::File => {
+                let _ = backend.set(Backend::Files);
+            }
             StoreChoice::Keyring => {
                 keyring_store::probe(KEYRING_PROBE)
                     .map_err(|why| format!("--token-store keyring: {why}"))?;
-                true
+                let _ = backend.set(Backend::Keyring);
             }
-            StoreChoice::Auto => match keyring_store::probe(KEYRING_PROBE) {
-                Ok(()) => true,
-                Err(why) => {
-                    notice_file_fallback(&base, &why);
-                    false
-                }
-            },
-        };
+        }
         Ok(TokenStore {
+            files: FileStore::at(&base.join("tokens")),
             base,
-            files,
-            keyring,
+            backend: Arc::new(backend),
         })
     }
 
@@ -100,15 +112,27 @@ impl TokenStore {
         TokenStore {
             base: base.to_path_buf(),
             files: FileStore::at(&base.join("tokens")),
-            keyring: false,
+            backend: Arc::new(OnceLock::from(Backend::Files)),
         }
     }
 
+    /// The backend, probing the keyring now if `auto` has not decided yet.
+    fn backend(&self) -> Backend {
+        *self
+            .backend
+            .get_or_init(|| match keyring_store::probe(KEYRING_PROBE) {
+                Ok(()) => Backend::Keyring,
+                Err(why) => {
+                    notice_file_fallback(&self.base, &why);
+                    Backend::Files
+                }
+            })
+    }
+
     pub fn describe(&self) -> String {
-        if self.keyring {
-            "the OS keyring".to_string()
-        } else {
-            format!("file {}", self.files.dir().display())
+        match self.backend() {
+            Backend::Keyring => "the OS keyring".to_string(),
+            Backend::Files => format!("file {}", self.files.dir().display()),
         }
     }
 
@@ -122,7 +146,15 @@ impl TokenStore {
     }
 
     pub fn load(&self, server_url: &str) -> Option<Record> {
-        if !self.keyring {
+        // Undecided (`auto`): only a server the keyring index lists can have a
+        // keyring record, so anything else is looked up in the file store
+        // without waking the keyring.
+        let backend = match self.backend.get() {
+            Some(b) => *b,
+            None if self.read_index().iter().any(|s| s == server_url) => self.backend(),
+            None => Backend::Files,
+        };
+        if backend == Backend::Files {
             return self.files.load(server_url);
         }
         match keyring_store::load(&key(server_url)) {
@@ -138,7 +170,7 @@ impl TokenStore {
     }
 
     pub fn save(&self, record: &Record) -> std::io::Result<()> {
-        if !self.keyring {
+        if self.backend() == Backend::Files {
             return self.files.save(record);
         }
         let bytes = serde_json::to_vec(record).map_err(std::io::Error::other)?;
@@ -147,11 +179,14 @@ impl TokenStore {
             if !servers.contains(&record.server_url) {
                 servers.push(record.server_url.clone());
             }
-        })
+        })?;
+        // A record the file store held from before (auto, when no keyring
+        // answered) is superseded: leave no stale token on disk.
+        self.files.remove(&record.server_url)
     }
 
     pub fn remove(&self, server_url: &str) -> std::io::Result<()> {
-        if self.keyring {
+        if self.read_index().iter().any(|s| s == server_url) && self.backend() == Backend::Keyring {
             keyring_store::delete(&key(server_url)).map_err(std::io::Error::other)?;
             self.update_index(|servers| servers.retain(|s| s != server_url))?;
         }
@@ -159,7 +194,7 @@ impl TokenStore {
     }
 
     pub fn list(&self) -> Vec<Record> {
-        if !self.keyring {
+        if self.backend() == Backend::Files {
             return self.files.list();
         }
         self.read_index()

@@ -74,7 +74,7 @@ impl Lab {
         self.auth_server.get_json("/_lab/counters")
     }
 
-    fn token_files(&self) -> Vec<PathBuf> {
+    pub fn token_files(&self) -> Vec<PathBuf> {
         std::fs::read_dir(self.config_dir.path().join("tokens"))
             .map(|d| d.map(|e| e.unwrap().path()).collect())
             .unwrap_or_default()

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::oauth::{Lab, count, whoami};
-use crate::support::Bridge;
+use crate::support::{Bridge, Server, tool_text};
 
 const SLOW: Duration = Duration::from_secs(60);
 
@@ -122,6 +122,58 @@ fn the_file_store_is_private() {
     }
 }
 
+/// With `--token-store auto` and no keyring, a bridge whose server needs no
+/// sign-in never wakes the keyring, so it says nothing about one; the
+/// fallback notice comes with the first token saved, once.
+#[test]
+fn without_a_keyring_the_file_store_notice_waits_for_the_first_token() {
+    let lab = Lab::start(&[], &[]);
+    let dir = lab.config_dir.path().to_str().unwrap();
+    let no_bus = (
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/mcp-tether-test-bus",
+    );
+    let notice = "mcp-tether: no OS keyring";
+
+    let plain = Server::start("sdk-server.mjs", &[]);
+    let mut bridge = Bridge::spawn_with_env(
+        &[plain.url.as_str()],
+        &[no_bus, ("MCP_TETHER_CONFIG_DIR", dir)],
+    );
+    bridge.initialize();
+    let (_, r) = bridge.call_tool("echo", json!({"text": "hi"}));
+    assert_eq!(tool_text(&r), "hi", "{r}");
+    bridge.close_stdin();
+    assert!(bridge.wait(Duration::from_secs(5)).success());
+    assert!(
+        !bridge.stderr().contains(notice),
+        "no token was needed, so no word about the keyring:\n{}",
+        bridge.stderr()
+    );
+
+    let mut signed_in = lab.bridge_env(&[], &[no_bus]);
+    signed_in.initialize();
+    assert_eq!(whoami(&mut signed_in)["sub"], "alice");
+    let stderr = signed_in.wait_for_stderr(notice, SLOW);
+    assert_eq!(stderr.matches(notice).count(), 1, "{stderr}");
+    assert_eq!(
+        lab.token_files().len(),
+        1,
+        "the token went to the file store"
+    );
+    signed_in.close_stdin();
+    assert!(signed_in.wait(Duration::from_secs(5)).success());
+
+    // The next start reads the file record without a sign-in or a notice.
+    let mut again = lab.bridge_env(&[], &[no_bus]);
+    again.initialize();
+    assert_eq!(whoami(&mut again)["sub"], "alice");
+    again.close_stdin();
+    assert!(again.wait(Duration::from_secs(5)).success());
+    assert!(!again.stderr().contains(notice), "{}", again.stderr());
+    assert_eq!(count(&lab.counters()["authorization"]), 1);
+}
+
 /// The real Secret Service: needs a session bus with an unlocked keyring,
 /// which scripts/test.sh provides (gnome-keyring under dbus-run-session).
 #[test]
@@ -169,5 +221,31 @@ fn the_secret_service_keyring_holds_large_records_and_a_restart_reuses_them() {
     assert_eq!(
         crate::headless::status_json(&lab)[0]["store"],
         "the OS keyring"
+    );
+}
+
+/// `auto` with a Secret Service: the first token goes to the keyring (no token
+/// file), and a restart finds it through the keyring index with no sign-in.
+#[test]
+#[ignore = "needs a Secret Service; scripts/test.sh runs it under dbus-run-session"]
+fn the_secret_service_keyring_is_what_auto_picks_when_a_token_is_first_saved() {
+    let lab = Lab::start(&[], &[]);
+    let mut bridge = lab.bridge(&[]);
+    bridge.initialize();
+    assert_eq!(whoami(&mut bridge)["sub"], "alice");
+    bridge.close_stdin();
+    assert!(bridge.wait(Duration::from_secs(5)).success());
+    assert!(lab.token_files().is_empty(), "no token file with a keyring");
+    let index = std::fs::read_to_string(lab.config_dir.path().join("keyring-index.json")).unwrap();
+    assert!(index.contains(&lab.resource_server.url), "{index}");
+
+    let mut again = lab.bridge(&[]);
+    again.initialize();
+    assert_eq!(whoami(&mut again)["sub"], "alice");
+    assert_eq!(count(&lab.counters()["authorization"]), 1);
+    assert!(
+        !again.stderr().contains("no OS keyring"),
+        "{}",
+        again.stderr()
     );
 }
