@@ -13,6 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import crypto from 'node:crypto';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { payload } from './upstream.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -38,8 +40,9 @@ function parseArgs(argv) {
     else if (a === '--only') o.only = argv[++i].split(',').map((s) => s.trim()).filter(Boolean);
     else if (a === '--get') o.get = argv[++i];
     else if (a === '--no-build') o.noBuild = true;
+    else if (a === '--warmup') o.warmup = Math.max(0, Number(argv[++i]) | 0);
     else if (a === '-h' || a === '--help') {
-      console.log('usage: node bench/run.mjs [--reps N] [--quick] [--only direct,tether,remote] [--get sse|405] [--no-build]');
+      console.log('usage: node bench/run.mjs [--reps N] [--quick] [--only direct,tether,remote] [--get sse|405] [--warmup N] [--no-build]');
       process.exit(0);
     } else {
       console.error(`unknown argument: ${a}`);
@@ -61,11 +64,21 @@ function parseArgs(argv) {
 const opts = parseArgs(process.argv.slice(2));
 const P = opts.quick
   ? { coldSpawns: 3, warmup: 50, seqCalls: 200, pipelined: 200, progress: 200 }
-  : { coldSpawns: 10, warmup: 200, seqCalls: 2000, pipelined: 2000, progress: 1000 };
+  : { coldSpawns: 10, warmup: 3000, seqCalls: 2000, pipelined: 2000, progress: 1000 };
+// 3000 untimed echoes per session before the timed ones: the upstream's V8
+// re-optimises for about a second of traffic after each new session, and its
+// compiler threads compete for the 2 cores (docs/performance.md, "Warm-up").
+if (opts.warmup !== undefined) P.warmup = opts.warmup;
 P.bytesSizes = [1_000_000, 10_000_000];
 P.authSamples = opts.quick ? 2 : 7; // per rep, each of: valid stored token, stale token + refresh
 const CLIENTS = ['direct', 'tether', 'remote'].filter((c) => !opts.only || opts.only.includes(c));
 const LABEL = { direct: 'direct', tether: 'mcp-tether', remote: 'mcp-remote' };
+
+// A full collection of the harness's own heap before each timed phase, so the
+// garbage of the phase before (10 MB payloads, another client's session) is not
+// collected in the middle of the next one and charged to whichever client runs.
+v8.setFlagsFromString('--expose-gc');
+const collectHarnessGarbage = vm.runInNewContext('gc');
 
 const log = (...a) => process.stderr.write(a.join(' ') + '\n');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -510,6 +523,7 @@ async function session(client, upstream) {
     for (let i = 0; i < P.warmup; i++) checkOk(await withTimeout(peer.request('tools/call', echo(i)), 10_000, 'warm-up echo'), 'echo');
 
     // Sequential round trips.
+    collectHarnessGarbage();
     const rtts = new Array(P.seqCalls);
     const cpu0 = peer.cpuMs();
     const up0 = procCpuMs(upstream.pid);
@@ -1002,7 +1016,7 @@ async function main() {
     '',
     ...machineInfo(remoteVersion),
     ...(foreignLine ? [foreignLine] : []),
-    `- reps: ${opts.reps}; cells are median (min–max) over reps; upstream GET mode: ${opts.get}; wall time ${totalS.toFixed(0)} s`,
+    `- reps: ${opts.reps}; cells are median (min–max) over reps; upstream GET mode: ${opts.get}; ${P.warmup} untimed warm-up echoes per session; wall time ${totalS.toFixed(0)} s`,
     '- direct = in-process Node keep-alive HTTP client (maxSockets 32), no bridge: harness + upstream cost. Its CPU row is the harness process; it has no RSS of its own.',
     ...(CLIENTS.includes('tether')
       ? ['- auth rows: mcp-tether only, against a second upstream in `--auth` mode, with a token record pre-written to its file store (`--token-store file`, `MCP_TETHER_CONFIG_DIR`); n/a for mcp-remote, whose store format differs, and for direct.']
