@@ -17,6 +17,7 @@ use url::Url;
 use super::error::RelayError;
 use super::jsonrpc::{self, Kind, Message};
 use super::stdio::Output;
+use super::streamable::unauthorized;
 use crate::auth::Auth;
 
 /// Requests sent and not yet answered, by id, with their method (for error messages).
@@ -31,8 +32,8 @@ pub struct LegacySse {
     pending: Pending,
     closed: Arc<AtomicBool>,
     reader: Mutex<Option<JoinHandle<()>>>,
-    /// Tokens, if the server wanted them (a 401 is not recovered on this
-    /// transport: sign in first with `mcp-tether login`).
+    /// Tokens, if the server wanted them. A refusal comes back as
+    /// [`RelayError::Unauthorized`]; the relay recovers and tries again.
     auth: Option<Arc<Auth>>,
 }
 
@@ -62,8 +63,9 @@ impl LegacySse {
             .get(url.clone())
             .headers(extra_headers.clone())
             .header(header::ACCEPT, "text/event-stream");
-        if let Some(bearer) = bearer(&auth).await {
-            req = req.header(header::AUTHORIZATION, bearer);
+        let bearer = bearer(&auth).await;
+        if let Some(bearer) = &bearer {
+            req = req.header(header::AUTHORIZATION, bearer.clone());
         }
         let resp = match tokio::time::timeout(timeout, req.send()).await {
             Ok(Ok(r)) => r,
@@ -75,6 +77,9 @@ impl LegacySse {
                 });
             }
         };
+        if let Some(e) = unauthorized(&resp, bearer) {
+            return Err(e);
+        }
         if !resp.status().is_success() {
             let status = resp.status();
             let body = resp.bytes().await.unwrap_or_default();
@@ -150,16 +155,20 @@ impl LegacySse {
             .headers(self.extra_headers.clone())
             .header(header::CONTENT_TYPE, "application/json")
             .body(message.bytes.clone());
-        if let Some(bearer) = bearer(&self.auth).await {
-            req = req.header(header::AUTHORIZATION, bearer);
+        let bearer = bearer(&self.auth).await;
+        if let Some(bearer) = &bearer {
+            req = req.header(header::AUTHORIZATION, bearer.clone());
         }
         let result = match tokio::time::timeout(self.timeout, req.send()).await {
             Ok(Ok(resp)) if resp.status().is_success() => Ok(()),
-            Ok(Ok(resp)) => {
-                let status = resp.status();
-                let body = resp.bytes().await.unwrap_or_default();
-                Err(RelayError::status(status, &body))
-            }
+            Ok(Ok(resp)) => match unauthorized(&resp, bearer) {
+                Some(refused) => Err(refused),
+                None => {
+                    let status = resp.status();
+                    let body = resp.bytes().await.unwrap_or_default();
+                    Err(RelayError::status(status, &body))
+                }
+            },
             Ok(Err(e)) => Err(RelayError::from_reqwest(e, &self.origin, self.timeout)),
             Err(_) => Err(RelayError::Timeout {
                 origin: self.origin.clone(),

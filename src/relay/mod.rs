@@ -375,14 +375,16 @@ impl Relay {
     }
 
     async fn connect_legacy(&self) -> Result<Arc<LegacySse>, RelayError> {
-        LegacySse::connect(
-            self.http.clone(),
-            &self.config.url,
-            self.config.headers.clone(),
-            self.config.timeout,
-            self.out.clone(),
-            self.auth.clone(),
-        )
+        self.authorized(|| {
+            LegacySse::connect(
+                self.http.clone(),
+                &self.config.url,
+                self.config.headers.clone(),
+                self.config.timeout,
+                self.out.clone(),
+                self.auth.clone(),
+            )
+        })
         .await
     }
 
@@ -456,7 +458,7 @@ impl Relay {
         message: &Message,
         id: &Value,
     ) -> Result<(), RelayError> {
-        match legacy.send(message).await {
+        match self.authorized(|| legacy.send(message)).await {
             Ok(()) => {
                 tracing::info!("connected with the legacy HTTP+SSE transport");
                 self.connected.store(true, Ordering::Release);
@@ -536,8 +538,8 @@ impl Relay {
         };
         let s = match upstream {
             Upstream::Legacy(legacy) => {
-                return legacy
-                    .send(message)
+                return self
+                    .authorized(|| legacy.send(message))
                     .await
                     .err()
                     .and_then(|e| report(message, method, e));
@@ -614,9 +616,23 @@ impl Relay {
         expect: Option<&Value>,
         headers: Option<&reqwest::header::HeaderMap>,
     ) -> Result<streamable::Posted, RelayError> {
+        self.authorized(|| s.post_with(body.clone(), expect, &self.out, headers))
+            .await
+    }
+
+    /// Run one exchange with the server; when it refuses the authorization
+    /// (a 401, or a 403 asking for more scope), let the auth layer fix it
+    /// (refresh, sign in, step up) and run it again, a bounded number of times.
+    /// Both transports go through here, so the legacy HTTP+SSE one recovers
+    /// the same way as Streamable HTTP.
+    async fn authorized<T, F, Fut>(&self, mut exchange: F) -> Result<T, RelayError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, RelayError>>,
+    {
         let mut attempts = 0;
         loop {
-            match s.post_with(body.clone(), expect, &self.out, headers).await {
+            match exchange().await {
                 Err(RelayError::Unauthorized {
                     status,
                     challenge,

@@ -440,7 +440,7 @@ impl StreamableHttp {
 }
 
 /// A 401, or a 403 that asks for more scope, is for the authorization layer.
-fn unauthorized(resp: &Response, sent: Option<HeaderValue>) -> Option<RelayError> {
+pub(super) fn unauthorized(resp: &Response, sent: Option<HeaderValue>) -> Option<RelayError> {
     let status = resp.status();
     let challenge = Challenge::from_headers(resp.headers()).map(Box::new);
     let step_up = status == StatusCode::FORBIDDEN

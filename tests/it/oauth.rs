@@ -287,6 +287,44 @@ fn refreshes_with_rotating_refresh_tokens() {
     assert_eq!(refused, 0, "a rotated refresh token was never reused");
 }
 
+/// A 2024-11-05 HTTP+SSE server behind OAuth (the SDK's SSE transport with
+/// the same token checks): `auto` gets a 401 on its Streamable HTTP probe,
+/// signs in, is refused with 405, and opens the SSE stream with the token. A
+/// token the server stops accepting mid-session is refreshed in-band on the
+/// next message, and a restart whose stored token is refused at the stream
+/// refreshes before it connects; neither signs in again.
+#[test]
+fn a_legacy_sse_server_behind_oauth_signs_in_and_recovers_refused_tokens() {
+    let lab = Lab::start(&[], &["--legacy-sse"]);
+    assert!(lab.resource_server.url.ends_with("/sse"));
+    let mut bridge = lab.bridge(&[]);
+    bridge.initialize();
+    let me = whoami(&mut bridge);
+    assert_eq!(me["sub"], "alice");
+    assert_eq!(me["aud"], lab.resource_server.url.as_str(), "{me}");
+
+    lab.resource_server.control("/_lab/revoke-tokens");
+    assert_eq!(
+        whoami(&mut bridge)["sub"],
+        "alice",
+        "a refused message is sent again after a refresh\n{}",
+        bridge.stderr()
+    );
+    let c = lab.counters();
+    assert_eq!(count(&c["authorization"]), 1, "no second sign-in: {c}");
+    assert_eq!(count(&c["token"]["refresh_token"]), 1, "{c}");
+    bridge.close_stdin();
+    assert!(bridge.wait(Duration::from_secs(5)).success());
+
+    lab.resource_server.control("/_lab/revoke-tokens");
+    let mut again = lab.bridge(&["--transport", "sse"]);
+    again.initialize();
+    assert_eq!(whoami(&mut again)["sub"], "alice", "{}", again.stderr());
+    let c = lab.counters();
+    assert_eq!(count(&c["authorization"]), 1, "no second sign-in: {c}");
+    assert_eq!(count(&c["token"]["refresh_token"]), 2, "{c}");
+}
+
 #[test]
 fn steps_up_on_insufficient_scope() {
     let lab = Lab::start(&[], &[]);

@@ -77,7 +77,8 @@ const initialAccessToken = dcrMode === 'iat' ? `iat-${randomBytes(16).toString('
 
 /**
  * Resource indicators the AS will issue tokens for: any MCP endpoint on the
- * loopback interface, http://127.0.0.1:PORT/mcp (or localhost). Tokens for
+ * loopback interface, http://127.0.0.1:PORT/mcp (or localhost; /sse for the
+ * legacy HTTP+SSE transport). Tokens for
  * them are JWTs with aud = the resource and the granted resource scopes.
  */
 function isLabResource(indicator) {
@@ -91,7 +92,7 @@ function isLabResource(indicator) {
     u.protocol === 'http:' &&
     (u.hostname === '127.0.0.1' || u.hostname === 'localhost') &&
     u.port !== '' &&
-    u.pathname === '/mcp' &&
+    (u.pathname === '/mcp' || u.pathname === '/sse') &&
     u.search === '' &&
     u.hash === '' &&
     indicator === u.href

@@ -6,14 +6,19 @@
 //   node protected-server.mjs --issuer URL [--port N] [--scopes "mcp:read"]
 //        [--prm default|root|custom|none] [--no-resource-metadata-in-challenge]
 //        [--challenge-scope] [--prm-resource URL] [--prm-as URL]
-//        [--prm-scopes "..."] [--json-response]
+//        [--prm-scopes "..."] [--json-response] [--legacy-sse]
 //
 // Announces {"port":N,"url":"http://127.0.0.1:N/mcp"}. See README.md.
+// --legacy-sse serves the 2024-11-05 HTTP+SSE transport instead, behind the
+// same checks: GET /sse (the stream; POST /sse answers 405 once authorized),
+// POST /messages?sessionId=…; the resource is then http://127.0.0.1:N/sse.
+// POST /_lab/revoke-tokens makes every access token seen so far invalid.
 
 import http from 'node:http';
 import { z } from 'zod';
 import * as jose from 'jose';
-import { createMcpEndpoint, text } from './sdk-tools.mjs';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import { buildServer, createMcpEndpoint, text } from './sdk-tools.mjs';
 import {
   parseArgs,
   die,
@@ -28,7 +33,7 @@ import {
 
 const NAME = 'protected-server';
 const VALUED = ['issuer', 'scopes', 'prm', 'prm-resource', 'prm-as', 'prm-scopes'];
-const BOOLEAN = ['no-resource-metadata-in-challenge', 'challenge-scope', 'json-response'];
+const BOOLEAN = ['no-resource-metadata-in-challenge', 'challenge-scope', 'json-response', 'legacy-sse'];
 const args = parseArgs(process.argv.slice(2), VALUED);
 for (const f of args.flags) if (!BOOLEAN.includes(f)) die(`unknown flag --${f}`);
 const issuer = args.values.issuer ?? die('--issuer URL is required');
@@ -36,11 +41,16 @@ const requiredScopes = (args.values.scopes ?? 'mcp:read').split(' ').filter(Bool
 const prmMode = args.values.prm ?? 'default';
 if (!['default', 'root', 'custom', 'none'].includes(prmMode)) die('--prm must be default|root|custom|none');
 const ADMIN_SCOPE = 'mcp:admin';
+const legacySse = args.flags.has('legacy-sse');
+const resourcePath = legacySse ? '/sse' : '/mcp';
+/** Access tokens seen, and the ones /_lab/revoke-tokens revoked. */
+const seenTokens = new Set();
+const revokedTokens = new Set();
 
 let resourceUrl; // http://127.0.0.1:PORT/mcp, set once listening
 let origin;
 const PRM_PATHS = {
-  default: '/.well-known/oauth-protected-resource/mcp',
+  default: `/.well-known/oauth-protected-resource${resourcePath}`,
   root: '/.well-known/oauth-protected-resource',
   custom: '/custom/prm.json',
   none: null,
@@ -129,6 +139,10 @@ async function authorize(req, res, parsedBody) {
       description: header ? 'malformed Authorization header' : undefined,
     });
   }
+  if (revokedTokens.has(m[1])) {
+    return reject(res, 401, { error: 'invalid_token', description: 'the token was revoked', scope: challengeScope() });
+  }
+  seenTokens.add(m[1]);
   let payload;
   try {
     await discoverAs();
@@ -192,12 +206,54 @@ const mcp = createMcpEndpoint({
   serverOptions: { name: 'mcp-tether-lab-protected-server', extend },
 });
 
+// ------------------------------------------------------------ legacy HTTP+SSE
+/** sessionId -> { transport, server } */
+const legacySessions = new Map();
+
+async function handleLegacy(req, res, path) {
+  const body = req.method === 'POST' ? tryParseJson(await readBody(req).catch(() => undefined)) : undefined;
+  requestLog.add(req, body, res);
+  if (!(await authorize(req, res, body))) return;
+  if (path === '/sse' && req.method === 'GET') {
+    const transport = new SSEServerTransport('/messages', res);
+    const server = buildServer({ name: 'mcp-tether-lab-protected-server', extend });
+    const id = transport.sessionId;
+    legacySessions.set(id, { transport, server });
+    transport.onclose = () => legacySessions.delete(id);
+    await server.connect(transport); // writes the `endpoint` event
+    log(NAME, `legacy session ${id} opened`);
+    return;
+  }
+  if (path === '/sse') {
+    sendJson(res, 405, { error: 'this is a legacy HTTP+SSE endpoint, use GET' }, { allow: 'GET' });
+    return;
+  }
+  const s = legacySessions.get(new URL(req.url, 'http://x').searchParams.get('sessionId') ?? '');
+  if (!s) {
+    sendJson(res, 404, { error: 'unknown session' });
+    return;
+  }
+  await s.transport.handlePostMessage(req, res, body);
+}
+
+const labExtras = {
+  ...mcp.labExtras,
+  'POST /_lab/revoke-tokens': async () => {
+    for (const t of seenTokens) revokedTokens.add(t);
+    return { ok: true, revoked: seenTokens.size };
+  },
+};
+
 const httpServer = http.createServer(async (req, res) => {
   try {
-    if (await handleLabControl(req, res, requestLog, mcp.labExtras)) return;
+    if (await handleLabControl(req, res, requestLog, labExtras)) return;
     const path = req.url.split('?')[0];
-    if (path === '/mcp') {
+    if (!legacySse && path === '/mcp') {
       await mcp.handle(req, res);
+      return;
+    }
+    if (legacySse && (path === '/sse' || path === '/messages')) {
+      await handleLegacy(req, res, path);
       return;
     }
     requestLog.add(req, tryParseJson(await readBody(req).catch(() => undefined)), res);
@@ -216,11 +272,11 @@ const httpServer = http.createServer(async (req, res) => {
 listenAndAnnounce(httpServer, {
   name: NAME,
   port: args.port,
-  urlPath: '/mcp',
+  urlPath: resourcePath,
   onShutdown: mcp.closeAllSessions,
   announce: (port) => {
     origin = `http://127.0.0.1:${port}`;
-    resourceUrl = `${origin}/mcp`;
+    resourceUrl = `${origin}${resourcePath}`;
     log(NAME, `issuer ${issuer}, scopes "${requiredScopes.join(' ')}", prm=${prmMode}`);
     return { port, url: resourceUrl };
   },
