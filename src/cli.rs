@@ -417,7 +417,7 @@ pub enum TransportArg {
     /// mcp-remote's name for `sse`.
     #[value(hide = true)]
     SseOnly,
-    /// mcp-remote's "SSE, then HTTP": mcp-tether speaks SSE only (see README).
+    /// mcp-remote's "SSE, then HTTP": the legacy transport first, Streamable HTTP if the stream is refused.
     #[value(hide = true)]
     SseFirst,
 }

@@ -33,6 +33,9 @@ pub enum Transport {
     Auto,
     StreamableHttp,
     LegacySse,
+    /// mcp-remote's `sse-first`: HTTP+SSE, falling back to Streamable HTTP
+    /// when the event stream is refused.
+    SseFirst,
 }
 
 #[derive(Debug, Clone)]
@@ -185,12 +188,7 @@ impl Config {
             TransportArg::Auto | TransportArg::HttpFirst => Transport::Auto,
             TransportArg::StreamableHttp | TransportArg::HttpOnly => Transport::StreamableHttp,
             TransportArg::Sse | TransportArg::SseOnly => Transport::LegacySse,
-            TransportArg::SseFirst => {
-                tracing::debug!(
-                    "--transport sse-first: speaking the HTTP+SSE transport only (no fallback to Streamable HTTP)"
-                );
-                Transport::LegacySse
-            }
+            TransportArg::SseFirst => Transport::SseFirst,
         };
         let tls = Tls {
             extra_roots: load_ca_certs(&cli.ca_certs)?,

@@ -155,6 +155,22 @@ pub async fn run(
     result
 }
 
+fn streamable_upstream(
+    http: &reqwest::Client,
+    config: &Config,
+    auth: &Option<Arc<Auth>>,
+) -> Upstream {
+    Upstream::Streamable(Arc::new(
+        StreamableHttp::new(
+            http.clone(),
+            config.url.clone(),
+            config.headers.clone(),
+            config.timeout,
+        )
+        .with_auth(auth.clone()),
+    ))
+}
+
 impl Relay {
     fn new(config: Config, out: Output) -> Result<Self, RelayError> {
         let http = http_client(&config)?;
@@ -173,17 +189,11 @@ impl Relay {
             None => None,
         };
         let upstream = match config.transport {
-            Transport::Auto | Transport::StreamableHttp => Some(Upstream::Streamable(Arc::new(
-                StreamableHttp::new(
-                    http.clone(),
-                    config.url.clone(),
-                    config.headers.clone(),
-                    config.timeout,
-                )
-                .with_auth(auth.clone()),
-            ))),
+            Transport::Auto | Transport::StreamableHttp => {
+                Some(streamable_upstream(&http, &config, &auth))
+            }
             // Connecting means a request; wait until the host speaks.
-            Transport::LegacySse => None,
+            Transport::LegacySse | Transport::SseFirst => None,
         };
         Ok(Relay {
             config,
@@ -369,7 +379,26 @@ impl Relay {
         if let Some(u) = slot.as_ref() {
             return Ok(u.clone());
         }
-        let u = Upstream::Legacy(self.connect_legacy().await?);
+        let u = match self.connect_legacy().await {
+            Ok(legacy) => Upstream::Legacy(legacy),
+            // `sse-first`: a server that refuses the event stream the way a
+            // Streamable HTTP server refuses a GET without a session gets
+            // Streamable HTTP instead (what mcp-remote's sse-first does).
+            Err(e)
+                if self.config.transport == Transport::SseFirst
+                    && matches!(
+                        e.http_status().map(|s| s.as_u16()),
+                        Some(400) | Some(404) | Some(405)
+                    ) =>
+            {
+                tracing::info!(
+                    "the server refused the HTTP+SSE stream ({}); trying Streamable HTTP",
+                    e.http_status().map(|s| s.to_string()).unwrap_or_default()
+                );
+                streamable_upstream(&self.http, &self.config, &self.auth)
+            }
+            Err(e) => return Err(e),
+        };
         *slot = Some(u.clone());
         Ok(u)
     }

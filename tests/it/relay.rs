@@ -426,6 +426,39 @@ fn falls_back_to_the_legacy_sse_transport() {
     }
 }
 
+/// mcp-remote's `--transport sse-first`: the HTTP+SSE stream first (no POST
+/// probe at a legacy server), and Streamable HTTP when a server refuses the
+/// stream.
+#[test]
+fn sse_first_tries_the_stream_then_streamable_http() {
+    let legacy = Server::start("legacy-sse-server.mjs", &[]);
+    let streamable = sdk();
+    for server in [&legacy, &streamable] {
+        let mut bridge = Bridge::spawn(&["--transport", "sse-first", &server.url]);
+        bridge.initialize();
+        let (_, r) = bridge.call_tool("echo", json!({"text": "either way"}));
+        assert_eq!(tool_text(&r), "either way", "{}", bridge.stderr());
+        bridge.close_stdin();
+        assert!(bridge.wait(Duration::from_secs(5)).success());
+    }
+    let first = &legacy.log()[0];
+    assert_eq!(first["method"], "GET", "the stream comes first: {first}");
+    assert!(
+        !legacy
+            .log()
+            .iter()
+            .any(|e| e["method"] == "POST" && e["path"] == "/sse"),
+        "no Streamable HTTP probe at a server that speaks SSE"
+    );
+    let methods: Vec<String> = streamable
+        .log()
+        .iter()
+        .map(|e| e["method"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(methods[0], "GET", "{methods:?}");
+    assert!(methods[1..].contains(&"POST".to_string()), "{methods:?}");
+}
+
 #[test]
 fn streamable_only_does_not_fall_back() {
     let server = Server::start("legacy-sse-server.mjs", &[]);
