@@ -59,7 +59,7 @@ _mcp__tether() {
 
     case "${cmd}" in
         mcp__tether)
-            opts="-H -h -V --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --help --version login logout status doctor completions help"
+            opts="-H -h -V --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --device-code --client-credentials --headers-timeout --body-timeout --enable-proxy --use-id-token --token-endpoint --auth-success-url --connect-timeout --ipv4 --disable-cookies --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --silent --help --version login logout status doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -110,6 +110,26 @@ _mcp__tether() {
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --headers-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-success-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -205,7 +225,7 @@ _mcp__tether() {
             return 0
             ;;
         mcp__subcmd__tether__subcmd__completions)
-            opts="-h --log-level --log-file --debug --help bash elvish fish powershell zsh"
+            opts="-h --log-level --log-file --debug --silent --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -227,7 +247,7 @@ _mcp__tether() {
             return 0
             ;;
         mcp__subcmd__tether__subcmd__doctor)
-            opts="-H -h --json --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --help"
+            opts="-H -h --json --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --device-code --client-credentials --headers-timeout --body-timeout --enable-proxy --use-id-token --token-endpoint --auth-success-url --connect-timeout --ipv4 --disable-cookies --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --silent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -278,6 +298,26 @@ _mcp__tether() {
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --headers-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-success-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -471,7 +511,7 @@ _mcp__tether() {
             return 0
             ;;
         mcp__subcmd__tether__subcmd__login)
-            opts="-H -h --paste --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --help"
+            opts="-H -h --paste --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --device-code --client-credentials --headers-timeout --body-timeout --enable-proxy --use-id-token --token-endpoint --auth-success-url --connect-timeout --ipv4 --disable-cookies --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --silent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -522,6 +562,26 @@ _mcp__tether() {
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --headers-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-success-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -617,7 +677,7 @@ _mcp__tether() {
             return 0
             ;;
         mcp__subcmd__tether__subcmd__logout)
-            opts="-h --all --log-level --log-file --debug --help"
+            opts="-h --all --log-level --log-file --debug --silent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -639,7 +699,7 @@ _mcp__tether() {
             return 0
             ;;
         mcp__subcmd__tether__subcmd__status)
-            opts="-h --json --log-level --log-file --debug --help"
+            opts="-h --json --log-level --log-file --debug --silent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mcp_tether_global_optspecs
-    string join \n H/header= header-file= keep-alive ping-interval= transport= protocol= allow-http timeout= ca-cert= insecure ignore-tool= static-oauth-client-info= static-oauth-client-metadata= host= scope= client-id= client-secret= client-secret-env= client-metadata-url= registration-token= resource-metadata= auth-server= auth-server-metadata= resource= no-resource auth-param= assume-pkce callback-port= callback-host= callback-path= no-browser token-store= auth-timeout= flow= client-assertion-key= client-assertion-alg= log-level= log-file= debug h/help V/version
+    string join \n H/header= header-file= keep-alive ping-interval= transport= protocol= allow-http timeout= ca-cert= insecure ignore-tool= static-oauth-client-info= static-oauth-client-metadata= host= device-code client-credentials headers-timeout= body-timeout= enable-proxy use-id-token token-endpoint= auth-success-url= connect-timeout= ipv4 disable-cookies scope= client-id= client-secret= client-secret-env= client-metadata-url= registration-token= resource-metadata= auth-server= auth-server-metadata= resource= no-resource auth-param= assume-pkce callback-port= callback-host= callback-path= no-browser token-store= auth-timeout= flow= client-assertion-key= client-assertion-alg= log-level= log-file= debug silent h/help V/version
 end
 
 function __fish_mcp_tether_needs_command
@@ -39,6 +39,11 @@ complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l ignore-tool -d 'H
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l static-oauth-client-info -d 'mcp-remote: `{"client_id": …, "client_secret": …}` as JSON or @file; the same as --client-id / --client-secret' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l static-oauth-client-metadata -d 'mcp-remote: client metadata as JSON or @file. `scope` maps to --scope; the rest is ignored (mcp-tether registers its own metadata)' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l host -d 'mcp-remote: the callback host name, the same as --callback-host' -r
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l headers-timeout -d 'mcp-remote: seconds to wait for response headers, the same as --timeout' -r
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l body-timeout -d 'mcp-remote: the longest gap between chunks of a body. mcp-tether never cuts an event stream for being idle and bounds JSON bodies by --timeout, so this is accepted and has no effect' -r
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l token-endpoint -r
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l auth-success-url -r
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l connect-timeout -d 'Seconds to wait for a TCP (and TLS) connection, when it should differ from --timeout. Example: --connect-timeout 5' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l scope -d 'Scopes to request, space-separated; overrides what the server asks for. Example: --scope \'openid offline_access api://mcp/.default\'' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l client-id -d 'A pre-registered OAuth client id, for providers without dynamic registration (Entra ID, Cognito, Auth0 by default, GitHub). Example: --client-id 1a2b3c' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l client-secret -d 'The client secret of a confidential pre-registered client. Prefer --client-secret-env, which keeps it out of process listings' -r
@@ -74,10 +79,17 @@ complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l log-file -d 'Writ
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l keep-alive -d 'Ping the server when the connection is otherwise idle, so load balancers and proxies don\'t drop it (every 30 s; see --ping-interval). Example: --keep-alive'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l allow-http -d 'Allow plain http:// to a host that is not loopback. Tokens and headers then travel unencrypted: use it only on a network you trust. Example: mcp-tether --allow-http http://mcp.internal:8080/mcp'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l insecure -d 'Accept any TLS certificate, even an invalid or self-signed one. For lab use only: anyone on the path can then read your tokens. mcp-tether warns on every start while it is set. Prefer --ca-cert'
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l device-code -d 'mcp-remote: the same as --flow device'
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l client-credentials -d 'mcp-remote: the same as --flow client-credentials'
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l enable-proxy -d 'mcp-remote: use HTTP(S)_PROXY / NO_PROXY. mcp-tether always does, so this is accepted and has no effect'
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l use-id-token -d 'mcp-remote options mcp-tether does not have yet: refused with a message that says what to do instead, rather than clap\'s "unexpected argument"'
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l ipv4 -d 'Connect over IPv4 only, for hosts whose IPv6 addresses resolve but silently drop traffic. Example: --ipv4'
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l disable-cookies -d 'Don\'t keep the cookies the server sets. By default cookies the MCP server sets (load-balancer stickiness) are sent back to it, in memory only, for the life of the process. Example: --disable-cookies'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l no-resource -d 'Leave the RFC 8707 `resource` parameter out of every authorization, token, refresh and device request, for providers that reject it (Entra ID v2: AADSTS9010010). The scope then has to name the API, e.g. --scope \'api://<app-id>/.default\'. Example: --no-resource'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l assume-pkce -d 'Use PKCE S256 even though the authorization server doesn\'t advertise it (Entra ID supports it without saying so). Example: --assume-pkce'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l no-browser -d 'Don\'t open a browser; only print the sign-in URL on stderr. Example: --no-browser'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l debug -d 'mcp-remote\'s --debug: the same as --log-level debug'
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l silent -d 'mcp-remote\'s --silent: the same as --log-level error (unless --debug)'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -s V -l version -d 'Print version'
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -a "login" -d 'Sign in to a server in this terminal and store the token, so the bridge your host starts later just works. Example: mcp-tether login https://mcp.example.com/mcp'
@@ -101,6 +113,11 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l ignore-t
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l static-oauth-client-info -d 'mcp-remote: `{"client_id": …, "client_secret": …}` as JSON or @file; the same as --client-id / --client-secret' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l static-oauth-client-metadata -d 'mcp-remote: client metadata as JSON or @file. `scope` maps to --scope; the rest is ignored (mcp-tether registers its own metadata)' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l host -d 'mcp-remote: the callback host name, the same as --callback-host' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l headers-timeout -d 'mcp-remote: seconds to wait for response headers, the same as --timeout' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l body-timeout -d 'mcp-remote: the longest gap between chunks of a body. mcp-tether never cuts an event stream for being idle and bounds JSON bodies by --timeout, so this is accepted and has no effect' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l token-endpoint -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l auth-success-url -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l connect-timeout -d 'Seconds to wait for a TCP (and TLS) connection, when it should differ from --timeout. Example: --connect-timeout 5' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l scope -d 'Scopes to request, space-separated; overrides what the server asks for. Example: --scope \'openid offline_access api://mcp/.default\'' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l client-id -d 'A pre-registered OAuth client id, for providers without dynamic registration (Entra ID, Cognito, Auth0 by default, GitHub). Example: --client-id 1a2b3c' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l client-secret -d 'The client secret of a confidential pre-registered client. Prefer --client-secret-env, which keeps it out of process listings' -r
@@ -137,10 +154,17 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l paste -d
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l keep-alive -d 'Ping the server when the connection is otherwise idle, so load balancers and proxies don\'t drop it (every 30 s; see --ping-interval). Example: --keep-alive'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l allow-http -d 'Allow plain http:// to a host that is not loopback. Tokens and headers then travel unencrypted: use it only on a network you trust. Example: mcp-tether --allow-http http://mcp.internal:8080/mcp'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l insecure -d 'Accept any TLS certificate, even an invalid or self-signed one. For lab use only: anyone on the path can then read your tokens. mcp-tether warns on every start while it is set. Prefer --ca-cert'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l device-code -d 'mcp-remote: the same as --flow device'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l client-credentials -d 'mcp-remote: the same as --flow client-credentials'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l enable-proxy -d 'mcp-remote: use HTTP(S)_PROXY / NO_PROXY. mcp-tether always does, so this is accepted and has no effect'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l use-id-token -d 'mcp-remote options mcp-tether does not have yet: refused with a message that says what to do instead, rather than clap\'s "unexpected argument"'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l ipv4 -d 'Connect over IPv4 only, for hosts whose IPv6 addresses resolve but silently drop traffic. Example: --ipv4'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l disable-cookies -d 'Don\'t keep the cookies the server sets. By default cookies the MCP server sets (load-balancer stickiness) are sent back to it, in memory only, for the life of the process. Example: --disable-cookies'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l no-resource -d 'Leave the RFC 8707 `resource` parameter out of every authorization, token, refresh and device request, for providers that reject it (Entra ID v2: AADSTS9010010). The scope then has to name the API, e.g. --scope \'api://<app-id>/.default\'. Example: --no-resource'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l assume-pkce -d 'Use PKCE S256 even though the authorization server doesn\'t advertise it (Entra ID supports it without saying so). Example: --assume-pkce'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l no-browser -d 'Don\'t open a browser; only print the sign-in URL on stderr. Example: --no-browser'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l debug -d 'mcp-remote\'s --debug: the same as --log-level debug'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l silent -d 'mcp-remote\'s --silent: the same as --log-level error (unless --debug)'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand logout" -l log-level -d 'How much to log: error, warn, info, debug or trace. Example: --log-level debug' -r -f -a "error\t''
 warn\t''
@@ -150,6 +174,7 @@ trace\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand logout" -l log-file -d 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand logout" -l all -d 'Forget every server'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand logout" -l debug -d 'mcp-remote\'s --debug: the same as --log-level debug'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand logout" -l silent -d 'mcp-remote\'s --silent: the same as --log-level error (unless --debug)'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand status" -l log-level -d 'How much to log: error, warn, info, debug or trace. Example: --log-level debug' -r -f -a "error\t''
 warn\t''
@@ -159,6 +184,7 @@ trace\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand status" -l log-file -d 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand status" -l json -d 'Machine-readable output'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand status" -l debug -d 'mcp-remote\'s --debug: the same as --log-level debug'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand status" -l silent -d 'mcp-remote\'s --silent: the same as --log-level error (unless --debug)'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand status" -s h -l help -d 'Print help'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -s H -l header -d 'Extra HTTP header sent with every request, as \'Name: value\' (repeatable). ${VAR} is replaced with the environment variable VAR, so secrets stay out of host config files: --header \'Authorization: Bearer ${API_TOKEN}\'' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l header-file -d 'Read more headers from a file: one \'Name: value\' per line, `#` starts a comment, ${VAR} is expanded. Keeps credentials out of the process list and the host\'s config. Example: --header-file ~/.config/mcp/github.headers' -r -F
@@ -175,6 +201,11 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l ignore-
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l static-oauth-client-info -d 'mcp-remote: `{"client_id": …, "client_secret": …}` as JSON or @file; the same as --client-id / --client-secret' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l static-oauth-client-metadata -d 'mcp-remote: client metadata as JSON or @file. `scope` maps to --scope; the rest is ignored (mcp-tether registers its own metadata)' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l host -d 'mcp-remote: the callback host name, the same as --callback-host' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l headers-timeout -d 'mcp-remote: seconds to wait for response headers, the same as --timeout' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l body-timeout -d 'mcp-remote: the longest gap between chunks of a body. mcp-tether never cuts an event stream for being idle and bounds JSON bodies by --timeout, so this is accepted and has no effect' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l token-endpoint -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l auth-success-url -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l connect-timeout -d 'Seconds to wait for a TCP (and TLS) connection, when it should differ from --timeout. Example: --connect-timeout 5' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l scope -d 'Scopes to request, space-separated; overrides what the server asks for. Example: --scope \'openid offline_access api://mcp/.default\'' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l client-id -d 'A pre-registered OAuth client id, for providers without dynamic registration (Entra ID, Cognito, Auth0 by default, GitHub). Example: --client-id 1a2b3c' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l client-secret -d 'The client secret of a confidential pre-registered client. Prefer --client-secret-env, which keeps it out of process listings' -r
@@ -211,10 +242,17 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l json -d
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l keep-alive -d 'Ping the server when the connection is otherwise idle, so load balancers and proxies don\'t drop it (every 30 s; see --ping-interval). Example: --keep-alive'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l allow-http -d 'Allow plain http:// to a host that is not loopback. Tokens and headers then travel unencrypted: use it only on a network you trust. Example: mcp-tether --allow-http http://mcp.internal:8080/mcp'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l insecure -d 'Accept any TLS certificate, even an invalid or self-signed one. For lab use only: anyone on the path can then read your tokens. mcp-tether warns on every start while it is set. Prefer --ca-cert'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l device-code -d 'mcp-remote: the same as --flow device'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l client-credentials -d 'mcp-remote: the same as --flow client-credentials'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l enable-proxy -d 'mcp-remote: use HTTP(S)_PROXY / NO_PROXY. mcp-tether always does, so this is accepted and has no effect'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l use-id-token -d 'mcp-remote options mcp-tether does not have yet: refused with a message that says what to do instead, rather than clap\'s "unexpected argument"'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l ipv4 -d 'Connect over IPv4 only, for hosts whose IPv6 addresses resolve but silently drop traffic. Example: --ipv4'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l disable-cookies -d 'Don\'t keep the cookies the server sets. By default cookies the MCP server sets (load-balancer stickiness) are sent back to it, in memory only, for the life of the process. Example: --disable-cookies'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l no-resource -d 'Leave the RFC 8707 `resource` parameter out of every authorization, token, refresh and device request, for providers that reject it (Entra ID v2: AADSTS9010010). The scope then has to name the API, e.g. --scope \'api://<app-id>/.default\'. Example: --no-resource'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l assume-pkce -d 'Use PKCE S256 even though the authorization server doesn\'t advertise it (Entra ID supports it without saying so). Example: --assume-pkce'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l no-browser -d 'Don\'t open a browser; only print the sign-in URL on stderr. Example: --no-browser'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l debug -d 'mcp-remote\'s --debug: the same as --log-level debug'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l silent -d 'mcp-remote\'s --silent: the same as --log-level error (unless --debug)'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand completions" -l log-level -d 'How much to log: error, warn, info, debug or trace. Example: --log-level debug' -r -f -a "error\t''
 warn\t''
@@ -223,6 +261,7 @@ debug\t''
 trace\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand completions" -l log-file -d 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand completions" -l debug -d 'mcp-remote\'s --debug: the same as --log-level debug'
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand completions" -l silent -d 'mcp-remote\'s --silent: the same as --log-level error (unless --debug)'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand help; and not __fish_seen_subcommand_from login logout status doctor completions help" -f -a "login" -d 'Sign in to a server in this terminal and store the token, so the bridge your host starts later just works. Example: mcp-tether login https://mcp.example.com/mcp'
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand help; and not __fish_seen_subcommand_from login logout status doctor completions help" -f -a "logout" -d 'Remove stored tokens and client registrations (revoking them first where the server allows). Example: mcp-tether logout https://mcp.example.com/mcp'

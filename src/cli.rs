@@ -48,6 +48,10 @@ pub struct Cli {
     /// mcp-remote's --debug: the same as --log-level debug.
     #[arg(long, hide = true, global = true)]
     pub debug: bool,
+
+    /// mcp-remote's --silent: the same as --log-level error (unless --debug).
+    #[arg(long, hide = true, global = true)]
+    pub silent: bool,
 }
 
 impl Cli {
@@ -61,7 +65,8 @@ impl Cli {
         connect
     }
 
-    /// --log-level, raised to debug by mcp-remote's --debug.
+    /// --log-level, raised to debug by mcp-remote's --debug, lowered to error
+    /// by its --silent (--debug wins, as in mcp-remote).
     pub fn effective_log_level(&self) -> LogLevel {
         if self.debug
             && matches!(
@@ -70,6 +75,8 @@ impl Cli {
             )
         {
             LogLevel::Debug
+        } else if self.silent && !self.debug {
+            LogLevel::Error
         } else {
             self.log_level
         }
@@ -228,6 +235,56 @@ pub struct ConnectArgs {
     #[arg(long = "host", value_name = "HOST", hide = true)]
     pub mcp_remote_host: Option<String>,
 
+    /// mcp-remote: the same as --flow device.
+    #[arg(long, hide = true, conflicts_with = "client_credentials")]
+    pub device_code: bool,
+
+    /// mcp-remote: the same as --flow client-credentials.
+    #[arg(long, hide = true)]
+    pub client_credentials: bool,
+
+    /// mcp-remote: seconds to wait for response headers, the same as --timeout.
+    #[arg(long, value_name = "SECONDS", hide = true)]
+    pub headers_timeout: Option<u64>,
+
+    /// mcp-remote: the longest gap between chunks of a body. mcp-tether never
+    /// cuts an event stream for being idle and bounds JSON bodies by --timeout,
+    /// so this is accepted and has no effect.
+    #[arg(long, value_name = "SECONDS", hide = true)]
+    pub body_timeout: Option<u64>,
+
+    /// mcp-remote: use HTTP(S)_PROXY / NO_PROXY. mcp-tether always does, so
+    /// this is accepted and has no effect.
+    #[arg(long, hide = true)]
+    pub enable_proxy: bool,
+
+    /// mcp-remote options mcp-tether does not have yet: refused with a message
+    /// that says what to do instead, rather than clap's "unexpected argument".
+    #[arg(long, hide = true)]
+    pub use_id_token: bool,
+
+    #[arg(long, value_name = "URL", hide = true)]
+    pub token_endpoint: Option<String>,
+
+    #[arg(long, value_name = "URL", hide = true)]
+    pub auth_success_url: Option<String>,
+
+    /// Seconds to wait for a TCP (and TLS) connection, when it should differ
+    /// from --timeout. Example: --connect-timeout 5
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub connect_timeout: Option<u64>,
+
+    /// Connect over IPv4 only, for hosts whose IPv6 addresses resolve but
+    /// silently drop traffic. Example: --ipv4
+    #[arg(long)]
+    pub ipv4: bool,
+
+    /// Don't keep the cookies the server sets. By default cookies the MCP
+    /// server sets (load-balancer stickiness) are sent back to it, in memory
+    /// only, for the life of the process. Example: --disable-cookies
+    #[arg(long)]
+    pub disable_cookies: bool,
+
     // ---- Authorization (OAuth 2.1). Used only when the server answers 401. ----
     /// Scopes to request, space-separated; overrides what the server asks for.
     /// Example: --scope 'openid offline_access api://mcp/.default'
@@ -299,6 +356,7 @@ pub struct ConnectArgs {
     /// audience. Example: --auth-param audience=https://api.example.com
     #[arg(
         long = "auth-param",
+        alias = "authorize-param",
         value_name = "KEY=VALUE",
         help_heading = "Authorization"
     )]

@@ -51,11 +51,42 @@ pub struct Config {
     pub ignore_tools: Vec<String>,
     /// `--ca-cert`, `SSL_CERT_FILE` and `--insecure`; see [`Tls::apply`].
     pub tls: Tls,
+    /// `--ipv4` and `--connect-timeout`; see [`Network::apply`].
+    pub network: Network,
+    /// Keep the cookies the server sets and send them back (off with
+    /// `--disable-cookies`, or when the person passes their own `Cookie`).
+    pub cookies: bool,
     /// `--keep-alive` / `--ping-interval`: ping the server this often.
     pub keep_alive: Option<Duration>,
     pub protocol: Protocol,
     /// Where `--protocol auto` remembers each server's era (None: nowhere).
     pub era_cache: Option<std::path::PathBuf>,
+}
+
+/// How every HTTP client connects: address family and connect timeout.
+#[derive(Debug, Clone, Default)]
+pub struct Network {
+    /// `--ipv4`: only IPv4 addresses are tried.
+    pub ipv4_only: bool,
+    /// `--connect-timeout`; else the request timeout is used.
+    pub connect_timeout: Option<Duration>,
+}
+
+impl Network {
+    /// Apply to a client builder; `timeout` is the connect timeout unless
+    /// `--connect-timeout` says otherwise.
+    pub fn apply(
+        &self,
+        mut builder: reqwest::ClientBuilder,
+        timeout: Duration,
+    ) -> reqwest::ClientBuilder {
+        builder = builder.connect_timeout(self.connect_timeout.unwrap_or(timeout));
+        if self.ipv4_only {
+            // A v4 local address makes the connector try v4 addresses only.
+            builder = builder.local_address(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        }
+        builder
+    }
 }
 
 /// The keep-alive interval when `--keep-alive` is given without `--ping-interval`.
@@ -132,6 +163,17 @@ pub enum ConfigError {
     Store(String),
     #[error("--auth-param '{0}' is not of the form key=value")]
     BadAuthParam(String),
+    #[error(
+        "--auth-param '{0}': mcp-tether sets `{0}` itself for every sign-in; a second value would make the authorization server fail"
+    )]
+    DerivedAuthParam(String),
+    #[error("--auth-param '{key}': use {flag} instead, so the token and refresh requests agree")]
+    AuthParamHasFlag { key: String, flag: &'static str },
+    #[error("{flag} (an mcp-remote option) is not supported by mcp-tether: {instead}")]
+    Unsupported {
+        flag: &'static str,
+        instead: &'static str,
+    },
     #[error("{flag}: {why}")]
     BadStaticJson { flag: &'static str, why: String },
     #[error(
@@ -195,12 +237,18 @@ impl Config {
             ssl_cert_file: ssl_cert_file(env("SSL_CERT_FILE"))?,
             insecure: cli.insecure,
         };
+        let cookies = !cli.disable_cookies && !headers.contains_key(reqwest::header::COOKIE);
+        let network = Network {
+            ipv4_only: cli.ipv4,
+            connect_timeout: cli.connect_timeout.map(Duration::from_secs),
+        };
         // A person who passes their own Authorization header manages auth.
         let auth = if headers.contains_key(reqwest::header::AUTHORIZATION) {
             None
         } else {
             let mut auth = auth_config(cli, env)?;
             auth.tls = tls.clone();
+            auth.network = network.clone();
             Some(auth)
         };
         Ok(Config {
@@ -211,6 +259,8 @@ impl Config {
             auth,
             ignore_tools: cli.ignore_tools.clone(),
             tls,
+            network,
+            cookies,
             keep_alive: match (cli.ping_interval, cli.keep_alive) {
                 (Some(secs), _) => Some(Duration::from_secs(secs)),
                 (None, true) => Some(DEFAULT_PING_INTERVAL),
@@ -326,6 +376,43 @@ fn mcp_remote_compat(cli: &ConnectArgs) -> Result<ConnectArgs, ConfigError> {
             }
         }
     }
+    if cli.device_code {
+        out.flow = FlowArg::Device;
+    }
+    if cli.client_credentials {
+        out.flow = FlowArg::ClientCredentials;
+    }
+    if let Some(secs) = cli.headers_timeout {
+        out.timeout = secs;
+    }
+    if cli.body_timeout.is_some() {
+        tracing::debug!(
+            "--body-timeout: accepted; event streams are never cut for being idle and JSON bodies are bounded by --timeout"
+        );
+    }
+    if cli.enable_proxy {
+        tracing::debug!("--enable-proxy: accepted; HTTP(S)_PROXY and NO_PROXY are always used");
+    }
+    let unsupported =
+        |flag: &'static str, instead: &'static str| Err(ConfigError::Unsupported { flag, instead });
+    if cli.use_id_token {
+        return unsupported(
+            "--use-id-token",
+            "mcp-tether sends the access token; ask the server's admin whether it accepts one, or pass your own with --header 'Authorization: Bearer ${TOKEN}'",
+        );
+    }
+    if cli.token_endpoint.is_some() {
+        return unsupported(
+            "--token-endpoint",
+            "point discovery at the authorization server instead with --auth-server ISSUER or --auth-server-metadata URL",
+        );
+    }
+    if cli.auth_success_url.is_some() {
+        return unsupported(
+            "--auth-success-url",
+            "leave it out: the callback page says when the sign-in is done and can be closed",
+        );
+    }
     if let Some(host) = &cli.mcp_remote_host {
         out.callback_host = match host.as_str() {
             "localhost" => CallbackHostArg::Localhost,
@@ -334,6 +421,31 @@ fn mcp_remote_compat(cli: &ConnectArgs) -> Result<ConnectArgs, ConfigError> {
         };
     }
     Ok(out)
+}
+
+/// Refuse `--auth-param`s that would clash with what the flow sends itself.
+fn check_auth_param(param: (String, String)) -> Result<(String, String), ConfigError> {
+    const DERIVED: &[&str] = &[
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "state",
+        "code_challenge",
+        "code_challenge_method",
+    ];
+    let key = param.0.as_str();
+    if DERIVED.contains(&key) {
+        return Err(ConfigError::DerivedAuthParam(param.0));
+    }
+    let flag = match key {
+        "scope" => Some("--scope"),
+        "resource" => Some("--resource"),
+        _ => None,
+    };
+    match flag {
+        Some(flag) => Err(ConfigError::AuthParamHasFlag { key: param.0, flag }),
+        None => Ok(param),
+    }
 }
 
 /// A JSON value given inline or as `@path` (mcp-remote's convention).
@@ -381,6 +493,7 @@ fn auth_config(
                 .filter(|(k, _)| !k.is_empty())
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .ok_or_else(|| ConfigError::BadAuthParam(p.clone()))
+                .and_then(check_auth_param)
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(AuthConfig {
@@ -439,6 +552,7 @@ fn auth_config(
         notifier: None,
         host_opens_urls: Default::default(),
         tls: Tls::default(),
+        network: Network::default(),
     })
 }
 

@@ -196,6 +196,8 @@ pub struct AuthConfig {
     pub host_opens_urls: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Certificate checks, the same as for the MCP server.
     pub tls: crate::config::Tls,
+    /// `--ipv4`, `--connect-timeout`, the same as for the MCP server.
+    pub network: crate::config::Network,
 }
 
 /// The token the relay currently sends.
@@ -261,16 +263,16 @@ impl Auth {
 
     fn http(&self) -> &reqwest::Client {
         self.http_client.get_or_init(|| {
+            let builder = self.cfg.tls.apply(reqwest::Client::builder());
             self.cfg
-                .tls
-                .apply(reqwest::Client::builder())
+                .network
+                .apply(builder, self.timeout)
                 .user_agent(concat!("mcp-tether/", env!("CARGO_PKG_VERSION")))
                 .redirect(reqwest::redirect::Policy::none())
                 // Authorization requests are rare and minutes apart (device
                 // polling): a pooled connection would often be one the server
                 // already closed.
                 .pool_max_idle_per_host(0)
-                .connect_timeout(self.timeout)
                 .timeout(self.timeout)
                 .build()
                 // Building fails only if the TLS backend can't initialise, which

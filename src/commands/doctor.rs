@@ -226,19 +226,17 @@ pub async fn diagnose(config: &Config) -> anyhow::Result<Report> {
         stored_token: StoredReport::default(),
         checks: Vec::new(),
     };
+    let builder = reqwest::Client::builder()
+        .user_agent(concat!(
+            "mcp-tether/",
+            env!("CARGO_PKG_VERSION"),
+            " (doctor)"
+        ))
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(config.timeout);
     let http = config
         .tls
-        .apply(
-            reqwest::Client::builder()
-                .user_agent(concat!(
-                    "mcp-tether/",
-                    env!("CARGO_PKG_VERSION"),
-                    " (doctor)"
-                ))
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(config.timeout)
-                .timeout(config.timeout),
-        )
+        .apply(config.network.apply(builder, config.timeout))
         .build()?;
 
     // 1. The unauthenticated probe.

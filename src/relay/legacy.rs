@@ -14,6 +14,7 @@ use sse_stream::SseByteStream;
 use tokio::task::JoinHandle;
 use url::Url;
 
+use super::cookies::CookieJar;
 use super::error::RelayError;
 use super::jsonrpc::{self, Kind, Message};
 use super::stdio::Output;
@@ -35,6 +36,19 @@ pub struct LegacySse {
     /// Tokens, if the server wanted them. A refusal comes back as
     /// [`RelayError::Unauthorized`]; the relay recovers and tries again.
     auth: Option<Arc<Auth>>,
+    /// Cookies set on the stream's response go back with every POST.
+    cookies: Option<Arc<CookieJar>>,
+}
+
+/// Send the jar's cookies with `req`, if any.
+fn with_cookies(
+    req: reqwest::RequestBuilder,
+    cookies: &Option<Arc<CookieJar>>,
+) -> reqwest::RequestBuilder {
+    match cookies.as_ref().and_then(|jar| jar.header()) {
+        Some(cookie) => req.header(header::COOKIE, cookie),
+        None => req,
+    }
 }
 
 async fn bearer(auth: &Option<Arc<Auth>>) -> Option<reqwest::header::HeaderValue> {
@@ -53,16 +67,19 @@ impl LegacySse {
         timeout: Duration,
         out: Output,
         auth: Option<Arc<Auth>>,
+        cookies: Option<Arc<CookieJar>>,
     ) -> Result<Arc<Self>, RelayError> {
         let origin = url.origin().ascii_serialization();
         let fail = |why: String| RelayError::LegacySse {
             origin: origin.clone(),
             why,
         };
-        let mut req = http
-            .get(url.clone())
-            .headers(extra_headers.clone())
-            .header(header::ACCEPT, "text/event-stream");
+        let mut req = with_cookies(
+            http.get(url.clone())
+                .headers(extra_headers.clone())
+                .header(header::ACCEPT, "text/event-stream"),
+            &cookies,
+        );
         let bearer = bearer(&auth).await;
         if let Some(bearer) = &bearer {
             req = req.header(header::AUTHORIZATION, bearer.clone());
@@ -77,6 +94,9 @@ impl LegacySse {
                 });
             }
         };
+        if let Some(jar) = &cookies {
+            jar.remember(resp.headers());
+        }
         if let Some(e) = unauthorized(&resp, bearer) {
             return Err(e);
         }
@@ -127,6 +147,7 @@ impl LegacySse {
             closed,
             reader: Mutex::new(Some(reader)),
             auth,
+            cookies,
         }))
     }
 
@@ -149,17 +170,23 @@ impl LegacySse {
             }
             _ => None,
         };
-        let mut req = self
-            .http
-            .post(self.post_url.clone())
-            .headers(self.extra_headers.clone())
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(message.bytes.clone());
+        let mut req = with_cookies(
+            self.http
+                .post(self.post_url.clone())
+                .headers(self.extra_headers.clone())
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(message.bytes.clone()),
+            &self.cookies,
+        );
         let bearer = bearer(&self.auth).await;
         if let Some(bearer) = &bearer {
             req = req.header(header::AUTHORIZATION, bearer.clone());
         }
-        let result = match tokio::time::timeout(self.timeout, req.send()).await {
+        let sent = tokio::time::timeout(self.timeout, req.send()).await;
+        if let (Ok(Ok(resp)), Some(jar)) = (&sent, &self.cookies) {
+            jar.remember(resp.headers());
+        }
+        let result = match sent {
             Ok(Ok(resp)) if resp.status().is_success() => Ok(()),
             Ok(Ok(resp)) => match unauthorized(&resp, bearer) {
                 Some(refused) => Err(refused),

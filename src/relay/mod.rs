@@ -2,6 +2,7 @@
 //! stdout. It owns the session's life: initialize, the event stream, a new
 //! session when the server forgets the old one, and the DELETE at the end.
 
+mod cookies;
 mod era;
 mod era_bridge;
 pub mod error;
@@ -26,6 +27,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use crate::auth::{Auth, Notice};
 use crate::config::{Config, Transport};
+use cookies::CookieJar;
 use error::RelayError;
 use jsonrpc::{Line, Message, code, error_response};
 use legacy::LegacySse;
@@ -85,6 +87,8 @@ pub struct Relay {
     connected: AtomicBool,
     request_slots: tokio::sync::Semaphore,
     auth: Option<Arc<Auth>>,
+    /// Cookies the server set, for both transports (None: `--disable-cookies`).
+    cookies: Option<Arc<CookieJar>>,
     /// Shared with the auth layer: the host can show a URL elicitation.
     host_opens_urls: Arc<AtomicBool>,
 }
@@ -104,10 +108,10 @@ pub fn http_client(config: &Config) -> Result<reqwest::Client, RelayError> {
             attempt.follow()
         }
     });
-    let mut builder = reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .user_agent(concat!("mcp-tether/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(config.timeout)
         .redirect(policy);
+    let mut builder = config.network.apply(builder, config.timeout);
     if cfg!(target_os = "linux") && !proxy_configured() {
         // On Linux the "system proxy" is the environment; with none set, skip
         // the per-request proxy matching.
@@ -159,6 +163,7 @@ fn streamable_upstream(
     http: &reqwest::Client,
     config: &Config,
     auth: &Option<Arc<Auth>>,
+    cookies: &Option<Arc<CookieJar>>,
 ) -> Upstream {
     Upstream::Streamable(Arc::new(
         StreamableHttp::new(
@@ -167,7 +172,8 @@ fn streamable_upstream(
             config.headers.clone(),
             config.timeout,
         )
-        .with_auth(auth.clone()),
+        .with_auth(auth.clone())
+        .with_cookies(cookies.clone()),
     ))
 }
 
@@ -188,9 +194,10 @@ impl Relay {
             }
             None => None,
         };
+        let cookies = config.cookies.then(Arc::default);
         let upstream = match config.transport {
             Transport::Auto | Transport::StreamableHttp => {
-                Some(streamable_upstream(&http, &config, &auth))
+                Some(streamable_upstream(&http, &config, &auth, &cookies))
             }
             // Connecting means a request; wait until the host speaks.
             Transport::LegacySse | Transport::SseFirst => None,
@@ -213,6 +220,7 @@ impl Relay {
             connected: AtomicBool::new(false),
             request_slots: tokio::sync::Semaphore::new(MAX_REQUESTS_IN_FLIGHT),
             auth,
+            cookies,
             host_opens_urls,
         })
     }
@@ -395,7 +403,7 @@ impl Relay {
                     "the server refused the HTTP+SSE stream ({}); trying Streamable HTTP",
                     e.http_status().map(|s| s.to_string()).unwrap_or_default()
                 );
-                streamable_upstream(&self.http, &self.config, &self.auth)
+                streamable_upstream(&self.http, &self.config, &self.auth, &self.cookies)
             }
             Err(e) => return Err(e),
         };
@@ -412,6 +420,7 @@ impl Relay {
                 self.config.timeout,
                 self.out.clone(),
                 self.auth.clone(),
+                self.cookies.clone(),
             )
         })
         .await

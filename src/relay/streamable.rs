@@ -13,6 +13,7 @@ use sse_stream::SseByteStream;
 use tokio::sync::oneshot;
 use url::Url;
 
+use super::cookies::CookieJar;
 use super::error::RelayError;
 use super::jsonrpc::{self, Message};
 use super::stdio::Output;
@@ -69,6 +70,7 @@ pub struct StreamableHttp {
     timeout: Duration,
     session: RwLock<Session>,
     auth: Option<Arc<Auth>>,
+    cookies: Option<Arc<CookieJar>>,
 }
 
 impl StreamableHttp {
@@ -87,7 +89,14 @@ impl StreamableHttp {
             timeout,
             session: RwLock::new(Session::default()),
             auth: None,
+            cookies: None,
         }
+    }
+
+    /// Keep the cookies the server sets and send them back (see [`CookieJar`]).
+    pub fn with_cookies(mut self, cookies: Option<Arc<CookieJar>>) -> Self {
+        self.cookies = cookies;
+        self
     }
 
     /// Send tokens from `auth` (only ever to this server's URL).
@@ -145,12 +154,20 @@ impl StreamableHttp {
         if let Some(v) = &session.protocol_version {
             req = req.header(VERSION_HEADER, v.clone());
         }
+        if let Some(cookie) = self.cookies.as_ref().and_then(|jar| jar.header()) {
+            req = req.header(header::COOKIE, cookie);
+        }
         req
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<Response, RelayError> {
         match tokio::time::timeout(self.timeout, req.send()).await {
-            Ok(Ok(resp)) => Ok(resp),
+            Ok(Ok(resp)) => {
+                if let Some(jar) = &self.cookies {
+                    jar.remember(resp.headers());
+                }
+                Ok(resp)
+            }
             Ok(Err(e)) => Err(RelayError::from_reqwest(e, &self.origin, self.timeout)),
             Err(_) => Err(RelayError::Timeout {
                 origin: self.origin.clone(),

@@ -459,6 +459,138 @@ fn sse_first_tries_the_stream_then_streamable_http() {
     assert!(methods[1..].contains(&"POST".to_string()), "{methods:?}");
 }
 
+/// A load balancer with cookie stickiness (the lab's `--sticky-cookie`):
+/// the bridge sends the cookie back on every later request, so the session
+/// stays on its node. `--disable-cookies` or a `Cookie` of the person's own
+/// turns the jar off.
+#[test]
+fn sends_the_servers_cookies_back_for_load_balancer_stickiness() {
+    let server = Server::start("sdk-server.mjs", &["--sticky-cookie"]);
+    let mut bridge = Bridge::spawn(&[&server.url]);
+    bridge.initialize();
+    for i in 0..3 {
+        let (_, r) = bridge.call_tool("echo", json!({"text": format!("sticky {i}")}));
+        assert_eq!(tool_text(&r), format!("sticky {i}"), "{}", bridge.stderr());
+    }
+    let log = server.log();
+    assert!(log.len() >= 5, "{log:?}");
+    for e in &log[1..] {
+        assert_eq!(e["headers"]["cookie"], "lb-node=n1", "{e}");
+        assert_ne!(e["status"], 404, "no request lost its node: {e}");
+    }
+
+    for flags in [
+        vec!["--disable-cookies"],
+        vec!["--header", "Cookie: mine=1"],
+    ] {
+        let server = Server::start("sdk-server.mjs", &["--sticky-cookie"]);
+        let mut args = flags.clone();
+        args.push(&server.url);
+        let mut bridge = Bridge::spawn(&args);
+        bridge.initialize();
+        bridge.request("tools/list", json!({}));
+        assert!(
+            server.log().iter().all(|e| !e["headers"]["cookie"]
+                .as_str()
+                .unwrap_or("")
+                .contains("lb-node")),
+            "{flags:?}: no cookie from the jar"
+        );
+    }
+}
+
+/// A command line copied from mcp-remote 0.15.1's README starts: every option
+/// it documents is accepted, and the ones mcp-tether has no equivalent for
+/// are refused with a message that says what to do, not a usage error.
+#[test]
+fn accepts_mcp_remote_0_15_options() {
+    let server = sdk();
+    for flags in [
+        vec!["--authorize-param", "prompt=consent"],
+        vec!["--silent"],
+        vec!["--enable-proxy"],
+        vec![
+            "--connect-timeout",
+            "30",
+            "--headers-timeout",
+            "300",
+            "--body-timeout",
+            "0",
+        ],
+        vec!["--ipv4"],
+        vec!["--disable-cookies"],
+        vec!["--device-code"],
+        vec!["--protocol", "auto"],
+    ] {
+        let mut args = flags.clone();
+        args.push(&server.url);
+        let mut bridge = Bridge::spawn(&args);
+        bridge.initialize();
+        let (_, r) = bridge.call_tool("echo", json!({"text": "migrated"}));
+        assert_eq!(tool_text(&r), "migrated", "{flags:?}: {}", bridge.stderr());
+    }
+    for (flags, says) in [
+        (
+            vec!["--use-id-token"],
+            "--use-id-token (an mcp-remote option) is not supported",
+        ),
+        (
+            vec!["--token-endpoint", "https://auth.example.com/token"],
+            "--auth-server",
+        ),
+        (
+            vec!["--auth-success-url", "https://app.example.com/done"],
+            "--auth-success-url",
+        ),
+        (vec!["--authorize-param", "state=x"], "sets `state` itself"),
+        (
+            vec!["--authorize-param", "scope=a b"],
+            "use --scope instead",
+        ),
+    ] {
+        let mut args = flags.clone();
+        args.push(&server.url);
+        let (status, _, stderr) = crate::support::run_once(&args, &[], b"");
+        assert_eq!(status.code(), Some(2), "{flags:?}: {stderr}");
+        assert!(stderr.contains(says), "{flags:?}: {stderr}");
+        assert!(!stderr.contains("unexpected argument"), "{stderr}");
+    }
+}
+
+/// `--ipv4` never connects over IPv6: a server only on [::1] is reached
+/// without it and not with it.
+#[test]
+fn ipv4_only_never_tries_ipv6() {
+    let Ok(listener) = std::net::TcpListener::bind("[::1]:0") else {
+        panic!("this machine has no IPv6 loopback; the test needs one");
+    };
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://[::1]:{}/mcp", listener.local_addr().unwrap().port());
+    let accepted = |listener: &std::net::TcpListener| {
+        let until = std::time::Instant::now() + Duration::from_secs(3);
+        while std::time::Instant::now() < until {
+            if listener.accept().is_ok() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    };
+    let init = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}});
+    let mut ipv4 = Bridge::spawn(&["--ipv4", "--timeout", "2", &url]);
+    ipv4.send(&init);
+    let r = ipv4.recv();
+    assert!(r["error"].is_object(), "{r}");
+    assert!(!accepted(&listener), "--ipv4 connected over IPv6");
+
+    let mut any = Bridge::spawn(&["--timeout", "2", &url]);
+    any.send(&init);
+    assert!(
+        accepted(&listener),
+        "without --ipv4 the IPv6 address is used"
+    );
+}
+
 #[test]
 fn streamable_only_does_not_fall_back() {
     let server = Server::start("legacy-sse-server.mjs", &[]);

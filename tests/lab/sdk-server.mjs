@@ -4,11 +4,17 @@
 // Last-Event-ID works.
 //
 //   node sdk-server.mjs [--port N] [--json-response] [--retry-ms N] [--tls-dir DIR]
+//                       [--sticky-cookie]
 //
 // --tls-dir DIR    serve https with DIR/server.crt and DIR/server.key (made by
 //                  make-certs.sh); the announced URL is then https://127.0.0.1:N/mcp
 // --json-response  enableJsonResponse: POST answers are plain application/json
 // --retry-ms N     SSE `retry:` value the SDK puts in its priming events
+// --sticky-cookie  plays a load balancer with cookie stickiness in front of the
+//                  SDK (this part is hand-made): every /mcp response sets
+//                  `lb-node=n1`, and a request for a session that does not
+//                  send it back is answered 404 "session not found", as the
+//                  node it would have landed on would answer
 //
 // See README.md for tools and /_lab control endpoints.
 
@@ -32,8 +38,9 @@ const args = parseArgs(process.argv.slice(2), ['tls-dir']);
 const tlsDir = args.values['tls-dir'];
 const jsonResponse = args.flags.has('json-response');
 const retryInterval = args.values['retry-ms'];
+const stickyCookie = args.flags.has('sticky-cookie');
 for (const f of args.flags) {
-  if (f !== 'json-response') {
+  if (f !== 'json-response' && f !== 'sticky-cookie') {
     process.stderr.write(`unknown flag --${f}\n`);
     process.exit(2);
   }
@@ -50,6 +57,15 @@ const handler = async (req, res) => {
     if (await handleLabControl(req, res, requestLog, labExtras)) return;
     const path = req.url.split('?')[0];
     if (path === '/mcp') {
+      if (stickyCookie) {
+        const sticky = /(^|;\s*)lb-node=n1(;|$)/.test(req.headers.cookie ?? '');
+        if (req.headers['mcp-session-id'] && !sticky) {
+          requestLog.add(req, tryParseJson(await readBody(req).catch(() => undefined)), res);
+          sendJson(res, 404, { jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found (another node)' } });
+          return;
+        }
+        res.setHeader('set-cookie', 'lb-node=n1; Path=/; HttpOnly');
+      }
       await handleMcp(req, res);
       return;
     }
