@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mcp_tether_global_optspecs
-    string join \n H/header= header-file= keep-alive ping-interval= transport= protocol= allow-http timeout= ca-cert= insecure ignore-tool= static-oauth-client-info= static-oauth-client-metadata= host= device-code client-credentials headers-timeout= body-timeout= enable-proxy use-id-token token-endpoint= auth-success-url= connect-timeout= ipv4 disable-cookies scope= client-id= client-secret= client-secret-env= client-metadata-url= registration-token= resource-metadata= auth-server= auth-server-metadata= resource= no-resource auth-param= assume-pkce callback-port= callback-host= callback-path= no-browser token-store= auth-timeout= flow= client-assertion-key= client-assertion-alg= log-level= log-file= debug silent h/help V/version
+    string join \n H/header= header-file= keep-alive ping-interval= transport= protocol= allow-http timeout= ca-cert= insecure ignore-tool= static-oauth-client-info= static-oauth-client-metadata= host= device-code client-credentials headers-timeout= body-timeout= enable-proxy use-id-token auth-success-url= connect-timeout= ipv4 disable-cookies scope= client-id= client-secret= client-secret-env= client-metadata-url= registration-token= resource-metadata= auth-server= token-endpoint= auth-server-metadata= resource= no-resource auth-param= assume-pkce callback-port= callback-host= callback-path= no-browser token-store= auth-timeout= flow= client-assertion-key= client-assertion-alg= log-level= log-file= debug silent h/help V/version
 end
 
 function __fish_mcp_tether_needs_command
@@ -41,7 +41,6 @@ complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l static-oauth-clie
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l host -d 'mcp-remote: the callback host name, the same as --callback-host' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l headers-timeout -d 'mcp-remote: seconds to wait for response headers, the same as --timeout' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l body-timeout -d 'mcp-remote: the longest gap between chunks of a body. mcp-tether never cuts an event stream for being idle and bounds JSON bodies by --timeout, so this is accepted and has no effect' -r
-complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l token-endpoint -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l auth-success-url -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l connect-timeout -d 'Seconds to wait for a TCP (and TLS) connection, when it should differ from --timeout. Example: --connect-timeout 5' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l scope -d 'Scopes to request, space-separated; overrides what the server asks for. Example: --scope \'openid offline_access api://mcp/.default\'' -r
@@ -52,6 +51,7 @@ complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l client-metadata-u
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l registration-token -d 'An initial access token for registration endpoints that require one (Okta style). Example: --registration-token "$OKTA_IAT"' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l resource-metadata -d 'Where the server\'s protected resource metadata is, when it isn\'t at the well-known path. Example: --resource-metadata https://mcp.example.com/custom/prm.json' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l auth-server -d 'The authorization server\'s issuer, when the server doesn\'t say. Example: --auth-server https://login.example.com/tenant1' -r
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l token-endpoint -d 'The token endpoint, for --flow client-credentials against an authorization server that publishes no metadata: discovery is skipped. Example: --token-endpoint https://auth.internal/oauth/token' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l auth-server-metadata -d 'The authorization server\'s metadata URL, for metadata on another host or path. Example: --auth-server-metadata https://idp.example.com/oauth/meta.json' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l resource -d 'The RFC 8707 resource to request tokens for (default: the server\'s own). Example: --resource https://mcp.example.com' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l auth-param -d 'An extra authorization request parameter (repeatable), such as Auth0\'s audience. Example: --auth-param audience=https://api.example.com' -r
@@ -115,7 +115,6 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l static-o
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l host -d 'mcp-remote: the callback host name, the same as --callback-host' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l headers-timeout -d 'mcp-remote: seconds to wait for response headers, the same as --timeout' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l body-timeout -d 'mcp-remote: the longest gap between chunks of a body. mcp-tether never cuts an event stream for being idle and bounds JSON bodies by --timeout, so this is accepted and has no effect' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l token-endpoint -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l auth-success-url -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l connect-timeout -d 'Seconds to wait for a TCP (and TLS) connection, when it should differ from --timeout. Example: --connect-timeout 5' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l scope -d 'Scopes to request, space-separated; overrides what the server asks for. Example: --scope \'openid offline_access api://mcp/.default\'' -r
@@ -126,6 +125,7 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l client-m
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l registration-token -d 'An initial access token for registration endpoints that require one (Okta style). Example: --registration-token "$OKTA_IAT"' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l resource-metadata -d 'Where the server\'s protected resource metadata is, when it isn\'t at the well-known path. Example: --resource-metadata https://mcp.example.com/custom/prm.json' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l auth-server -d 'The authorization server\'s issuer, when the server doesn\'t say. Example: --auth-server https://login.example.com/tenant1' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l token-endpoint -d 'The token endpoint, for --flow client-credentials against an authorization server that publishes no metadata: discovery is skipped. Example: --token-endpoint https://auth.internal/oauth/token' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l auth-server-metadata -d 'The authorization server\'s metadata URL, for metadata on another host or path. Example: --auth-server-metadata https://idp.example.com/oauth/meta.json' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l resource -d 'The RFC 8707 resource to request tokens for (default: the server\'s own). Example: --resource https://mcp.example.com' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l auth-param -d 'An extra authorization request parameter (repeatable), such as Auth0\'s audience. Example: --auth-param audience=https://api.example.com' -r
@@ -203,7 +203,6 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l static-
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l host -d 'mcp-remote: the callback host name, the same as --callback-host' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l headers-timeout -d 'mcp-remote: seconds to wait for response headers, the same as --timeout' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l body-timeout -d 'mcp-remote: the longest gap between chunks of a body. mcp-tether never cuts an event stream for being idle and bounds JSON bodies by --timeout, so this is accepted and has no effect' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l token-endpoint -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l auth-success-url -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l connect-timeout -d 'Seconds to wait for a TCP (and TLS) connection, when it should differ from --timeout. Example: --connect-timeout 5' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l scope -d 'Scopes to request, space-separated; overrides what the server asks for. Example: --scope \'openid offline_access api://mcp/.default\'' -r
@@ -214,6 +213,7 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l client-
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l registration-token -d 'An initial access token for registration endpoints that require one (Okta style). Example: --registration-token "$OKTA_IAT"' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l resource-metadata -d 'Where the server\'s protected resource metadata is, when it isn\'t at the well-known path. Example: --resource-metadata https://mcp.example.com/custom/prm.json' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l auth-server -d 'The authorization server\'s issuer, when the server doesn\'t say. Example: --auth-server https://login.example.com/tenant1' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l token-endpoint -d 'The token endpoint, for --flow client-credentials against an authorization server that publishes no metadata: discovery is skipped. Example: --token-endpoint https://auth.internal/oauth/token' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l auth-server-metadata -d 'The authorization server\'s metadata URL, for metadata on another host or path. Example: --auth-server-metadata https://idp.example.com/oauth/meta.json' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l resource -d 'The RFC 8707 resource to request tokens for (default: the server\'s own). Example: --resource https://mcp.example.com' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l auth-param -d 'An extra authorization request parameter (repeatable), such as Auth0\'s audience. Example: --auth-param audience=https://api.example.com' -r

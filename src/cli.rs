@@ -264,9 +264,6 @@ pub struct ConnectArgs {
     pub use_id_token: bool,
 
     #[arg(long, value_name = "URL", hide = true)]
-    pub token_endpoint: Option<String>,
-
-    #[arg(long, value_name = "URL", hide = true)]
     pub auth_success_url: Option<String>,
 
     /// Seconds to wait for a TCP (and TLS) connection, when it should differ
@@ -329,6 +326,12 @@ pub struct ConnectArgs {
     /// Example: --auth-server https://login.example.com/tenant1
     #[arg(long, value_name = "ISSUER", help_heading = "Authorization")]
     pub auth_server: Option<String>,
+
+    /// The token endpoint, for --flow client-credentials against an
+    /// authorization server that publishes no metadata: discovery is skipped.
+    /// Example: --token-endpoint https://auth.internal/oauth/token
+    #[arg(long, value_name = "URL", help_heading = "Authorization")]
+    pub token_endpoint: Option<String>,
 
     /// The authorization server's metadata URL, for metadata on another host
     /// or path. Example: --auth-server-metadata https://idp.example.com/oauth/meta.json

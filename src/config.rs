@@ -169,6 +169,10 @@ pub enum ConfigError {
     DerivedAuthParam(String),
     #[error("--auth-param '{key}': use {flag} instead, so the token and refresh requests agree")]
     AuthParamHasFlag { key: String, flag: &'static str },
+    #[error(
+        "--token-endpoint is for --flow client-credentials (a person signing in needs the authorization endpoint too: use --auth-server or --auth-server-metadata)"
+    )]
+    TokenEndpointNeedsClientCredentials,
     #[error("{flag} (an mcp-remote option) is not supported by mcp-tether: {instead}")]
     Unsupported {
         flag: &'static str,
@@ -401,12 +405,6 @@ fn mcp_remote_compat(cli: &ConnectArgs) -> Result<ConnectArgs, ConfigError> {
             "mcp-tether sends the access token; ask the server's admin whether it accepts one, or pass your own with --header 'Authorization: Bearer ${TOKEN}'",
         );
     }
-    if cli.token_endpoint.is_some() {
-        return unsupported(
-            "--token-endpoint",
-            "point discovery at the authorization server instead with --auth-server ISSUER or --auth-server-metadata URL",
-        );
-    }
     if cli.auth_success_url.is_some() {
         return unsupported(
             "--auth-success-url",
@@ -501,6 +499,23 @@ fn auth_config(
             resource_metadata: url_flag("--resource-metadata", &cli.resource_metadata)?,
             auth_server: url_flag("--auth-server", &cli.auth_server)?,
             auth_server_metadata: url_flag("--auth-server-metadata", &cli.auth_server_metadata)?,
+            token_endpoint: match url_flag("--token-endpoint", &cli.token_endpoint)? {
+                Some(_) if cli.flow != FlowArg::ClientCredentials => {
+                    return Err(ConfigError::TokenEndpointNeedsClientCredentials);
+                }
+                Some(url)
+                    if !url.username().is_empty()
+                        || url.password().is_some()
+                        || url.fragment().is_some() =>
+                {
+                    return Err(ConfigError::BadFlagUrl {
+                        flag: "--token-endpoint",
+                        value: url.to_string(),
+                        why: "it must not carry credentials or a fragment".into(),
+                    });
+                }
+                other => other,
+            },
             allow_http: cli.allow_http,
         },
         client: ClientOptions {

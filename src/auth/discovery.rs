@@ -71,6 +71,8 @@ pub struct Overrides {
     pub auth_server_metadata: Option<Url>,
     /// Plain http to non-loopback hosts is allowed (--allow-http).
     pub allow_http: bool,
+    /// `--token-endpoint` (client credentials only): no discovery at all.
+    pub token_endpoint: Option<Url>,
 }
 
 /// Everything discovery found, and where.
@@ -175,6 +177,9 @@ pub async fn discover(
     challenge: Option<&Challenge>,
     overrides: &Overrides,
 ) -> Result<Discovered, AuthError> {
+    if let Some(token_endpoint) = &overrides.token_endpoint {
+        return given_token_endpoint(token_endpoint, overrides.allow_http);
+    }
     let mut tried = Vec::new();
 
     // 1. Protected resource metadata.
@@ -314,6 +319,27 @@ fn same_origin_str(a: &str, server: &Url) -> bool {
 }
 
 /// Metadata and endpoints must be https, except on loopback or when allowed.
+/// What `--token-endpoint` stands for: an authorization server known only by
+/// its token endpoint, which is also its name (the record's issuer), so a
+/// change of endpoint never reuses another one's tokens.
+fn given_token_endpoint(url: &Url, allow_http: bool) -> Result<Discovered, AuthError> {
+    check_transport(url, allow_http)?;
+    Ok(Discovered {
+        resource_metadata: None,
+        resource_metadata_url: None,
+        metadata: ServerMetadata {
+            issuer: url.to_string(),
+            token_endpoint: Some(url.to_string()),
+            grant_types_supported: Some(vec!["client_credentials".into()]),
+            ..ServerMetadata::default()
+        },
+        metadata_url: None,
+        tried: vec![format!(
+            "{url}: given with --token-endpoint, discovery skipped"
+        )],
+    })
+}
+
 pub fn check_transport(url: &Url, allow_http: bool) -> Result<(), AuthError> {
     match url.scheme() {
         "https" => Ok(()),

@@ -56,17 +56,7 @@ fn device_login_then_the_bridge_needs_no_sign_in_and_logout_undoes_it() {
     let mut bridge = lab.bridge(&["--client-id", "tether-public"]);
     bridge.initialize();
     assert_eq!(whoami(&mut bridge)["sub"], "alice");
-    let ours: Vec<Value> = lab
-        .auth_server
-        .log()
-        .into_iter()
-        .filter(|e| {
-            e["headers"]["user-agent"]
-                .as_str()
-                .unwrap_or("")
-                .starts_with("mcp-tether")
-        })
-        .collect();
+    let ours = lab.as_requests_from_bridges();
     assert!(ours.is_empty(), "the bridge asked the AS nothing: {ours:?}");
     bridge.close_stdin();
     bridge.wait(Duration::from_secs(5));
@@ -255,6 +245,74 @@ fn client_credentials_with_a_secret_and_with_a_private_key() {
     assert_eq!(whoami(&mut bridge)["client_id"], "tether-jwt");
 }
 
+/// An internal server with no metadata anywhere (no protected resource
+/// metadata, nothing in the challenge): `--token-endpoint` names the token
+/// endpoint and the bridge never looks for discovery documents.
+#[test]
+fn client_credentials_with_a_given_token_endpoint_skip_discovery() {
+    let lab = Lab::start(
+        &["--client-credentials", "--dcr", "off"],
+        &["--prm", "none", "--challenge-scope"],
+    );
+    // The lab's own HTTP/1.0 client sends no Host port, so take only the path.
+    let advertised = lab
+        .auth_server
+        .get_json("/.well-known/openid-configuration")["token_endpoint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = url_path(&advertised);
+    let token_endpoint = format!("{}{path}", lab.auth_server.url.trim_end_matches('/'));
+    lab.auth_server.control("/_lab/reset-log");
+    let mut bridge = lab.bridge_env(
+        &[
+            "--client-credentials",
+            "--token-endpoint",
+            &token_endpoint,
+            "--static-oauth-client-info",
+            r#"{"client_id":"tether-confidential","client_secret":"tether-secret"}"#,
+        ],
+        &[],
+    );
+    bridge.initialize();
+    assert_eq!(
+        whoami(&mut bridge)["client_id"],
+        "tether-confidential",
+        "{}",
+        bridge.stderr()
+    );
+    let ours: Vec<String> = lab
+        .as_requests_from_bridges()
+        .into_iter()
+        .map(|e| e["path"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(!ours.is_empty());
+    assert!(
+        ours.iter().all(|p| !p.contains(".well-known")),
+        "no discovery: {ours:?}"
+    );
+    assert!(
+        lab.resource_server
+            .log()
+            .iter()
+            .all(|e| !e["path"].as_str().unwrap_or("").contains(".well-known")),
+        "no protected resource metadata asked for"
+    );
+
+    // A person's flow needs more than a token endpoint.
+    let (status, _, stderr) = crate::support::run_once(
+        &[
+            "--token-endpoint",
+            &token_endpoint,
+            &lab.resource_server.url,
+        ],
+        &[],
+        b"",
+    );
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--flow client-credentials"), "{stderr}");
+}
+
 #[test]
 fn client_credentials_get_a_new_token_on_expiry() {
     let lab = Lab::start(
@@ -348,4 +406,10 @@ fn over_ssh_a_host_with_url_elicitation_gets_the_sign_in_link() {
             .all(|e| e["body"]["result"]["action"].is_null()),
         "the elicitation answer was not relayed to the server"
     );
+}
+
+/// The path of an absolute http URL.
+fn url_path(url: &str) -> &str {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    after_scheme.find('/').map_or("/", |i| &after_scheme[i..])
 }

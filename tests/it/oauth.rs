@@ -69,6 +69,20 @@ impl Lab {
         Bridge::spawn_with_env(args, &all_env)
     }
 
+    /// What mcp-tether itself asked the authorization server (by user agent:
+    /// the resource server's own metadata and JWKS fetches don't count).
+    pub fn as_requests_from_bridges(&self) -> Vec<Value> {
+        self.auth_server
+            .log()
+            .into_iter()
+            .filter(|e| {
+                e["headers"]["user-agent"]
+                    .as_str()
+                    .is_some_and(|ua| ua.starts_with("mcp-tether"))
+            })
+            .collect()
+    }
+
     /// Counts at the authorization server: authorization, token grants, registrations…
     pub fn counters(&self) -> Value {
         self.auth_server.get_json("/_lab/counters")

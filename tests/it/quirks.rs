@@ -204,17 +204,7 @@ fn a_refused_authorization_header_is_reported_and_starts_no_sign_in() {
     );
     // Nothing from mcp-tether reached the authorization server: no sign-in,
     // not even discovery (the resource server's own fetches don't count).
-    let from_us: Vec<Value> = lab
-        .auth_server
-        .log()
-        .into_iter()
-        .filter(|e| {
-            e["headers"]["user-agent"]
-                .as_str()
-                .is_some_and(|ua| ua.starts_with("mcp-tether"))
-        })
-        .collect();
-    assert_eq!(from_us, Vec::<Value>::new());
+    assert_eq!(lab.as_requests_from_bridges(), Vec::<Value>::new());
     assert_eq!(
         count(&lab.counters()["authorization"]),
         0,

@@ -536,7 +536,7 @@ fn accepts_mcp_remote_0_15_options() {
         ),
         (
             vec!["--token-endpoint", "https://auth.example.com/token"],
-            "--auth-server",
+            "--token-endpoint is for --flow client-credentials",
         ),
         (
             vec!["--auth-success-url", "https://app.example.com/done"],

@@ -205,18 +205,7 @@ fn the_secret_service_keyring_holds_large_records_and_a_restart_reuses_them() {
     let mut bridge = lab.bridge(&["--token-store", "keyring"]);
     bridge.initialize();
     assert_eq!(whoami(&mut bridge)["sub"], "alice");
-    let ours = lab
-        .auth_server
-        .log()
-        .into_iter()
-        .filter(|e| {
-            e["headers"]["user-agent"]
-                .as_str()
-                .unwrap_or("")
-                .starts_with("mcp-tether")
-        })
-        .count();
-    assert_eq!(ours, 0);
+    assert_eq!(lab.as_requests_from_bridges(), Vec::<Value>::new());
     // status says where it is.
     assert_eq!(
         crate::headless::status_json(&lab)[0]["store"],
