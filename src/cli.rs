@@ -260,9 +260,6 @@ pub struct ConnectArgs {
 
     /// mcp-remote options mcp-tether does not have yet: refused with a message
     /// that says what to do instead, rather than clap's "unexpected argument".
-    #[arg(long, hide = true)]
-    pub use_id_token: bool,
-
     #[arg(long, value_name = "URL", hide = true)]
     pub auth_success_url: Option<String>,
 
@@ -326,6 +323,12 @@ pub struct ConnectArgs {
     /// Example: --auth-server https://login.example.com/tenant1
     #[arg(long, value_name = "ISSUER", help_heading = "Authorization")]
     pub auth_server: Option<String>,
+
+    /// Send the OpenID Connect ID token instead of the access token, for servers
+    /// that check who the caller is rather than what it may do (Cognito in front
+    /// of Bedrock AgentCore). Adds `openid` to the scope. Example: --use-id-token
+    #[arg(long, help_heading = "Authorization")]
+    pub use_id_token: bool,
 
     /// The token endpoint, for --flow client-credentials against an
     /// authorization server that publishes no metadata: discovery is skipped.

@@ -173,6 +173,10 @@ pub enum ConfigError {
         "--token-endpoint is for --flow client-credentials (a person signing in needs the authorization endpoint too: use --auth-server or --auth-server-metadata)"
     )]
     TokenEndpointNeedsClientCredentials,
+    #[error(
+        "--use-id-token needs a person to sign in: the client credentials grant issues no ID token"
+    )]
+    IdTokenWithClientCredentials,
     #[error("{flag} (an mcp-remote option) is not supported by mcp-tether: {instead}")]
     Unsupported {
         flag: &'static str,
@@ -399,12 +403,6 @@ fn mcp_remote_compat(cli: &ConnectArgs) -> Result<ConnectArgs, ConfigError> {
     }
     let unsupported =
         |flag: &'static str, instead: &'static str| Err(ConfigError::Unsupported { flag, instead });
-    if cli.use_id_token {
-        return unsupported(
-            "--use-id-token",
-            "mcp-tether sends the access token; ask the server's admin whether it accepts one, or pass your own with --header 'Authorization: Bearer ${TOKEN}'",
-        );
-    }
     if cli.auth_success_url.is_some() {
         return unsupported(
             "--auth-success-url",
@@ -465,6 +463,9 @@ fn auth_config(
     cli: &ConnectArgs,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<AuthConfig, ConfigError> {
+    if cli.use_id_token && cli.flow == FlowArg::ClientCredentials {
+        return Err(ConfigError::IdTokenWithClientCredentials);
+    }
     let url_flag = |flag: &'static str, v: &Option<String>| -> Result<Option<Url>, ConfigError> {
         v.as_deref()
             .map(|s| {
@@ -536,6 +537,7 @@ fn auth_config(
         no_resource: cli.no_resource,
         extra_params,
         assume_pkce: cli.assume_pkce,
+        use_id_token: cli.use_id_token,
         callback_port: cli.callback_port,
         callback_path: check_callback_path(&cli.callback_path)?,
         callback_host: match cli.callback_host {

@@ -135,6 +135,11 @@ pub enum AuthError {
     )]
     ClientCredentialsNeedClient,
 
+    #[error(
+        "--use-id-token: the authorization server {issuer} issued no ID token although `openid` was asked for. Check that the client may use the openid scope, or leave out --use-id-token"
+    )]
+    NoIdToken { issuer: String },
+
     #[error("sign-in needed: {0}")]
     NeedsLogin(String),
 
@@ -198,6 +203,10 @@ pub struct AuthConfig {
     pub tls: crate::config::Tls,
     /// `--ipv4`, `--connect-timeout`, the same as for the MCP server.
     pub network: crate::config::Network,
+    /// `--use-id-token`: send the OIDC ID token instead of the access token
+    /// (servers that check who the caller is, e.g. Cognito in front of AWS
+    /// Bedrock AgentCore).
+    pub use_id_token: bool,
 }
 
 /// The token the relay currently sends.
@@ -519,12 +528,14 @@ impl Auth {
     }
 
     fn set_current(&self, tokens: Option<&Tokens>) {
+        let use_id = self.cfg.use_id_token;
         let current = tokens.and_then(|t| {
-            let mut header = HeaderValue::from_str(&format!("Bearer {}", t.access_token)).ok()?;
+            let credential = t.credential(use_id)?;
+            let mut header = HeaderValue::from_str(&format!("Bearer {credential}")).ok()?;
             header.set_sensitive(true);
             Some(Current {
                 header,
-                refresh_due: t.refresh_due(),
+                refresh_due: t.credential_refresh_due(use_id),
                 can_refresh: t.refresh_token.is_some(),
             })
         });
@@ -590,6 +601,11 @@ impl Auth {
                 }
                 if new.scope.is_none() {
                     new.scope = tokens.scope.clone();
+                }
+                // A refresh response need not carry a new ID token (OIDC
+                // Core §12.2); the one we have stays until it expires.
+                if new.id_token.is_none() {
+                    new.id_token = tokens.id_token.clone();
                 }
                 tracing::info!("access token refreshed");
                 record.tokens = Some(new);
@@ -661,8 +677,7 @@ impl Auth {
                 let (client, tokens) = self
                     .client_credentials(md, scope.as_deref(), resource)
                     .await?;
-                self.finish(record, Some(client), tokens);
-                return Ok(());
+                return self.finish(record, Some(client), tokens);
             }
             Grant::Device => {
                 return self
@@ -683,10 +698,7 @@ impl Auth {
                 .code_flow(md, &client, listener, scope.as_deref(), resource)
                 .await
             {
-                Ok(tokens) => {
-                    self.finish(record, Some(client), tokens);
-                    return Ok(());
-                }
+                Ok(tokens) => return self.finish(record, Some(client), tokens),
                 Err(AuthError::Token(p))
                     if p.error == "invalid_client"
                         && client.source == ClientSource::Dynamic
@@ -703,7 +715,17 @@ impl Auth {
         }
     }
 
-    fn finish(&self, record: &mut Record, client: Option<Client>, tokens: Tokens) {
+    fn finish(
+        &self,
+        record: &mut Record,
+        client: Option<Client>,
+        tokens: Tokens,
+    ) -> Result<(), AuthError> {
+        if self.cfg.use_id_token && tokens.id_token.is_none() {
+            return Err(AuthError::NoIdToken {
+                issuer: record.issuer.clone().unwrap_or_default(),
+            });
+        }
         // A pre-registered client's secret stays on the command line, not on disk.
         record.client = client.map(|mut c| {
             if c.source == ClientSource::PreRegistered {
@@ -714,6 +736,7 @@ impl Auth {
         record.tokens = Some(tokens);
         self.save(record);
         tracing::info!("authorized");
+        Ok(())
     }
 
     /// The client for token requests: the configured one (with its secret or
@@ -816,8 +839,7 @@ impl Auth {
         }
         let tokens =
             device::poll(self.http(), &token_endpoint, &client, &d, scope, resource).await?;
-        self.finish(record, Some(client), tokens);
-        Ok(())
+        self.finish(record, Some(client), tokens)
     }
 
     /// Tell the person something through the host (a log notification), when
@@ -836,13 +858,22 @@ impl Auth {
         step_up: Option<String>,
     ) -> Option<String> {
         let wanted = self.cfg.scope.clone().or(step_up);
-        choose_scope(
+        let value = choose_scope(
             wanted.as_deref(),
             Some(challenge),
             d.resource_metadata.as_ref(),
             &d.metadata,
         )
-        .value
+        .value;
+        if !self.cfg.use_id_token {
+            return value;
+        }
+        // An ID token is issued only when `openid` is granted.
+        let mut scopes = scope_list(value.as_deref());
+        if !scopes.iter().any(|s| s == "openid") {
+            scopes.insert(0, "openid".into());
+        }
+        Some(scopes.join(" "))
     }
 
     /// The RFC 8707 resource to ask for; None with `--no-resource`.

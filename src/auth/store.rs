@@ -373,6 +373,7 @@ mod tests {
                 expires_at: Some(42),
                 scope: None,
                 obtained_at: 40,
+                id_token: None,
             }),
             ..Record::default()
         };

@@ -23,6 +23,10 @@ pub struct Tokens {
     /// When the token was issued (Unix seconds), to know its lifetime.
     #[serde(default)]
     pub obtained_at: u64,
+    /// The OpenID Connect ID token, when `openid` was granted: sent instead of
+    /// the access token with `--use-id-token`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
 }
 
 impl std::fmt::Debug for Tokens {
@@ -37,6 +41,7 @@ impl std::fmt::Debug for Tokens {
             .field("expires_at", &self.expires_at)
             .field("scope", &self.scope)
             .field("obtained_at", &self.obtained_at)
+            .field("id_token", &self.id_token.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -60,10 +65,44 @@ impl Tokens {
 
     /// When the token becomes due for a refresh (Unix seconds).
     pub fn refresh_due(&self) -> Option<u64> {
-        let expires_at = self.expires_at?;
+        self.due(self.expires_at?)
+    }
+
+    fn due(&self, expires_at: u64) -> Option<u64> {
         let lifetime = expires_at.saturating_sub(self.obtained_at);
         Some(expires_at - REFRESH_MARGIN_SECS.min(lifetime / 2))
     }
+
+    /// What goes after `Bearer`: the access token, or with `--use-id-token`
+    /// the ID token (None when none was issued).
+    pub fn credential(&self, use_id_token: bool) -> Option<&str> {
+        if use_id_token {
+            self.id_token.as_deref()
+        } else {
+            Some(&self.access_token)
+        }
+    }
+
+    /// [`Self::refresh_due`] for the credential sent: an ID token is due by
+    /// its own `exp` claim, which need not match the access token's lifetime.
+    pub fn credential_refresh_due(&self, use_id_token: bool) -> Option<u64> {
+        match &self.id_token {
+            Some(id) if use_id_token => jwt_exp(id).and_then(|exp| self.due(exp)),
+            _ => self.refresh_due(),
+        }
+    }
+}
+
+/// The `exp` claim of a JWT, read without checking the signature: only to
+/// know when to refresh (the server that receives it does the checking).
+fn jwt_exp(jwt: &str) -> Option<u64> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()?
+        .get("exp")?
+        .as_u64()
 }
 
 #[derive(Deserialize)]
@@ -77,6 +116,8 @@ struct TokenResponse {
     refresh_token: Option<String>,
     #[serde(default)]
     scope: Option<String>,
+    #[serde(default)]
+    id_token: Option<String>,
 }
 
 /// POST a grant to the token endpoint, authenticating the client its way.
@@ -137,6 +178,7 @@ pub async fn request(
         expires_at: expires_in.map(|s| obtained_at + s),
         scope: t.scope.or_else(|| requested_scope.map(str::to_string)),
         obtained_at,
+        id_token: t.id_token,
     })
 }
 
@@ -235,4 +277,45 @@ fn client_assertion(
 
 fn form_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    fn jwt(claims: serde_json::Value) -> String {
+        let part = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        format!(
+            "{}.{}.sig",
+            part(serde_json::json!({"alg": "RS256"})),
+            part(claims)
+        )
+    }
+
+    #[test]
+    fn the_id_token_is_due_by_its_own_exp() {
+        let t = Tokens {
+            access_token: "at".into(),
+            refresh_token: Some("rt".into()),
+            expires_at: Some(10_000),
+            scope: None,
+            obtained_at: 1_000,
+            id_token: Some(jwt(serde_json::json!({"sub": "alice", "exp": 4_000}))),
+        };
+        assert_eq!(t.credential(false), Some("at"));
+        assert_eq!(t.credential(true), t.id_token.as_deref());
+        assert_eq!(t.credential_refresh_due(false), Some(10_000 - 60));
+        assert_eq!(t.credential_refresh_due(true), Some(4_000 - 60));
+        let no_id = Tokens {
+            id_token: None,
+            ..t.clone()
+        };
+        assert_eq!(no_id.credential(true), None);
+        let opaque = Tokens {
+            id_token: Some("not-a-jwt".into()),
+            ..t
+        };
+        assert_eq!(opaque.credential_refresh_due(true), None);
+    }
 }

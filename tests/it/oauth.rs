@@ -339,6 +339,39 @@ fn a_legacy_sse_server_behind_oauth_signs_in_and_recovers_refused_tokens() {
     assert_eq!(count(&c["token"]["refresh_token"]), 2, "{c}");
 }
 
+/// A server that checks who the caller is and wants the OIDC ID token (the
+/// lab's `--accept-id-token`, refusing access tokens): with `--use-id-token`
+/// the bridge asks for `openid`, and sends the ID token, also after a restart.
+#[test]
+fn use_id_token_sends_the_id_token_to_a_server_that_wants_one() {
+    let lab = Lab::start(&[], &["--accept-id-token"]);
+    let mut bridge = lab.bridge(&["--use-id-token"]);
+    bridge.initialize();
+    let me = whoami(&mut bridge);
+    assert_eq!(me["sub"], "alice", "{}", bridge.stderr());
+    assert_ne!(
+        me["aud"],
+        lab.resource_server.url.as_str(),
+        "an ID token is for the client, not the resource: {me}"
+    );
+    let asked_openid = lab.auth_server.log().iter().any(|e| {
+        e["path"].as_str().unwrap_or("").starts_with("/auth?")
+            && e["path"].as_str().unwrap_or("").contains("openid")
+    });
+    assert!(asked_openid, "the authorization request asked for openid");
+    bridge.close_stdin();
+    assert!(bridge.wait(Duration::from_secs(5)).success());
+
+    let mut again = lab.bridge(&["--use-id-token"]);
+    again.initialize();
+    assert_eq!(whoami(&mut again)["sub"], "alice");
+    assert_eq!(
+        count(&lab.counters()["authorization"]),
+        1,
+        "stored and reused"
+    );
+}
+
 #[test]
 fn steps_up_on_insufficient_scope() {
     let lab = Lab::start(&[], &[]);

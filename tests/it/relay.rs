@@ -521,6 +521,7 @@ fn accepts_mcp_remote_0_15_options() {
         vec!["--disable-cookies"],
         vec!["--device-code"],
         vec!["--protocol", "auto"],
+        vec!["--use-id-token"],
     ] {
         let mut args = flags.clone();
         args.push(&server.url);
@@ -530,10 +531,6 @@ fn accepts_mcp_remote_0_15_options() {
         assert_eq!(tool_text(&r), "migrated", "{flags:?}: {}", bridge.stderr());
     }
     for (flags, says) in [
-        (
-            vec!["--use-id-token"],
-            "--use-id-token (an mcp-remote option) is not supported",
-        ),
         (
             vec!["--token-endpoint", "https://auth.example.com/token"],
             "--token-endpoint is for --flow client-credentials",

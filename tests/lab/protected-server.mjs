@@ -6,13 +6,16 @@
 //   node protected-server.mjs --issuer URL [--port N] [--scopes "mcp:read"]
 //        [--prm default|root|custom|none] [--no-resource-metadata-in-challenge]
 //        [--challenge-scope] [--prm-resource URL] [--prm-as URL]
-//        [--prm-scopes "..."] [--json-response] [--legacy-sse]
+//        [--prm-scopes "..."] [--json-response] [--legacy-sse] [--accept-id-token]
 //
 // Announces {"port":N,"url":"http://127.0.0.1:N/mcp"}. See README.md.
 // --legacy-sse serves the 2024-11-05 HTTP+SSE transport instead, behind the
 // same checks: GET /sse (the stream; POST /sse answers 405 once authorized),
 // POST /messages?sessionId=…; the resource is then http://127.0.0.1:N/sse.
 // POST /_lab/revoke-tokens makes every access token seen so far invalid.
+// --accept-id-token plays a server that checks who the caller is (Cognito in
+// front of Bedrock AgentCore): it wants an OIDC ID token from the issuer (any
+// audience, no scope checks) and refuses access tokens (typ at+jwt).
 
 import http from 'node:http';
 import { z } from 'zod';
@@ -33,7 +36,7 @@ import {
 
 const NAME = 'protected-server';
 const VALUED = ['issuer', 'scopes', 'prm', 'prm-resource', 'prm-as', 'prm-scopes'];
-const BOOLEAN = ['no-resource-metadata-in-challenge', 'challenge-scope', 'json-response', 'legacy-sse'];
+const BOOLEAN = ['no-resource-metadata-in-challenge', 'challenge-scope', 'json-response', 'legacy-sse', 'accept-id-token'];
 const args = parseArgs(process.argv.slice(2), VALUED);
 for (const f of args.flags) if (!BOOLEAN.includes(f)) die(`unknown flag --${f}`);
 const issuer = args.values.issuer ?? die('--issuer URL is required');
@@ -121,6 +124,23 @@ function reject(res, status, params) {
 
 const challengeScope = () => (args.flags.has('challenge-scope') ? requiredScopes.join(' ') : undefined);
 
+/** --accept-id-token: an ID token from the issuer, never an access token. */
+async function acceptIdToken(req, res, token) {
+  let verified;
+  try {
+    await discoverAs();
+    verified = await jose.jwtVerify(token, jwks, { issuer, algorithms: ['RS256', 'PS256', 'ES256'] });
+  } catch (e) {
+    return reject(res, 401, { error: 'invalid_token', description: e.message });
+  }
+  if (verified.protectedHeader.typ === 'at+jwt' || !verified.payload.sub) {
+    return reject(res, 401, { error: 'invalid_token', description: 'this server wants an ID token, not an access token' });
+  }
+  const c = verified.payload;
+  req.auth = { token, clientId: Array.isArray(c.aud) ? c.aud[0] : c.aud, scopes: [], expiresAt: c.exp, extra: { claims: c } };
+  return true;
+}
+
 /** Does this JSON-RPC body (or batch) call the admin tool? */
 function callsAdmin(body) {
   const msgs = Array.isArray(body) ? body : [body];
@@ -143,6 +163,7 @@ async function authorize(req, res, parsedBody) {
     return reject(res, 401, { error: 'invalid_token', description: 'the token was revoked', scope: challengeScope() });
   }
   seenTokens.add(m[1]);
+  if (args.flags.has('accept-id-token')) return acceptIdToken(req, res, m[1]);
   let payload;
   try {
     await discoverAs();
