@@ -59,7 +59,7 @@ _mcp__tether() {
 
     case "${cmd}" in
         mcp__tether)
-            opts="-H -h -V --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --device-code --client-credentials --headers-timeout --body-timeout --enable-proxy --auth-success-url --connect-timeout --ipv4 --disable-cookies --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --use-id-token --token-endpoint --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --silent --help --version login logout status doctor completions help"
+            opts="-H -h -V --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --device-code --client-credentials --headers-timeout --body-timeout --enable-proxy --connect-timeout --ipv4 --disable-cookies --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-success-url --use-id-token --token-endpoint --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --silent --help --version login logout status doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -121,10 +121,6 @@ _mcp__tether() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --auth-success-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -158,6 +154,10 @@ _mcp__tether() {
                     return 0
                     ;;
                 --auth-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-success-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -247,7 +247,7 @@ _mcp__tether() {
             return 0
             ;;
         mcp__subcmd__tether__subcmd__doctor)
-            opts="-H -h --json --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --device-code --client-credentials --headers-timeout --body-timeout --enable-proxy --auth-success-url --connect-timeout --ipv4 --disable-cookies --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --use-id-token --token-endpoint --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --silent --help"
+            opts="-H -h --json --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --device-code --client-credentials --headers-timeout --body-timeout --enable-proxy --connect-timeout --ipv4 --disable-cookies --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-success-url --use-id-token --token-endpoint --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --silent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -309,10 +309,6 @@ _mcp__tether() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --auth-success-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -346,6 +342,10 @@ _mcp__tether() {
                     return 0
                     ;;
                 --auth-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-success-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -511,7 +511,7 @@ _mcp__tether() {
             return 0
             ;;
         mcp__subcmd__tether__subcmd__login)
-            opts="-H -h --paste --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --device-code --client-credentials --headers-timeout --body-timeout --enable-proxy --auth-success-url --connect-timeout --ipv4 --disable-cookies --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --use-id-token --token-endpoint --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --silent --help"
+            opts="-H -h --paste --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --device-code --client-credentials --headers-timeout --body-timeout --enable-proxy --connect-timeout --ipv4 --disable-cookies --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-success-url --use-id-token --token-endpoint --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --silent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -573,10 +573,6 @@ _mcp__tether() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --auth-success-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -610,6 +606,10 @@ _mcp__tether() {
                     return 0
                     ;;
                 --auth-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-success-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

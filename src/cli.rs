@@ -258,11 +258,6 @@ pub struct ConnectArgs {
     #[arg(long, hide = true)]
     pub enable_proxy: bool,
 
-    /// mcp-remote options mcp-tether does not have yet: refused with a message
-    /// that says what to do instead, rather than clap's "unexpected argument".
-    #[arg(long, value_name = "URL", hide = true)]
-    pub auth_success_url: Option<String>,
-
     /// Seconds to wait for a TCP (and TLS) connection, when it should differ
     /// from --timeout. Example: --connect-timeout 5
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
@@ -323,6 +318,12 @@ pub struct ConnectArgs {
     /// Example: --auth-server https://login.example.com/tenant1
     #[arg(long, value_name = "ISSUER", help_heading = "Authorization")]
     pub auth_server: Option<String>,
+
+    /// After a sign-in that worked, send the browser to this page instead of
+    /// mcp-tether's own (https, or http on loopback; no query or fragment).
+    /// Example: --auth-success-url https://intranet.example.com/mcp-connected
+    #[arg(long, value_name = "URL", help_heading = "Authorization")]
+    pub auth_success_url: Option<String>,
 
     /// Send the OpenID Connect ID token instead of the access token, for servers
     /// that check who the caller is rather than what it may do (Cognito in front

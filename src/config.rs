@@ -177,11 +177,7 @@ pub enum ConfigError {
         "--use-id-token needs a person to sign in: the client credentials grant issues no ID token"
     )]
     IdTokenWithClientCredentials,
-    #[error("{flag} (an mcp-remote option) is not supported by mcp-tether: {instead}")]
-    Unsupported {
-        flag: &'static str,
-        instead: &'static str,
-    },
+
     #[error("{flag}: {why}")]
     BadStaticJson { flag: &'static str, why: String },
     #[error(
@@ -401,14 +397,6 @@ fn mcp_remote_compat(cli: &ConnectArgs) -> Result<ConnectArgs, ConfigError> {
     if cli.enable_proxy {
         tracing::debug!("--enable-proxy: accepted; HTTP(S)_PROXY and NO_PROXY are always used");
     }
-    let unsupported =
-        |flag: &'static str, instead: &'static str| Err(ConfigError::Unsupported { flag, instead });
-    if cli.auth_success_url.is_some() {
-        return unsupported(
-            "--auth-success-url",
-            "leave it out: the callback page says when the sign-in is done and can be closed",
-        );
-    }
     if let Some(host) = &cli.mcp_remote_host {
         out.callback_host = match host.as_str() {
             "localhost" => CallbackHostArg::Localhost,
@@ -417,6 +405,29 @@ fn mcp_remote_compat(cli: &ConnectArgs) -> Result<ConnectArgs, ConfigError> {
         };
     }
     Ok(out)
+}
+
+/// `--auth-success-url`: a page the browser may be sent to with nothing of
+/// the sign-in in it, over https (or http on loopback, or with --allow-http).
+fn success_url(cli: &ConnectArgs) -> Result<Option<Url>, ConfigError> {
+    let Some(raw) = &cli.auth_success_url else {
+        return Ok(None);
+    };
+    let bad = |why: &str| ConfigError::BadFlagUrl {
+        flag: "--auth-success-url",
+        value: raw.clone(),
+        why: why.to_string(),
+    };
+    let url = Url::parse(raw).map_err(|e| bad(&e.to_string()))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("it must not carry credentials"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("it must not have a query or a fragment"));
+    }
+    crate::auth::discovery::check_transport(&url, cli.allow_http)
+        .map_err(|_| bad("use https (http only on loopback, or with --allow-http)"))?;
+    Ok(Some(url))
 }
 
 /// Refuse `--auth-param`s that would clash with what the flow sends itself.
@@ -538,6 +549,7 @@ fn auth_config(
         extra_params,
         assume_pkce: cli.assume_pkce,
         use_id_token: cli.use_id_token,
+        success_url: success_url(cli)?,
         callback_port: cli.callback_port,
         callback_path: check_callback_path(&cli.callback_path)?,
         callback_host: match cli.callback_host {

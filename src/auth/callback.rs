@@ -1,7 +1,9 @@
 //! The loopback redirect listener (RFC 8252 §7.3): bound to 127.0.0.1 only,
 //! answers only `GET` on the callback path (`/callback`, or `--callback-path`),
-//! checks `state` and `iss`, shows the person a short page, and closes after
-//! one valid callback or the timeout.
+//! checks `state` and `iss`, and closes after one valid callback or the
+//! timeout. A refused callback gets its error page at once; a valid one is
+//! answered after the code exchange ([`Answer`]), so the page can say whether
+//! the sign-in really worked (or send the browser to `--auth-success-url`).
 
 use std::time::Duration;
 
@@ -59,8 +61,13 @@ impl Listener {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
-    /// Wait for the authorization response; returns the code.
-    pub async fn wait(self, expect: Expect<'_>, timeout: Duration) -> Result<String, AuthError> {
+    /// Wait for the authorization response; returns the code, and the
+    /// browser's connection to answer once the code is exchanged.
+    pub async fn wait(
+        self,
+        expect: Expect<'_>,
+        timeout: Duration,
+    ) -> Result<(String, Answer), AuthError> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let (stream, _) = tokio::time::timeout_at(deadline, self.listener.accept())
@@ -74,12 +81,58 @@ impl Listener {
     }
 }
 
+/// The browser, waiting on the callback for the outcome of the sign-in.
+pub struct Answer {
+    stream: TcpStream,
+}
+
+impl Answer {
+    /// The code was exchanged: say so, or send the browser to `then`.
+    pub async fn signed_in(mut self, then: Option<&Url>) {
+        match then {
+            Some(url) => {
+                let response = format!(
+                    "HTTP/1.1 303 See Other\r\nLocation: {url}\r\nContent-Length: 0\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n"
+                );
+                let _ = self.stream.write_all(response.as_bytes()).await;
+                let _ = self.stream.shutdown().await;
+            }
+            None => {
+                respond(
+                    &mut self.stream,
+                    200,
+                    "Signed in",
+                    "mcp-tether has what it needs. You can close this tab and go back to your MCP host.",
+                    None,
+                )
+                .await
+            }
+        }
+    }
+
+    /// The exchange failed: the page says why (never a redirect).
+    pub async fn failed(mut self, e: &AuthError) {
+        fail_page(&mut self.stream, e).await;
+    }
+}
+
+async fn fail_page(stream: &mut TcpStream, e: &AuthError) {
+    respond(
+        stream,
+        400,
+        "Sign-in failed",
+        &sentence_case(&e.to_string()),
+        Some("Close this tab, then retry from your MCP host (restart the server), or run mcp-tether with --log-level debug to see more."),
+    )
+    .await
+}
+
 /// Serve one connection. None: not an authorization response (keep waiting).
 async fn handle(
     mut stream: TcpStream,
     path: &str,
     expect: &Expect<'_>,
-) -> Option<Result<String, AuthError>> {
+) -> Option<Result<(String, Answer), AuthError>> {
     let head = match tokio::time::timeout(Duration::from_secs(5), read_head(&mut stream)).await {
         Ok(Some(h)) => h,
         _ => return None,
@@ -98,30 +151,13 @@ async fn handle(
         .await;
         return None;
     }
-    let outcome = check_redirect(&url, expect);
-    match &outcome {
-        Ok(_) => {
-            respond(
-                &mut stream,
-                200,
-                "Signed in",
-                "mcp-tether has what it needs. You can close this tab and go back to your MCP host.",
-                None,
-            )
-            .await
-        }
+    match check_redirect(&url, expect) {
+        Ok(code) => Some(Ok((code, Answer { stream }))),
         Err(e) => {
-            respond(
-                &mut stream,
-                400,
-                "Sign-in failed",
-                &sentence_case(&e.to_string()),
-                Some("Close this tab, then retry from your MCP host (restart the server), or run mcp-tether with --log-level debug to see more."),
-            )
-            .await
+            fail_page(&mut stream, &e).await;
+            Some(Err(e))
         }
     }
-    Some(outcome)
 }
 
 /// `login --paste`: read the address the browser ended on (or the bare code)
@@ -307,12 +343,19 @@ mod tests {
                 .await
                 .starts_with("HTTP/1.1 404")
         );
+        // The browser is answered once the code has been exchanged.
+        let browser = tokio::spawn(get(port, "/oauth/callback?state=s1&code=abc"));
+        let (code, answer) = waiting.await.unwrap().unwrap();
+        assert_eq!(code, "abc");
+        assert!(!browser.is_finished(), "no page before the exchange");
+        let then = Url::parse("https://app.example/connected").unwrap();
+        answer.signed_in(Some(&then)).await;
+        let page = browser.await.unwrap();
+        assert!(page.starts_with("HTTP/1.1 303"), "{page}");
         assert!(
-            get(port, "/oauth/callback?state=s1&code=abc")
-                .await
-                .starts_with("HTTP/1.1 200")
+            page.contains("\r\nLocation: https://app.example/connected\r\n"),
+            "{page}"
         );
-        assert_eq!(waiting.await.unwrap().unwrap(), "abc");
         // A second callback (a replay, another tab) finds the port closed.
         assert!(TcpStream::connect(("127.0.0.1", port)).await.is_err());
     }

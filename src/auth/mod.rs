@@ -203,6 +203,9 @@ pub struct AuthConfig {
     pub tls: crate::config::Tls,
     /// `--ipv4`, `--connect-timeout`, the same as for the MCP server.
     pub network: crate::config::Network,
+    /// `--auth-success-url`: where the browser goes after a sign-in that
+    /// worked (checked in config: https, or http on loopback).
+    pub success_url: Option<Url>,
     /// `--use-id-token`: send the OIDC ID token instead of the access token
     /// (servers that check who the caller is, e.g. Cognito in front of AWS
     /// Bedrock AgentCore).
@@ -988,15 +991,19 @@ impl Auth {
             issuer: &md.issuer,
             iss_required: md.authorization_response_iss_parameter_supported,
         };
-        let code = if self.cfg.paste {
+        let (code, answer) = if self.cfg.paste {
             // The browser may be on another machine: take whichever comes first,
             // the pasted address or a callback on this one.
             tokio::select! {
-                pasted = callback::read_pasted(&expect) => pasted?,
-                called = listener.wait(Expect { ..expect }, self.cfg.auth_timeout) => called?,
+                pasted = callback::read_pasted(&expect) => (pasted?, None),
+                called = listener.wait(Expect { ..expect }, self.cfg.auth_timeout) => {
+                    let (code, answer) = called?;
+                    (code, Some(answer))
+                }
             }
         } else {
-            listener.wait(expect, self.cfg.auth_timeout).await?
+            let (code, answer) = listener.wait(expect, self.cfg.auth_timeout).await?;
+            (code, Some(answer))
         };
         let mut form = vec![
             ("grant_type", "authorization_code".to_string()),
@@ -1007,7 +1014,13 @@ impl Auth {
         if let Some(resource) = resource {
             form.push(("resource", resource.to_string()));
         }
-        token::request(self.http(), token_endpoint, client, form, scope).await
+        let tokens = token::request(self.http(), token_endpoint, client, form, scope).await;
+        match (&tokens, answer) {
+            (Ok(_), Some(answer)) => answer.signed_in(self.cfg.success_url.as_ref()).await,
+            (Err(e), Some(answer)) => answer.failed(e).await,
+            (_, None) => {}
+        }
+        tokens
     }
 }
 

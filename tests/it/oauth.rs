@@ -372,6 +372,25 @@ fn use_id_token_sends_the_id_token_to_a_server_that_wants_one() {
     );
 }
 
+/// `--auth-success-url`: once the code is exchanged, the callback sends the
+/// browser on to that page (303) instead of showing mcp-tether's own.
+#[test]
+fn after_signing_in_the_browser_goes_to_the_auth_success_url() {
+    let lab = Lab::start(&[], &[]);
+    let log = lab.config_dir.path().join("browser.jsonl");
+    let then = format!("{}/connected", lab.resource_server.base);
+    let mut bridge = lab.bridge_env(
+        &["--auth-success-url", &then],
+        &[("LAB_BROWSER_LOG", log.to_str().unwrap())],
+    );
+    bridge.initialize();
+    assert_eq!(whoami(&mut bridge)["sub"], "alice");
+    let runs = std::fs::read_to_string(&log).unwrap();
+    let summary: Value = serde_json::from_str(runs.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["callback"]["status"], 303, "{summary}");
+    assert_eq!(summary["callback"]["location"], then.as_str(), "{summary}");
+}
+
 #[test]
 fn steps_up_on_insufficient_scope() {
     let lab = Lab::start(&[], &[]);

@@ -522,6 +522,7 @@ fn accepts_mcp_remote_0_15_options() {
         vec!["--device-code"],
         vec!["--protocol", "auto"],
         vec!["--use-id-token"],
+        vec!["--auth-success-url", "https://app.example.com/done"],
     ] {
         let mut args = flags.clone();
         args.push(&server.url);
@@ -536,8 +537,11 @@ fn accepts_mcp_remote_0_15_options() {
             "--token-endpoint is for --flow client-credentials",
         ),
         (
-            vec!["--auth-success-url", "https://app.example.com/done"],
-            "--auth-success-url",
+            vec![
+                "--auth-success-url",
+                "https://app.example.com/done?from=mcp",
+            ],
+            "must not have a query or a fragment",
         ),
         (vec!["--authorize-param", "state=x"], "sets `state` itself"),
         (

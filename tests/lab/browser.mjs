@@ -180,7 +180,7 @@ async function loadCallback(url, init = {}) {
   try {
     const res = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
     const text = await res.text();
-    summary.callback = { url: url.href, status: res.status, text: text.slice(0, 2000) };
+    summary.callback = { url: url.href, status: res.status, location: res.headers.get('location'), text: text.slice(0, 2000) };
   } catch (e) {
     summary.callback = { url: url.href, status: null, text: null, error: String(e.message ?? e) };
   }
