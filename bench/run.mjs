@@ -67,7 +67,7 @@ const P = opts.quick
   : { coldSpawns: 10, warmup: 3000, seqCalls: 2000, pipelined: 2000, progress: 1000 };
 // 3000 untimed echoes per session before the timed ones: the upstream's V8
 // re-optimises for about a second of traffic after each new session, and its
-// compiler threads compete for the 2 cores (docs/performance.md, "Warm-up").
+// compiler threads compete for the 2 cores (docs/performance.md, "p99, the warm-up").
 if (opts.warmup !== undefined) P.warmup = opts.warmup;
 P.bytesSizes = [1_000_000, 10_000_000];
 P.authSamples = opts.quick ? 2 : 7; // per rep, each of: valid stored token, stale token + refresh
