@@ -385,8 +385,16 @@ fn after_signing_in_the_browser_goes_to_the_auth_success_url() {
     );
     bridge.initialize();
     assert_eq!(whoami(&mut bridge)["sub"], "alice");
-    let runs = std::fs::read_to_string(&log).unwrap();
-    let summary: Value = serde_json::from_str(runs.lines().last().unwrap()).unwrap();
+    // The scripted browser is detached: its log line may come a little later.
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    let runs = loop {
+        let runs = std::fs::read_to_string(&log).unwrap_or_default();
+        if runs.contains("\"callback\"") || std::time::Instant::now() > until {
+            break runs;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let summary: Value = serde_json::from_str(runs.lines().last().expect("a browser run")).unwrap();
     assert_eq!(summary["callback"]["status"], 303, "{summary}");
     assert_eq!(summary["callback"]["location"], then.as_str(), "{summary}");
 }
