@@ -420,7 +420,11 @@ fn success_url(cli: &ConnectArgs) -> Result<Option<Url>, ConfigError> {
     };
     let url = Url::parse(raw).map_err(|e| bad(&e.to_string()))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("it must not carry credentials"));
+        return Err(ConfigError::BadFlagUrl {
+            flag: "--auth-success-url",
+            value: without_credentials(&url),
+            why: "it must not carry credentials".into(),
+        });
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(bad("it must not have a query or a fragment"));
@@ -428,6 +432,15 @@ fn success_url(cli: &ConnectArgs) -> Result<Option<Url>, ConfigError> {
     crate::auth::discovery::check_transport(&url, cli.allow_http)
         .map_err(|_| bad("use https (http only on loopback, or with --allow-http)"))?;
     Ok(Some(url))
+}
+
+/// A URL for an error message, with any user name and password taken out:
+/// they are secrets, and error messages reach logs.
+fn without_credentials(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.to_string()
 }
 
 /// Refuse `--auth-param`s that would clash with what the flow sends itself.
@@ -522,7 +535,7 @@ fn auth_config(
                 {
                     return Err(ConfigError::BadFlagUrl {
                         flag: "--token-endpoint",
-                        value: url.to_string(),
+                        value: without_credentials(&url),
                         why: "it must not carry credentials or a fragment".into(),
                     });
                 }
@@ -763,6 +776,28 @@ mod tests {
         let mut argv = vec!["mcp-tether", "https://mcp.example.com/mcp"];
         argv.extend_from_slice(args);
         crate::cli::Cli::parse_from(argv).bridge_connect_args()
+    }
+
+    #[test]
+    fn urls_with_credentials_are_refused_without_echoing_them() {
+        for flags in [
+            vec![
+                "--auth-success-url",
+                "https://user:pa55word@app.example/done",
+            ],
+            vec![
+                "--flow",
+                "client-credentials",
+                "--token-endpoint",
+                "https://user:pa55word@auth.example/token",
+            ],
+        ] {
+            let e = Config::from_args("https://mcp.example.com/mcp", &connect(&flags), &env)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("must not carry credentials"), "{e}");
+            assert!(!e.contains("pa55word") && !e.contains("user"), "{e}");
+        }
     }
 
     #[test]

@@ -718,17 +718,24 @@ impl Auth {
         }
     }
 
+    /// Tokens a grant gave, if they carry what will be sent: with
+    /// `--use-id-token`, an ID token.
+    fn usable(&self, tokens: Tokens, issuer: &str) -> Result<Tokens, AuthError> {
+        if self.cfg.use_id_token && tokens.id_token.is_none() {
+            return Err(AuthError::NoIdToken {
+                issuer: issuer.to_string(),
+            });
+        }
+        Ok(tokens)
+    }
+
     fn finish(
         &self,
         record: &mut Record,
         client: Option<Client>,
         tokens: Tokens,
     ) -> Result<(), AuthError> {
-        if self.cfg.use_id_token && tokens.id_token.is_none() {
-            return Err(AuthError::NoIdToken {
-                issuer: record.issuer.clone().unwrap_or_default(),
-            });
-        }
+        let tokens = self.usable(tokens, record.issuer.as_deref().unwrap_or_default())?;
         // A pre-registered client's secret stays on the command line, not on disk.
         record.client = client.map(|mut c| {
             if c.source == ClientSource::PreRegistered {
@@ -1014,7 +1021,9 @@ impl Auth {
         if let Some(resource) = resource {
             form.push(("resource", resource.to_string()));
         }
-        let tokens = token::request(self.http(), token_endpoint, client, form, scope).await;
+        let tokens = token::request(self.http(), token_endpoint, client, form, scope)
+            .await
+            .and_then(|t| self.usable(t, &md.issuer));
         match (&tokens, answer) {
             (Ok(_), Some(answer)) => answer.signed_in(self.cfg.success_url.as_ref()).await,
             (Err(e), Some(answer)) => answer.failed(e).await,
