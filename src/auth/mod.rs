@@ -325,7 +325,10 @@ impl Auth {
             // Another request, or another process, may have refreshed while we
             // waited: re-read before spending the refresh token.
             self.adopt_stored(&mut record);
-            if record.tokens.as_ref().is_some_and(|t| !t.needs_refresh())
+            if record
+                .tokens
+                .as_ref()
+                .is_some_and(|t| !t.needs_refresh(self.cfg.use_id_token))
                 || token::now()
                     < self
                         .refresh_paused_until
@@ -538,7 +541,7 @@ impl Auth {
             header.set_sensitive(true);
             Some(Current {
                 header,
-                refresh_due: t.credential_refresh_due(use_id),
+                refresh_due: t.refresh_due(use_id),
                 can_refresh: t.refresh_token.is_some(),
             })
         });
@@ -868,22 +871,14 @@ impl Auth {
         step_up: Option<String>,
     ) -> Option<String> {
         let wanted = self.cfg.scope.clone().or(step_up);
-        let value = choose_scope(
+        choose_scope(
             wanted.as_deref(),
             Some(challenge),
             d.resource_metadata.as_ref(),
             &d.metadata,
+            self.cfg.use_id_token,
         )
-        .value;
-        if !self.cfg.use_id_token {
-            return value;
-        }
-        // An ID token is issued only when `openid` is granted.
-        let mut scopes = scope_list(value.as_deref());
-        if !scopes.iter().any(|s| s == "openid") {
-            scopes.insert(0, "openid".into());
-        }
-        Some(scopes.join(" "))
+        .value
     }
 
     /// The RFC 8707 resource to ask for; None with `--no-resource`.
@@ -1078,12 +1073,14 @@ pub struct ScopeChoice {
 /// The MCP spec's scope rules, shared by the flows and `doctor`: what was
 /// given wins, else the challenge's `scope`, else the resource's
 /// `scopes_supported`, else nothing; plus `offline_access` when the
-/// authorization server offers it, so a refresh token comes.
+/// authorization server offers it, so a refresh token comes; plus `openid`
+/// with `--use-id-token`, since an ID token is issued only when it is granted.
 pub fn choose_scope(
     given: Option<&str>,
     challenge: Option<&Challenge>,
     prm: Option<&discovery::ResourceMetadata>,
     md: &discovery::ServerMetadata,
+    id_token: bool,
 ) -> ScopeChoice {
     let prm_scopes = prm
         .and_then(|m| m.scopes_supported.as_ref())
@@ -1103,6 +1100,9 @@ pub fn choose_scope(
         md.lists_scope("offline_access") && !scopes.iter().any(|s| s == "offline_access");
     if offline_access_added {
         scopes.push("offline_access".into());
+    }
+    if id_token && !scopes.iter().any(|s| s == "openid") {
+        scopes.insert(0, "openid".into());
     }
     ScopeChoice {
         value: (!scopes.is_empty()).then(|| scopes.join(" ")),

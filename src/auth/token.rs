@@ -57,18 +57,22 @@ pub fn now() -> u64 {
 const REFRESH_MARGIN_SECS: u64 = 60;
 
 impl Tokens {
-    /// Whether the token should be refreshed before use: within a minute of
-    /// expiry, or in the last half of a short lifetime. Unknown expiry: never.
-    pub fn needs_refresh(&self) -> bool {
-        self.refresh_due().is_some_and(|due| now() >= due)
+    /// Whether the credential sent (see [`Self::credential`]) should be
+    /// refreshed before use: within a minute of expiry, or in the last half of
+    /// a short lifetime. Unknown expiry: never.
+    pub fn needs_refresh(&self, use_id_token: bool) -> bool {
+        self.refresh_due(use_id_token)
+            .is_some_and(|due| now() >= due)
     }
 
-    /// When the token becomes due for a refresh (Unix seconds).
-    pub fn refresh_due(&self) -> Option<u64> {
-        self.due(self.expires_at?)
-    }
-
-    fn due(&self, expires_at: u64) -> Option<u64> {
+    /// When the credential sent becomes due for a refresh (Unix seconds). An
+    /// ID token is due by its own `exp` claim, which need not match the
+    /// access token's lifetime.
+    pub fn refresh_due(&self, use_id_token: bool) -> Option<u64> {
+        let expires_at = match &self.id_token {
+            Some(id) if use_id_token => jwt_exp(id)?,
+            _ => self.expires_at?,
+        };
         let lifetime = expires_at.saturating_sub(self.obtained_at);
         Some(expires_at - REFRESH_MARGIN_SECS.min(lifetime / 2))
     }
@@ -80,15 +84,6 @@ impl Tokens {
             self.id_token.as_deref()
         } else {
             Some(&self.access_token)
-        }
-    }
-
-    /// [`Self::refresh_due`] for the credential sent: an ID token is due by
-    /// its own `exp` claim, which need not match the access token's lifetime.
-    pub fn credential_refresh_due(&self, use_id_token: bool) -> Option<u64> {
-        match &self.id_token {
-            Some(id) if use_id_token => jwt_exp(id).and_then(|exp| self.due(exp)),
-            _ => self.refresh_due(),
         }
     }
 }
@@ -305,8 +300,17 @@ mod tests {
         };
         assert_eq!(t.credential(false), Some("at"));
         assert_eq!(t.credential(true), t.id_token.as_deref());
-        assert_eq!(t.credential_refresh_due(false), Some(10_000 - 60));
-        assert_eq!(t.credential_refresh_due(true), Some(4_000 - 60));
+        assert_eq!(t.refresh_due(false), Some(10_000 - 60));
+        assert_eq!(t.refresh_due(true), Some(4_000 - 60));
+        // A fresh access token doesn't make an expired ID token fresh.
+        let id_expired = Tokens {
+            expires_at: Some(now() + 3_600),
+            obtained_at: now() - 3_600,
+            id_token: Some(jwt(serde_json::json!({"exp": now() - 1}))),
+            ..t.clone()
+        };
+        assert!(!id_expired.needs_refresh(false));
+        assert!(id_expired.needs_refresh(true));
         let no_id = Tokens {
             id_token: None,
             ..t.clone()
@@ -316,6 +320,6 @@ mod tests {
             id_token: Some("not-a-jwt".into()),
             ..t
         };
-        assert_eq!(opaque.credential_refresh_due(true), None);
+        assert_eq!(opaque.refresh_due(true), None);
     }
 }

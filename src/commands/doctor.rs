@@ -1107,7 +1107,8 @@ fn scope(
     md: &ServerMetadata,
     r: &mut Report,
 ) {
-    let choice = crate::auth::choose_scope(auth.scope.as_deref(), challenge, prm, md);
+    let choice =
+        crate::auth::choose_scope(auth.scope.as_deref(), challenge, prm, md, auth.use_id_token);
     let source = match choice.source {
         ScopeSource::Given => "flag",
         ScopeSource::Challenge => "challenge",

@@ -9,7 +9,7 @@
 
 use std::sync::Mutex;
 
-use reqwest::header::{HeaderMap, HeaderValue, SET_COOKIE};
+use reqwest::header::{COOKIE, HeaderMap, HeaderValue, SET_COOKIE};
 
 /// At most this many cookies, and this long a `name=value`: a hostile server
 /// can't grow the jar or the request headers without bound.
@@ -60,6 +60,21 @@ impl CookieJar {
             .collect::<Vec<_>>()
             .join("; ");
         HeaderValue::from_str(&joined).ok()
+    }
+}
+
+/// Send the jar's cookies (if there is a jar, and it holds any) with `req`.
+pub fn attach(jar: Option<&CookieJar>, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    match jar.and_then(CookieJar::header) {
+        Some(cookie) => req.header(COOKIE, cookie),
+        None => req,
+    }
+}
+
+/// Keep the cookies a response set (if there is a jar).
+pub fn remember(jar: Option<&CookieJar>, headers: &HeaderMap) {
+    if let Some(jar) = jar {
+        jar.remember(headers);
     }
 }
 

@@ -14,7 +14,7 @@ use sse_stream::SseByteStream;
 use tokio::task::JoinHandle;
 use url::Url;
 
-use super::cookies::CookieJar;
+use super::cookies::{self, CookieJar};
 use super::error::RelayError;
 use super::jsonrpc::{self, Kind, Message};
 use super::stdio::Output;
@@ -40,17 +40,6 @@ pub struct LegacySse {
     cookies: Option<Arc<CookieJar>>,
 }
 
-/// Send the jar's cookies with `req`, if any.
-fn with_cookies(
-    req: reqwest::RequestBuilder,
-    cookies: &Option<Arc<CookieJar>>,
-) -> reqwest::RequestBuilder {
-    match cookies.as_ref().and_then(|jar| jar.header()) {
-        Some(cookie) => req.header(header::COOKIE, cookie),
-        None => req,
-    }
-}
-
 async fn bearer(auth: &Option<Arc<Auth>>) -> Option<reqwest::header::HeaderValue> {
     match auth {
         Some(a) => a.header().await,
@@ -74,11 +63,11 @@ impl LegacySse {
             origin: origin.clone(),
             why,
         };
-        let mut req = with_cookies(
+        let mut req = cookies::attach(
+            cookies.as_deref(),
             http.get(url.clone())
                 .headers(extra_headers.clone())
                 .header(header::ACCEPT, "text/event-stream"),
-            &cookies,
         );
         let bearer = bearer(&auth).await;
         if let Some(bearer) = &bearer {
@@ -94,9 +83,7 @@ impl LegacySse {
                 });
             }
         };
-        if let Some(jar) = &cookies {
-            jar.remember(resp.headers());
-        }
+        cookies::remember(cookies.as_deref(), resp.headers());
         if let Some(e) = unauthorized(&resp, bearer) {
             return Err(e);
         }
@@ -170,21 +157,21 @@ impl LegacySse {
             }
             _ => None,
         };
-        let mut req = with_cookies(
+        let mut req = cookies::attach(
+            self.cookies.as_deref(),
             self.http
                 .post(self.post_url.clone())
                 .headers(self.extra_headers.clone())
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(message.bytes.clone()),
-            &self.cookies,
         );
         let bearer = bearer(&self.auth).await;
         if let Some(bearer) = &bearer {
             req = req.header(header::AUTHORIZATION, bearer.clone());
         }
         let sent = tokio::time::timeout(self.timeout, req.send()).await;
-        if let (Ok(Ok(resp)), Some(jar)) = (&sent, &self.cookies) {
-            jar.remember(resp.headers());
+        if let Ok(Ok(resp)) = &sent {
+            cookies::remember(self.cookies.as_deref(), resp.headers());
         }
         let result = match sent {
             Ok(Ok(resp)) if resp.status().is_success() => Ok(()),

@@ -13,7 +13,7 @@ use sse_stream::SseByteStream;
 use tokio::sync::oneshot;
 use url::Url;
 
-use super::cookies::CookieJar;
+use super::cookies::{self, CookieJar};
 use super::error::RelayError;
 use super::jsonrpc::{self, Message};
 use super::stdio::Output;
@@ -154,18 +154,13 @@ impl StreamableHttp {
         if let Some(v) = &session.protocol_version {
             req = req.header(VERSION_HEADER, v.clone());
         }
-        if let Some(cookie) = self.cookies.as_ref().and_then(|jar| jar.header()) {
-            req = req.header(header::COOKIE, cookie);
-        }
-        req
+        cookies::attach(self.cookies.as_deref(), req)
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<Response, RelayError> {
         match tokio::time::timeout(self.timeout, req.send()).await {
             Ok(Ok(resp)) => {
-                if let Some(jar) = &self.cookies {
-                    jar.remember(resp.headers());
-                }
+                cookies::remember(self.cookies.as_deref(), resp.headers());
                 Ok(resp)
             }
             Ok(Err(e)) => Err(RelayError::from_reqwest(e, &self.origin, self.timeout)),

@@ -14,7 +14,7 @@
 // request with its arrival time (`extra.at`, ms since start).
 
 import http from 'node:http';
-import { parseArgs, log, RequestLog, readBody, tryParseJson, sendJson, handleLabControl, listenAndAnnounce } from './lab-common.mjs';
+import { parseArgs, log, RequestLog, readFormOrJson, sendJson, handleLabControl, listenAndAnnounce } from './lab-common.mjs';
 
 const NAME = 'device-fault-as';
 const args = parseArgs(process.argv.slice(2), ['script', 'expires-in', 'interval']);
@@ -30,11 +30,7 @@ const oauthError = (res, error) => sendJson(res, 400, { error, error_description
 
 const server = http.createServer(async (req, res) => {
   if (await handleLabControl(req, res, requestLog)) return;
-  const raw = await readBody(req).catch(() => Buffer.alloc(0));
-  const text = raw.toString('utf8');
-  const body = req.headers['content-type']?.includes('x-www-form-urlencoded')
-    ? Object.fromEntries(new URLSearchParams(text))
-    : (tryParseJson(raw) ?? null);
+  const body = await readFormOrJson(req);
   const entry = requestLog.add(req, body, res);
   entry.extra = { at: Date.now() - started };
   const path = req.url.split('?')[0];

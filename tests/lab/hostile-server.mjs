@@ -56,7 +56,7 @@
 // See README.md for the /_lab endpoints (log, reset-log) shared with the other servers.
 
 import http from 'node:http';
-import { parseArgs, die, log, RequestLog, readBody, tryParseJson, sendJson, handleLabControl, listenAndAnnounce } from './lab-common.mjs';
+import { parseArgs, die, log, RequestLog, readFormOrJson, sendJson, handleLabControl, listenAndAnnounce } from './lab-common.mjs';
 
 const NAME = 'hostile-server';
 const MODES = {
@@ -258,11 +258,7 @@ function handler(origin) {
   return async (req, res) => {
     try {
       if (await handleLabControl(req, res, requestLog)) return;
-      const raw = await readBody(req).catch(() => Buffer.alloc(0));
-      const text = raw.toString('utf8');
-      const body = req.headers['content-type']?.includes('x-www-form-urlencoded')
-        ? Object.fromEntries(new URLSearchParams(text))
-        : (tryParseJson(raw) ?? null);
+      const body = await readFormOrJson(req);
       const entry = requestLog.add(req, body, res);
       entry.origin = origin;
       entry.port = req.socket.localPort;

@@ -118,6 +118,14 @@ export function tryParseJson(buf) {
   }
 }
 
+/** The request body as an object: a form (OAuth endpoints) or JSON; null if neither. */
+export async function readFormOrJson(req) {
+  const raw = await readBody(req).catch(() => Buffer.alloc(0));
+  return req.headers['content-type']?.includes('x-www-form-urlencoded')
+    ? Object.fromEntries(new URLSearchParams(raw.toString('utf8')))
+    : (tryParseJson(raw) ?? null);
+}
+
 export function sendJson(res, status, value, headers = {}) {
   const body = JSON.stringify(value);
   res.writeHead(status, {
