@@ -9,5 +9,6 @@ pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod locked;
 pub mod logging;
 pub mod relay;

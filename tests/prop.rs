@@ -24,7 +24,7 @@ use mcp_tether::auth::discovery::{
 use mcp_tether::relay::jsonrpc::{
     self, Kind, Line, Rejected, error_response, parse_line, parse_message, parse_owned, single_line,
 };
-use mcp_tether::relay::streamable::{Cursor, read_event};
+use mcp_tether::relay::streamable::{Cursor, MAX_RETRY, read_event};
 
 fn has_line_break(b: &[u8]) -> bool {
     b.iter().any(|&c| c == b'\n' || c == b'\r')
@@ -790,7 +790,12 @@ proptest! {
         prop_assert_eq!(cursor.last_event_id, events.iter().rev().find_map(|e| e.id.clone()));
         prop_assert_eq!(
             cursor.retry,
-            events.iter().rev().find_map(|e| e.retry).map(|r| Duration::from_millis(r.into()))
+            // A `retry` is honoured up to MAX_RETRY (a server can't park the bridge).
+            events
+                .iter()
+                .rev()
+                .find_map(|e| e.retry)
+                .map(|r| Duration::from_millis(r.into()).min(MAX_RETRY))
         );
     }
 }
@@ -1053,5 +1058,77 @@ fn parse_owned_never_relays_invalid_utf8() {
             "relayed {:?}",
             m.bytes
         );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A server's JSON body: the one answer the host gets
+// ---------------------------------------------------------------------------
+
+/// A message a broken or hostile server might put in a body: the answer,
+/// answers to other ids (or the same id with another type), invalid
+/// responses (both members, an error without a code), requests and
+/// notifications for the host, and junk.
+fn server_message(expect: i64) -> impl Strategy<Value = Value> {
+    let id = prop_oneof![
+        Just(json!(expect)),
+        Just(json!(expect.to_string())),
+        Just(json!(expect + 1000)),
+        Just(Value::Null),
+        any::<i64>().prop_map(Value::from),
+    ];
+    (id, 0u8..8).prop_map(|(id, shape)| match shape {
+        0 => json!({"jsonrpc":"2.0","id":id,"result":{"ok":true}}),
+        1 => json!({"jsonrpc":"2.0","id":id,"error":{"code":-32000,"message":"no"}}),
+        2 => json!({"jsonrpc":"2.0","id":id,"result":{},"error":{"code":1,"message":"both"}}),
+        3 => json!({"jsonrpc":"2.0","id":id,"error":{"message":"no code"}}),
+        4 => json!({"jsonrpc":"2.0","id":id,"method":"ping"}),
+        5 => json!({"jsonrpc":"2.0","method":"notifications/message","params":{}}),
+        6 => json!({"jsonrpc":"1.0","id":id,"result":{}}),
+        _ => json!({"foo": id}),
+    })
+}
+
+/// Whether `bytes` is one valid JSON-RPC response to `expect`.
+fn valid_answer(bytes: &[u8], expect: &Value) -> Result<(), String> {
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    if v["jsonrpc"] != "2.0" || &v["id"] != expect {
+        return Err(format!("wrong envelope or id: {v}"));
+    }
+    match (v.get("result"), v.get("error")) {
+        (Some(_), None) => Ok(()),
+        (None, Some(e)) if e["code"].is_i64() && e["message"].is_string() => Ok(()),
+        _ => Err(format!("not result xor a valid error: {v}")),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Whatever the body holds, the host gets either exactly the valid
+    /// response to its own id (same type) or an error: never an invalid
+    /// response, never one for another id.
+    #[test]
+    fn a_json_body_gives_the_valid_answer_or_an_error(
+        messages in prop::collection::vec(server_message(7), 0..6),
+        batch in any::<bool>(),
+        junk in prop::collection::vec(any::<u8>(), 0..40),
+        use_junk in any::<bool>(),
+    ) {
+        let body = if use_junk {
+            Bytes::from(junk)
+        } else if batch {
+            Bytes::from(Value::Array(messages).to_string())
+        } else {
+            Bytes::from(messages.first().cloned().unwrap_or(Value::Null).to_string())
+        };
+        let (out, _writer) = mcp_tether::relay::stdio::spawn_writer(std::io::sink());
+        let expect = json!(7);
+        let answer = mcp_tether::relay::streamable::answer_in_body(body, &expect, &out)
+            .now_or_never()
+            .expect("no waiting on a sink");
+        if let Ok(bytes) = answer {
+            prop_assert!(valid_answer(&bytes, &expect).is_ok(), "{:?}", valid_answer(&bytes, &expect));
+        }
     }
 }

@@ -5,6 +5,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 /// `n` random bytes, base64url without padding.
+// Only the OS can fail this, never a server: without randomness there is no
+// safe PKCE verifier, state or key, and going on would be worse than stopping.
+#[allow(clippy::expect_used)]
 pub fn random_token(n: usize) -> String {
     let mut bytes = vec![0u8; n];
     getrandom::fill(&mut bytes).expect("the OS random source is available");

@@ -7,6 +7,7 @@
 //! (or less) removes a cookie; `Expires` is not read: nothing outlives the
 //! process anyway.
 
+use crate::locked::Locked;
 use std::sync::Mutex;
 
 use reqwest::header::{COOKIE, HeaderMap, HeaderValue, SET_COOKIE};
@@ -29,7 +30,7 @@ impl CookieJar {
         if set.peek().is_none() {
             return;
         }
-        let mut pairs = self.pairs.lock().expect("cookie lock");
+        let mut pairs = self.pairs.locked();
         for value in set {
             let Some(cookie) = value.to_str().ok().and_then(SetCookie::parse) else {
                 continue;
@@ -50,7 +51,7 @@ impl CookieJar {
 
     /// The `Cookie` header to send, if the server set any.
     pub fn header(&self) -> Option<HeaderValue> {
-        let pairs = self.pairs.lock().expect("cookie lock");
+        let pairs = self.pairs.locked();
         if pairs.is_empty() {
             return None;
         }

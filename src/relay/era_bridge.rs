@@ -7,6 +7,7 @@
 //! A host that speaks 2026-07-28 itself (it opens with `server/discover`)
 //! gets its messages passed through untouched, with the headers added.
 
+use crate::locked::Locked;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -49,7 +50,7 @@ pub(super) enum Probe {
 
 impl Relay {
     pub(super) fn is_modern(&self) -> bool {
-        self.modern.lock().expect("modern lock").is_some()
+        self.modern.locked().is_some()
     }
 
     fn remembered_era(&self) -> Option<Era> {
@@ -71,7 +72,7 @@ impl Relay {
         message: &Message,
         id: &Value,
     ) -> Result<Probe, RelayError> {
-        *self.modern.lock().expect("modern lock") = None;
+        *self.modern.locked() = None;
         match self.config.protocol {
             Protocol::Legacy => return Ok(Probe::Legacy),
             Protocol::Auto if self.remembered_era() == Some(Era::Legacy) => {
@@ -89,7 +90,7 @@ impl Relay {
             &envelope,
         );
         let headers = modern::routing_headers(&discover, &ToolHeaders::default());
-        let body = Bytes::from(serde_json::to_vec(&discover).expect("a Value serialises"));
+        let body = Bytes::from(discover.to_string());
         let refused = match self
             .post_authorized_with(s, body, Some(id), Some(&headers))
             .await
@@ -109,11 +110,7 @@ impl Relay {
                             "id": id,
                             "result": modern::initialize_result(result, host_version),
                         });
-                        self.out
-                            .send(Bytes::from(
-                                serde_json::to_vec(&answer).expect("serialises"),
-                            ))
-                            .await;
+                        self.out.send(Bytes::from(answer.to_string())).await;
                         return Ok(Probe::Answered);
                     }
                     // A JSON-RPC error, or a result without our version:
@@ -123,21 +120,18 @@ impl Relay {
             }
             // The server speaks 2026-07-28 but refused us: no fallback.
             Err(e) if e.rpc_code().is_some_and(is_modern_code) => {
-                self.fail_initialize(id, e).await?;
-                return Ok(Probe::Answered);
+                return Err(e);
             }
             Err(e) if e.http_status().is_some_and(|s| s.is_client_error()) => e.to_string(),
             Err(e) => {
-                self.fail_initialize(id, e).await?;
-                return Ok(Probe::Answered);
+                return Err(e);
             }
         };
         if self.config.protocol == Protocol::Modern {
             let e = RelayError::BadResponse(format!(
                 "--protocol modern, but the server does not speak MCP 2026-07-28 ({refused}). Use --protocol auto or legacy"
             ));
-            self.fail_initialize(id, e).await?;
-            return Ok(Probe::Answered);
+            return Err(e);
         }
         tracing::debug!("not a 2026-07-28 server ({refused}); using initialize");
         self.remember_era(Era::Legacy);
@@ -155,7 +149,7 @@ impl Relay {
                 "; translating for a 2025-era host"
             }
         );
-        *self.modern.lock().expect("modern lock") = Some(ModernState {
+        *self.modern.locked() = Some(ModernState {
             envelope,
             server_capabilities: discover
                 .get("capabilities")
@@ -196,7 +190,11 @@ impl Relay {
         match posted {
             Ok(p) => {
                 let Some(response) = p.response else {
-                    return Some(report(message, "server/discover", RelayError::NoResponse));
+                    return Some(report(
+                        message,
+                        "server/discover",
+                        RelayError::NoResponse { status: 202 },
+                    ));
                 };
                 let Ok(parsed) = serde_json::from_slice::<Value>(&response) else {
                     return Some(Some(response));
@@ -232,12 +230,7 @@ impl Relay {
             tracing::debug!("not sent to a 2026-07-28 server: {method}");
             return None;
         };
-        let passthrough = self
-            .modern
-            .lock()
-            .expect("modern lock")
-            .as_ref()
-            .is_some_and(|m| m.passthrough);
+        let passthrough = self.modern.locked().as_ref().is_some_and(|m| m.passthrough);
         if !passthrough {
             match method {
                 "logging/setLevel" => {
@@ -301,7 +294,7 @@ impl Relay {
             let body = if passthrough && rounds == 0 {
                 message.bytes.clone()
             } else {
-                Bytes::from(serde_json::to_vec(&request).expect("a Value serialises"))
+                Bytes::from(request.to_string())
             };
             let posted = self
                 .post_authorized_with(&s, body, Some(id), Some(&headers))
@@ -309,7 +302,7 @@ impl Relay {
             let response = match posted {
                 Ok(p) => match p.response {
                     Some(r) => r,
-                    None => return report(message, method, RelayError::NoResponse),
+                    None => return report(message, method, RelayError::NoResponse { status: 202 }),
                 },
                 Err(e)
                     if e.rpc_code() == Some(modern::code::HEADER_MISMATCH)
@@ -339,9 +332,7 @@ impl Relay {
                     .with_modern(|m| m.tools.learn(result))
                     .unwrap_or_default();
                 if !dropped.is_empty() {
-                    return Some(Bytes::from(
-                        serde_json::to_vec(&parsed).expect("serialises"),
-                    ));
+                    return Some(Bytes::from(parsed.to_string()));
                 }
                 return Some(response);
             }
@@ -385,7 +376,7 @@ impl Relay {
     }
 
     fn with_modern<T>(&self, f: impl FnOnce(&mut ModernState) -> T) -> Option<T> {
-        self.modern.lock().expect("modern lock").as_mut().map(f)
+        self.modern.locked().as_mut().map(f)
     }
 
     /// The bridge's own `tools/list`, to relearn the tools' header parameters.
@@ -399,7 +390,7 @@ impl Relay {
             &envelope,
         );
         let headers = modern::routing_headers(&request, &ToolHeaders::default());
-        let body = Bytes::from(serde_json::to_vec(&request).expect("serialises"));
+        let body = Bytes::from(request.to_string());
         if let Ok(p) = self
             .post_authorized_with(s, body, Some(&id), Some(&headers))
             .await
@@ -439,20 +430,13 @@ impl Relay {
             }
             let id = format!("{BRIDGE_ID_PREFIX}input-{}", self.next_bridge_id());
             let (tx, rx) = tokio::sync::oneshot::channel();
-            self.pending
-                .lock()
-                .expect("pending lock")
-                .insert(id.clone(), tx);
+            self.pending.locked().insert(id.clone(), tx);
             let request = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-            self.out
-                .send(Bytes::from(
-                    serde_json::to_vec(&request).expect("serialises"),
-                ))
-                .await;
+            self.out.send(Bytes::from(request.to_string())).await;
             let answer = match tokio::time::timeout(HOST_ANSWER_WAIT, rx).await {
                 Ok(Ok(a)) => a,
                 _ => {
-                    self.pending.lock().expect("pending lock").remove(&id);
+                    self.pending.locked().remove(&id);
                     return Err(format!("the host did not answer {method} in time"));
                 }
             };
@@ -477,9 +461,7 @@ impl Relay {
         let Kind::Response { id } = &message.kind else {
             return;
         };
-        let waiting = id
-            .as_str()
-            .and_then(|id| self.pending.lock().expect("pending lock").remove(id));
+        let waiting = id.as_str().and_then(|id| self.pending.locked().remove(id));
         match waiting {
             Some(tx) => {
                 let answer = serde_json::from_slice(&message.bytes).unwrap_or(Value::Null);
@@ -521,7 +503,7 @@ impl Relay {
             return; // nothing to listen for
         }
         let headers: HeaderMap = modern::routing_headers(&request, &ToolHeaders::default());
-        let body = Bytes::from(serde_json::to_vec(&request).expect("serialises"));
+        let body = Bytes::from(request.to_string());
         let out = self.out.clone();
         let task = tokio::spawn(async move {
             let mut backoff = Duration::from_millis(500);
@@ -539,13 +521,13 @@ impl Relay {
                 backoff = (backoff * 2).min(Duration::from_secs(30));
             }
         });
-        if let Some(old) = self.listen.lock().expect("listen lock").replace(task) {
+        if let Some(old) = self.listen.locked().replace(task) {
             old.abort();
         }
     }
 
     pub(super) fn stop_listen(&self) {
-        if let Some(old) = self.listen.lock().expect("listen lock").take() {
+        if let Some(old) = self.listen.locked().take() {
             old.abort();
         }
     }
@@ -560,9 +542,7 @@ fn verbatim(message: &Message, method: &str, e: RelayError) -> Option<Bytes> {
             // The host decides (a -32022 is the normal first step of a version retry).
             tracing::info!("{method}: the server refused it: {error}");
             let answer = json!({"jsonrpc": "2.0", "id": id, "error": error});
-            Some(Bytes::from(
-                serde_json::to_vec(&answer).expect("serialises"),
-            ))
+            Some(Bytes::from(answer.to_string()))
         }
         None => report(message, method, e),
     }
@@ -585,7 +565,5 @@ fn params(message: &Message) -> Value {
 }
 
 fn empty_result(id: &Value) -> Bytes {
-    Bytes::from(
-        serde_json::to_vec(&json!({"jsonrpc": "2.0", "id": id, "result": {}})).expect("serialises"),
-    )
+    Bytes::from(json!({"jsonrpc": "2.0", "id": id, "result": {}}).to_string())
 }

@@ -47,8 +47,14 @@ pub enum RelayError {
     )]
     StreamEnded,
 
-    #[error("the server accepted the request but sent no response (HTTP 202)")]
-    NoResponse,
+    #[error(
+        "the server sent no response to the request (HTTP {status} with no JSON-RPC response in it)"
+    )]
+    NoResponse { status: u16 },
+
+    /// The server answered, but with an id the bridge never sent.
+    #[error("the server answered with an unknown id ({0}), not this request's")]
+    UnknownId(String),
 
     #[error("the server's response is not valid JSON-RPC: {0}")]
     BadResponse(String),

@@ -34,6 +34,10 @@ pub enum Kind {
 pub struct Message {
     pub kind: Kind,
     pub bytes: Bytes,
+    /// For a response that breaks JSON-RPC's rules (both `result` and
+    /// `error`, an error without an integer code…): what is wrong. Such a
+    /// response is never relayed to the host as it is.
+    pub malformed: Option<&'static str>,
 }
 
 impl Message {
@@ -113,7 +117,38 @@ struct Envelope<'a> {
     result: Option<IgnoredAny>,
     /// An error is an object: `null` is no error.
     #[serde(default)]
-    error: Option<IgnoredAny>,
+    error: Option<ErrorShape>,
+}
+
+/// What an `error` member holds, read only far enough to tell whether it is
+/// a JSON-RPC error object (an integer `code` and a string `message`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ErrorShape {
+    Object {
+        #[serde(default)]
+        code: Option<Value>,
+        #[serde(default)]
+        message: Option<Value>,
+    },
+    Other(IgnoredAny),
+}
+
+impl ErrorShape {
+    fn problem(&self) -> Option<&'static str> {
+        match self {
+            ErrorShape::Object { code, message } => {
+                if !code.as_ref().is_some_and(|c| c.is_i64()) {
+                    Some("its error has no integer \"code\"")
+                } else if !message.as_ref().is_some_and(Value::is_string) {
+                    Some("its error has no string \"message\"")
+                } else {
+                    None
+                }
+            }
+            ErrorShape::Other(_) => Some("its \"error\" is not an object"),
+        }
+    }
 }
 
 /// Some for any value, `null` included: `Option`'s own impl reads `null` as None.
@@ -185,6 +220,7 @@ fn parse_valid_utf8(bytes: Bytes) -> Result<Message, Rejected> {
             why: "\"jsonrpc\" must be \"2.0\"".into(),
         });
     }
+    let mut malformed = None;
     let kind = match (envelope.method, envelope.id) {
         (Some(method), Some(id)) => Kind::Request {
             id,
@@ -194,10 +230,18 @@ fn parse_valid_utf8(bytes: Bytes) -> Result<Message, Rejected> {
             method: method.into_owned(),
         },
         (None, Some(id)) if envelope.result.is_some() || envelope.error.is_some() => {
+            malformed = match (&envelope.result, &envelope.error) {
+                (Some(_), Some(_)) => Some("it carries both \"result\" and \"error\""),
+                (None, Some(e)) => e.problem(),
+                _ => None,
+            };
             Kind::Response { id }
         }
         // An error response may carry id null when the request couldn't be read.
-        (None, None) if envelope.error.is_some() => Kind::Response { id: Value::Null },
+        (None, None) if envelope.error.is_some() => {
+            malformed = envelope.error.as_ref().and_then(ErrorShape::problem);
+            Kind::Response { id: Value::Null }
+        }
         (None, id) => {
             return Err(Rejected::Invalid {
                 id,
@@ -209,6 +253,7 @@ fn parse_valid_utf8(bytes: Bytes) -> Result<Message, Rejected> {
     Ok(Message {
         kind,
         bytes: single_line(bytes),
+        malformed,
     })
 }
 
@@ -243,7 +288,7 @@ pub fn error_response(id: Option<&Value>, code: i64, message: &str, data: Option
         "id": id.cloned().unwrap_or(Value::Null),
         "error": error,
     });
-    Bytes::from(serde_json::to_vec(&response).expect("a Value always serialises"))
+    Bytes::from(response.to_string())
 }
 
 /// A JSON-RPC request built by the bridge itself (e.g. replaying `initialize`).
@@ -262,7 +307,9 @@ pub fn request(id: &Value, method: &str, params: Option<&RawValue>) -> Bytes {
         method,
         params,
     };
-    Bytes::from(serde_json::to_vec(&req).expect("a request always serialises"))
+    // Serialising a struct of strings and `Value`s can't fail; the fallback
+    // keeps the relay free of panics all the same.
+    Bytes::from(serde_json::to_vec(&req).unwrap_or_default())
 }
 
 /// The `params` of a request, untouched.

@@ -2,6 +2,7 @@
 //! GET opens an event stream whose first `endpoint` event says where to POST;
 //! every answer comes back on that stream.
 
+use crate::locked::Locked;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,7 +19,7 @@ use super::cookies::{self, CookieJar};
 use super::error::RelayError;
 use super::jsonrpc::{self, Kind, Message};
 use super::stdio::Output;
-use super::streamable::unauthorized;
+use super::streamable::{accept_answer, unauthorized};
 use crate::auth::Auth;
 
 /// Requests sent and not yet answered, by id, with their method (for error messages).
@@ -150,8 +151,7 @@ impl LegacySse {
             Kind::Request { id, method } => {
                 let key = id.to_string();
                 self.pending
-                    .lock()
-                    .expect("pending lock")
+                    .locked()
                     .insert(key.clone(), (id.clone(), method.clone()));
                 Some(key)
             }
@@ -192,13 +192,13 @@ impl LegacySse {
         if result.is_err()
             && let Some(key) = key
         {
-            self.pending.lock().expect("pending lock").remove(&key);
+            self.pending.locked().remove(&key);
         }
         result
     }
 
     pub fn close(&self) {
-        if let Some(reader) = self.reader.lock().expect("reader lock").take() {
+        if let Some(reader) = self.reader.locked().take() {
             reader.abort();
         }
     }
@@ -226,13 +226,35 @@ async fn read_stream<S>(
         };
         match jsonrpc::parse_owned(bytes::Bytes::from(data.into_bytes())) {
             Ok(m) => {
-                if let Kind::Response { id } = &m.kind {
-                    pending
-                        .lock()
-                        .expect("pending lock")
-                        .remove(&id.to_string());
-                }
-                if !out.send_from_server(m).await {
+                let message = match &m.kind {
+                    Kind::Response { id } => {
+                        let waiting = pending.locked().remove(&id.to_string());
+                        match waiting {
+                            // Relaying it would answer a request twice, or
+                            // one the host never sent.
+                            None => {
+                                tracing::warn!(
+                                    "dropped a response with id {id} from the server: no request with that id is waiting"
+                                );
+                                continue;
+                            }
+                            Some((id, method)) => match accept_answer(m) {
+                                Ok(bytes) => bytes,
+                                Err(e) => {
+                                    tracing::warn!("{method} failed: {e}");
+                                    e.to_response(&id, &method)
+                                }
+                            },
+                        }
+                    }
+                    _ => {
+                        if !out.send_from_server(m).await {
+                            break;
+                        }
+                        continue;
+                    }
+                };
+                if !out.send(message).await {
                     break;
                 }
             }
@@ -243,12 +265,7 @@ async fn read_stream<S>(
     }
     closed.store(true, Ordering::Release);
     tracing::warn!("the server closed the legacy SSE stream");
-    let waiting: Vec<(Value, String)> = pending
-        .lock()
-        .expect("pending lock")
-        .drain()
-        .map(|(_, v)| v)
-        .collect();
+    let waiting: Vec<(Value, String)> = pending.locked().drain().map(|(_, v)| v).collect();
     for (id, method) in waiting {
         let e = RelayError::StreamEnded;
         out.send(e.to_response(&id, &method)).await;

@@ -1,6 +1,14 @@
 //! The relay: host messages from stdin go to the server, server messages go to
 //! stdout. It owns the session's life: initialize, the event stream, a new
 //! session when the server forgets the old one, and the DELETE at the end.
+//!
+//! Nothing a server or the host sends may panic the relay (a release build
+//! aborts on panic, and the host would lose every request in flight): the
+//! lints below keep `unwrap`, `expect` and `panic!` out of it, tests aside.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod cookies;
 mod era;
@@ -13,7 +21,8 @@ pub mod stdio;
 pub mod streamable;
 pub mod tools;
 
-use std::collections::HashMap;
+use crate::locked::Locked;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -43,7 +52,19 @@ const BRIDGE_ID_PREFIX: &str = "mcp-tether-";
 /// Requests relayed at the same time; more wait for a slot.
 const MAX_REQUESTS_IN_FLIGHT: usize = 64;
 /// How long the DELETE at shutdown may take.
-const DELETE_BUDGET: Duration = Duration::from_millis(1000);
+const DELETE_BUDGET: Duration = Duration::from_millis(300);
+/// After stdin closes, how long requests in flight may still finish before
+/// they are dropped: the host has gone, and must see the bridge exit within
+/// a second (the MCP stdio shutdown: close stdin, then signals).
+const EOF_GRACE: Duration = Duration::from_millis(500);
+/// Answers to the server's requests and notifications posted at once; more
+/// wait (and stdin is read no further meanwhile), so a server that floods
+/// the host with requests can't make the bridge hold thousands of POSTs.
+const MAX_ANSWERS_IN_FLIGHT: usize = 64;
+/// How long to wait before trying a failed first initialize again.
+const INITIALIZE_RETRY_AFTER: Duration = Duration::from_millis(200);
+/// Lines read ahead while one is being handled; beyond this stdin waits.
+const MAX_BACKLOG: usize = 1024;
 /// How long the host's next message waits for the event stream to open.
 const GET_STREAM_WAIT: Duration = Duration::from_millis(1000);
 
@@ -85,7 +106,11 @@ pub struct Relay {
     replays: AtomicU64,
     /// The server has answered at least one initialize.
     connected: AtomicBool,
+    /// Why the last initialize could not reach the server at all.
+    unreachable: Mutex<Option<RelayError>>,
     request_slots: tokio::sync::Semaphore,
+    /// Slots for answers and notifications (see [`MAX_ANSWERS_IN_FLIGHT`]).
+    answer_slots: Arc<tokio::sync::Semaphore>,
     auth: Option<Arc<Auth>>,
     /// Cookies the server set, for both transports (None: `--disable-cookies`).
     cookies: Option<Arc<CookieJar>>,
@@ -218,7 +243,9 @@ impl Relay {
             in_flight: Mutex::new(HashMap::new()),
             replays: AtomicU64::new(0),
             connected: AtomicBool::new(false),
+            unreachable: Mutex::new(None),
             request_slots: tokio::sync::Semaphore::new(MAX_REQUESTS_IN_FLIGHT),
+            answer_slots: Arc::new(tokio::sync::Semaphore::new(MAX_ANSWERS_IN_FLIGHT)),
             auth,
             cookies,
             host_opens_urls,
@@ -230,45 +257,100 @@ impl Relay {
         mut input: mpsc::Receiver<Input>,
     ) -> Result<(), RelayError> {
         let mut tasks = JoinSet::new();
+        // Lines read while an earlier one was still being handled.
+        let mut backlog: VecDeque<Input> = VecDeque::new();
+        // Set once stdin has closed: what is left must be done by then.
+        let mut closed_at: Option<tokio::time::Instant> = None;
         loop {
-            tokio::select! {
-                item = input.recv() => match item {
-                    Some(Input::Line(line)) => self.dispatch(jsonrpc::parse_line(line), &mut tasks).await?,
-                    Some(Input::TooLong(len)) => {
-                        let msg = format!(
-                            "Invalid Request: a message of {len} bytes is over the {} MiB limit",
-                            stdio::MAX_LINE_BYTES >> 20
-                        );
-                        self.out.send(error_response(None, code::INVALID_REQUEST, &msg, None)).await;
-                    }
-                    None => break,
+            let item = match backlog.pop_front() {
+                Some(item) => item,
+                None if closed_at.is_some() => break,
+                None => tokio::select! {
+                    item = input.recv() => match item {
+                        Some(item) => item,
+                        None => break,
+                    },
+                    Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
                 },
-                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            };
+            // While one line is handled (an initialize, a wait for a slot),
+            // stdin is still read, so that its end is seen at once.
+            let abandoned = {
+                let handled = self.handle(item, &mut tasks);
+                tokio::pin!(handled);
+                loop {
+                    let deadline = closed_at.map(|t| t + EOF_GRACE);
+                    tokio::select! {
+                        () = &mut handled => break false,
+                        item = input.recv(), if closed_at.is_none() && backlog.len() < MAX_BACKLOG => {
+                            match item {
+                                Some(item) => backlog.push_back(item),
+                                None => closed_at = Some(tokio::time::Instant::now()),
+                            }
+                        }
+                        () = sleep_until_some(deadline) => break true,
+                    }
+                }
+            };
+            if abandoned {
+                tracing::info!("stdin closed; stopped waiting for the message being handled");
+                break;
+            }
+            if closed_at.is_some_and(|t| t.elapsed() >= EOF_GRACE) {
+                break;
             }
         }
-        // stdin is closed: let what is in flight finish, within bounds.
+        self.finish(tasks, closed_at).await
+    }
+
+    /// stdin is closed: the host has gone. What finishes within a moment of
+    /// that is still written; the rest is dropped, and nothing more is
+    /// answered. When the server was never reached, the exit says why.
+    async fn finish(
+        &self,
+        mut tasks: JoinSet<()>,
+        closed_at: Option<tokio::time::Instant>,
+    ) -> Result<(), RelayError> {
+        let closed_at = closed_at.unwrap_or_else(tokio::time::Instant::now);
         let in_flight = tasks.len();
         if in_flight > 0 {
-            tracing::debug!("stdin closed; waiting for {in_flight} request(s) in flight");
+            tracing::debug!("stdin closed; {in_flight} request(s) in flight");
             let drain = async { while tasks.join_next().await.is_some() {} };
-            if tokio::time::timeout(self.config.timeout, drain)
+            let grace = EOF_GRACE.min(self.config.timeout);
+            if tokio::time::timeout_at(closed_at + grace, drain)
                 .await
                 .is_err()
             {
-                tracing::warn!(
-                    "stdin closed; cancelled {} request(s) still running",
+                tracing::info!(
+                    "stdin closed; dropped {} request(s) still running",
                     tasks.len()
                 );
+                tasks.abort_all();
             }
         }
-        Ok(())
+        match self.unreachable.locked().take() {
+            Some(e) if !self.connected.load(Ordering::Acquire) => Err(e),
+            _ => Ok(()),
+        }
     }
 
-    async fn dispatch(
-        self: &Arc<Self>,
-        line: Line,
-        tasks: &mut JoinSet<()>,
-    ) -> Result<(), RelayError> {
+    /// One line from stdin.
+    async fn handle(self: &Arc<Self>, item: Input, tasks: &mut JoinSet<()>) {
+        match item {
+            Input::Line(line) => self.dispatch(jsonrpc::parse_line(line), tasks).await,
+            Input::TooLong(len) => {
+                let msg = format!(
+                    "Invalid Request: a message of {len} bytes is over the {} MiB limit",
+                    stdio::MAX_LINE_BYTES >> 20
+                );
+                self.out
+                    .send(error_response(None, code::INVALID_REQUEST, &msg, None))
+                    .await;
+            }
+        }
+    }
+
+    async fn dispatch(self: &Arc<Self>, line: Line, tasks: &mut JoinSet<()>) {
         match line {
             Line::Blank => {}
             Line::Single(Err(rejected)) => {
@@ -277,8 +359,10 @@ impl Relay {
             }
             Line::Single(Ok(message)) => match message.method() {
                 // Both set up the session: nothing else may overtake them.
-                Some("initialize") if message.request_id().is_some() => {
-                    self.initialize(message).await?;
+                Some("initialize") => {
+                    if let Some(id) = message.request_id().cloned() {
+                        self.initialize(message, id).await;
+                    }
                 }
                 Some("notifications/initialized") if self.is_modern() => {
                     // Nothing to send: 2026-07-28 has no handshake. Its
@@ -287,7 +371,7 @@ impl Relay {
                     self.start_keep_alive();
                 }
                 Some("notifications/initialized") => {
-                    self.init.lock().expect("init lock").initialized = Some(message.bytes.clone());
+                    self.init.locked().initialized = Some(message.bytes.clone());
                     self.forward(&message).await;
                     self.start_get_stream().await;
                     self.start_keep_alive();
@@ -317,20 +401,23 @@ impl Relay {
                         self.cancel_in_flight(&message);
                     }
                     let this = self.clone();
+                    // Answers and notifications: bounded, waiting here (and so
+                    // holding stdin back) when too many are on their way.
+                    let answer_slot = match message.request_id() {
+                        Some(_) => None,
+                        None => self.answer_slots.clone().acquire_owned().await.ok(),
+                    };
                     match message.request_id().cloned() {
                         Some(id) => {
                             // A cancelled request stops here (its stream is
                             // dropped, its slot freed) and still gets one answer.
                             let key = id.to_string();
                             let (cancel, cancelled) = tokio::sync::oneshot::channel::<()>();
-                            self.in_flight
-                                .lock()
-                                .expect("in-flight lock")
-                                .insert(key.clone(), cancel);
+                            self.in_flight.locked().insert(key.clone(), cancel);
                             tasks.spawn(async move {
                                 tokio::select! {
                                     answer = this.forward(&message) => {
-                                        this.in_flight.lock().expect("in-flight lock").remove(&key);
+                                        this.in_flight.locked().remove(&key);
                                         if let Some(response) = answer {
                                             this.out.send(response).await;
                                         }
@@ -351,6 +438,7 @@ impl Relay {
                         }
                         None => {
                             tasks.spawn(async move {
+                                let _slot = answer_slot;
                                 if let Some(response) = this.forward(&message).await {
                                     this.out.send(response).await;
                                 }
@@ -364,7 +452,6 @@ impl Relay {
                 tasks.spawn(async move { this.forward_batch(items).await });
             }
         }
-        Ok(())
     }
 
     /// `notifications/cancelled` from the host: stop waiting for that request
@@ -376,7 +463,7 @@ impl Relay {
         else {
             return;
         };
-        if let Some(cancel) = self.in_flight.lock().expect("in-flight lock").remove(&key) {
+        if let Some(cancel) = self.in_flight.locked().remove(&key) {
             let _ = cancel.send(());
         }
     }
@@ -426,29 +513,55 @@ impl Relay {
         .await
     }
 
-    async fn initialize(&self, message: Message) -> Result<(), RelayError> {
-        let id = message
-            .request_id()
-            .expect("initialize is a request")
-            .clone();
+    /// The host's initialize. Always answered; the bridge stays up whatever
+    /// happens, ready for the host's next message.
+    async fn initialize(&self, message: Message, id: Value) {
+        let first = match self.try_initialize(&message, &id).await {
+            Ok(()) => return,
+            Err(e) => e,
+        };
+        // A connection that failed before the server ever answered (a
+        // reset, a refused connect while it restarts) gets one more try.
+        let e = if first.is_unreachable() && !self.connected.load(Ordering::Acquire) {
+            tracing::info!("initialize failed ({first}); trying once more");
+            tokio::time::sleep(INITIALIZE_RETRY_AFTER).await;
+            match self.try_initialize(&message, &id).await {
+                Ok(()) => return,
+                Err(e) => e,
+            }
+        } else {
+            first
+        };
+        self.out.send(e.to_response(&id, "initialize")).await;
+        if e.is_unreachable() && !self.connected.load(Ordering::Acquire) {
+            // Kept for the exit status and its one line on stderr, should
+            // the host give up now; the host has the error meanwhile.
+            tracing::info!("initialize failed: {e}");
+            *self.unreachable.locked() = Some(e);
+        } else {
+            tracing::error!("initialize failed: {e}");
+        }
+    }
+
+    /// One attempt at initialize: Ok once the host has its answer, or the
+    /// error to answer with.
+    async fn try_initialize(&self, message: &Message, id: &Value) -> Result<(), RelayError> {
+        let id = id.clone();
         self.host_opens_urls.store(
             jsonrpc::host_offers_url_elicitation(&message.bytes),
             Ordering::Release,
         );
-        *self.init.lock().expect("init lock") = InitRecord {
+        *self.init.locked() = InitRecord {
             params: jsonrpc::params_of(&message.bytes),
             initialized: None,
         };
-        let upstream = match self.upstream().await {
-            Ok(u) => u,
-            Err(e) => return self.fail_initialize(&id, e).await,
-        };
+        let upstream = self.upstream().await?;
         match upstream {
             Upstream::Streamable(s) => {
                 s.reset_session();
                 self.stop_get_stream();
                 self.stop_listen();
-                if let era_bridge::Probe::Answered = self.probe_modern(&s, &message, &id).await? {
+                if let era_bridge::Probe::Answered = self.probe_modern(&s, message, &id).await? {
                     return Ok(());
                 }
                 match self
@@ -456,7 +569,9 @@ impl Relay {
                     .await
                 {
                     Ok(posted) => {
-                        let response = posted.response.expect("a request gets a response");
+                        let response = posted
+                            .response
+                            .ok_or(RelayError::NoResponse { status: 202 })?;
                         let version = jsonrpc::negotiated_protocol_version(&response);
                         tracing::info!(
                             "connected to {} (protocol {})",
@@ -477,16 +592,16 @@ impl Relay {
                             Ok(l) => l,
                             Err(legacy_err) => {
                                 tracing::debug!("legacy transport failed too: {legacy_err}");
-                                return self.fail_initialize(&id, e).await;
+                                return Err(e);
                             }
                         };
                         *self.upstream.lock().await = Some(Upstream::Legacy(legacy.clone()));
-                        self.send_legacy_initialize(&legacy, &message, &id).await
+                        self.send_legacy_initialize(&legacy, message).await
                     }
-                    Err(e) => self.fail_initialize(&id, e).await,
+                    Err(e) => Err(e),
                 }
             }
-            Upstream::Legacy(legacy) => self.send_legacy_initialize(&legacy, &message, &id).await,
+            Upstream::Legacy(legacy) => self.send_legacy_initialize(&legacy, message).await,
         }
     }
 
@@ -494,16 +609,11 @@ impl Relay {
         &self,
         legacy: &LegacySse,
         message: &Message,
-        id: &Value,
     ) -> Result<(), RelayError> {
-        match self.authorized(|| legacy.send(message)).await {
-            Ok(()) => {
-                tracing::info!("connected with the legacy HTTP+SSE transport");
-                self.connected.store(true, Ordering::Release);
-                Ok(())
-            }
-            Err(e) => self.fail_initialize(id, e).await,
-        }
+        self.authorized(|| legacy.send(message)).await?;
+        tracing::info!("connected with the legacy HTTP+SSE transport");
+        self.connected.store(true, Ordering::Release);
+        Ok(())
     }
 
     /// `auto` falls back to HTTP+SSE only when the very first initialize POST is
@@ -515,17 +625,6 @@ impl Relay {
                 e.http_status().map(|s| s.as_u16()),
                 Some(400) | Some(404) | Some(405)
             )
-    }
-
-    /// Answer the host's initialize with the error. When the server has never
-    /// been reached, that is a startup failure: the bridge exits.
-    async fn fail_initialize(&self, id: &Value, e: RelayError) -> Result<(), RelayError> {
-        self.out.send(e.to_response(id, "initialize")).await;
-        if !self.connected.load(Ordering::Acquire) && e.is_unreachable() {
-            return Err(e);
-        }
-        tracing::error!("initialize failed: {e}");
-        Ok(())
     }
 
     /// Send one message and return what the host must get back, if anything:
@@ -558,7 +657,8 @@ impl Relay {
         // call that waits for the host's answer to a sampling request must
         // not be able to block that answer.
         let _slot = match message.request_id() {
-            Some(_) => Some(self.request_slots.acquire().await.expect("never closed")),
+            // The semaphore is never closed, so this always gets a slot.
+            Some(_) => self.request_slots.acquire().await.ok(),
             None => None,
         };
         if self.is_modern() {
@@ -596,7 +696,9 @@ impl Relay {
                 Ok(posted) => {
                     return match (message.request_id(), posted.response) {
                         (Some(_), Some(response)) => Some(response),
-                        (Some(_), None) => report(message, method, RelayError::NoResponse),
+                        (Some(_), None) => {
+                            report(message, method, RelayError::NoResponse { status: 202 })
+                        }
                         (None, _) => None,
                     };
                 }
@@ -670,20 +772,25 @@ impl Relay {
     {
         let mut attempts = 0;
         loop {
-            match exchange().await {
-                Err(RelayError::Unauthorized {
-                    status,
-                    challenge,
-                    sent,
-                }) if self.auth.is_some() && attempts < MAX_AUTH_ATTEMPTS => {
+            match (exchange().await, self.auth.as_ref()) {
+                (
+                    Err(RelayError::Unauthorized {
+                        status,
+                        challenge,
+                        sent,
+                    }),
+                    Some(auth),
+                ) if attempts < MAX_AUTH_ATTEMPTS => {
                     attempts += 1;
-                    let auth = self.auth.as_ref().expect("checked above");
                     auth.recover(status, challenge.map(|c| *c), sent.as_ref())
                         .await?;
                 }
-                Err(RelayError::Unauthorized {
-                    status, challenge, ..
-                }) if self.auth.is_none() => {
+                (
+                    Err(RelayError::Unauthorized {
+                        status, challenge, ..
+                    }),
+                    None,
+                ) => {
                     let (error, description) = challenge
                         .map(|c| (c.error, c.error_description))
                         .unwrap_or_default();
@@ -693,7 +800,7 @@ impl Relay {
                         description,
                     });
                 }
-                other => return other,
+                (other, _) => return other,
             }
         }
     }
@@ -736,7 +843,7 @@ impl Relay {
             return Ok(()); // someone else replaced it meanwhile
         }
         let (params, initialized) = {
-            let init = self.init.lock().expect("init lock");
+            let init = self.init.locked();
             (init.params.clone(), init.initialized.clone())
         };
         let n = self.replays.fetch_add(1, Ordering::Relaxed) + 1;
@@ -750,7 +857,9 @@ impl Relay {
                 Some(&id),
             )
             .await?;
-        let response = posted.response.ok_or(RelayError::NoResponse)?;
+        let response = posted
+            .response
+            .ok_or(RelayError::NoResponse { status: 202 })?;
         let version = jsonrpc::negotiated_protocol_version(&response).ok_or_else(|| {
             RelayError::BadResponse(format!(
                 "the new session's initialize failed: {}",
@@ -782,7 +891,7 @@ impl Relay {
     fn spawn_get_stream(&self, s: &Arc<StreamableHttp>) -> tokio::sync::oneshot::Receiver<()> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(s.clone().run_get_stream(self.out.clone(), tx));
-        if let Some(old) = self.get_stream.lock().expect("stream lock").replace(task) {
+        if let Some(old) = self.get_stream.locked().replace(task) {
             old.abort();
         }
         rx
@@ -794,7 +903,7 @@ impl Relay {
         let Some(every) = self.config.keep_alive else {
             return;
         };
-        let mut slot = self.pinger.lock().expect("pinger lock");
+        let mut slot = self.pinger.locked();
         if slot.is_some() {
             return; // a session replacement re-sends initialized
         }
@@ -824,14 +933,14 @@ impl Relay {
     }
 
     fn stop_get_stream(&self) {
-        if let Some(old) = self.get_stream.lock().expect("stream lock").take() {
+        if let Some(old) = self.get_stream.locked().take() {
             old.abort();
         }
     }
 
     /// Stop the event stream and end the session at the server (bounded).
     async fn shutdown(&self) {
-        if let Some(pinger) = self.pinger.lock().expect("pinger lock").take() {
+        if let Some(pinger) = self.pinger.locked().take() {
             pinger.abort();
         }
         self.stop_get_stream();
@@ -895,14 +1004,28 @@ fn report(message: &Message, method: &str, e: RelayError) -> Option<Bytes> {
     }
 }
 
+/// Sleep until `deadline`, or forever when there is none.
+async fn sleep_until_some(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn shutdown_signal() -> &'static str {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).expect("installing the SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => "SIGINT",
-            _ = term.recv() => "SIGTERM",
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(e) => {
+                tracing::warn!("could not watch for SIGTERM ({e}); SIGINT still ends the bridge");
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
         }
     }
     #[cfg(not(unix))]

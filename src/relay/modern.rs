@@ -63,7 +63,9 @@ impl Envelope {
         if !meta.is_object() {
             *meta = Value::Object(Map::new());
         }
-        let meta = meta.as_object_mut().expect("made an object above");
+        let Some(meta) = meta.as_object_mut() else {
+            return; // an object, set just above
+        };
         meta.entry(META_VERSION).or_insert_with(|| json!(VERSION));
         meta.entry(META_CAPABILITIES)
             .or_insert_with(|| self.capabilities.clone());
@@ -86,7 +88,9 @@ pub fn with_envelope(request: &Value, envelope: &Envelope) -> Value {
         if !params.is_object() {
             *params = Value::Object(Map::new());
         }
-        envelope.apply(params.as_object_mut().expect("made an object above"));
+        if let Some(params) = params.as_object_mut() {
+            envelope.apply(params);
+        }
     }
     out
 }

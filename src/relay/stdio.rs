@@ -8,6 +8,7 @@
 //! to the relay, and the writer is the only code that touches stdout, so lines
 //! are never interleaved. See docs/runtime-and-io.md.
 
+use crate::locked::Locked;
 use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::sync::{Arc, Mutex};
@@ -32,6 +33,8 @@ pub enum Input {
 }
 
 /// Start reading `input` on a thread. The channel closes at EOF or on a read error.
+// At start-up, before any message: a bridge that can't have a thread can't run.
+#[allow(clippy::expect_used)]
 pub fn spawn_reader<R: std::io::Read + Send + 'static>(input: R) -> mpsc::Receiver<Input> {
     let (tx, rx) = mpsc::channel(256);
     std::thread::Builder::new()
@@ -192,10 +195,7 @@ impl Output {
     /// Queue a message from the server, noting it if it is a request.
     pub async fn send_from_server(&self, message: Message) -> bool {
         if let Some(id) = message.request_id() {
-            self.asked
-                .lock()
-                .expect("asked lock")
-                .insert(id.to_string());
+            self.asked.locked().insert(id.to_string());
         }
         self.send(message.bytes).await
     }
@@ -203,15 +203,14 @@ impl Output {
     /// Whether the server asked the host something with this id (and forget
     /// it: each request gets one answer).
     pub fn take_asked(&self, id: &Value) -> bool {
-        self.asked
-            .lock()
-            .expect("asked lock")
-            .remove(&id.to_string())
+        self.asked.locked().remove(&id.to_string())
     }
 }
 
 /// Start the stdout writer thread. It ends, after flushing, when every
 /// [`Output`] clone is dropped, or when stdout is closed by the host.
+// At start-up, before any message: a bridge that can't have a thread can't run.
+#[allow(clippy::expect_used)]
 pub fn spawn_writer<W: Write + Send + 'static>(out: W) -> (Output, std::thread::JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<Out>(1024);
     let handle = std::thread::Builder::new()

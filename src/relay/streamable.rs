@@ -27,8 +27,16 @@ const ACCEPT_BOTH: &str = "application/json, text/event-stream";
 
 /// How long to wait before resuming a cut stream when the server gave no `retry`.
 pub const DEFAULT_RETRY: Duration = Duration::from_millis(1000);
+/// The longest `retry` honoured: a server that asks for more gets this.
+pub const MAX_RETRY: Duration = Duration::from_secs(30);
 /// How many times a cut POST stream is resumed before the request fails.
-const MAX_RESUMES: usize = 5;
+const MAX_RESUMES: u32 = 5;
+/// A GET stream that ends sooner than this counts as a quick end: repeated
+/// quick ends back off exponentially, up to [`GET_BACKOFF_CEILING`].
+const QUICK_END: Duration = Duration::from_secs(2);
+/// However often the GET stream ends at once, it is reopened no more than
+/// once per this long (at worst).
+const GET_BACKOFF_CEILING: Duration = Duration::from_secs(60);
 
 /// The session as the server set it up. `generation` counts re-initialisations,
 /// so concurrent requests that all hit a 404 start only one new session.
@@ -43,15 +51,47 @@ pub struct Session {
 #[derive(Debug, Default, Clone)]
 pub struct Cursor {
     pub last_event_id: Option<String>,
+    /// The server's `retry`, capped at [`MAX_RETRY`].
     pub retry: Option<Duration>,
+    /// The id of a response that answered nothing the bridge asked on this
+    /// stream (dropped; named in the error if the real answer never comes).
+    pub stray_answer: Option<Value>,
+}
+
+/// How long a request's response stream may go on without its answer.
+/// Progress from the server, or a request it sends the host meanwhile,
+/// moves the deadline on by `step` (the request is alive, not hung).
+#[derive(Debug, Clone, Copy)]
+struct Deadline {
+    at: tokio::time::Instant,
+    step: Duration,
+}
+
+impl Deadline {
+    fn after(step: Duration) -> Self {
+        Deadline {
+            at: tokio::time::Instant::now() + step,
+            step,
+        }
+    }
+
+    fn extend(&mut self) {
+        self.at = tokio::time::Instant::now() + self.step;
+    }
+
+    fn passed(&self) -> bool {
+        tokio::time::Instant::now() >= self.at
+    }
 }
 
 /// How an SSE stream ended.
 enum StreamEnd {
     /// The response we waited for arrived.
-    Answered(Bytes),
+    Answered(Message),
     /// The stream ended (or broke) first.
     Ended,
+    /// The request's deadline passed first.
+    DeadlinePassed,
 }
 
 /// What a POST gave back.
@@ -117,12 +157,18 @@ impl StreamableHttp {
     }
 
     pub fn session(&self) -> Session {
-        self.session.read().expect("session lock").clone()
+        self.session
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Forget the session (the host sent a new initialize).
     pub fn reset_session(&self) {
-        let mut s = self.session.write().expect("session lock");
+        let mut s = self
+            .session
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         s.id = None;
         s.protocol_version = None;
         s.generation += 1;
@@ -130,7 +176,10 @@ impl StreamableHttp {
 
     /// Adopt the session an initialize response set up.
     pub fn set_session(&self, id: Option<HeaderValue>, protocol_version: Option<&str>) {
-        let mut s = self.session.write().expect("session lock");
+        let mut s = self
+            .session
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         s.id = id;
         s.protocol_version = protocol_version.and_then(|v| HeaderValue::from_str(v).ok());
         s.generation += 1;
@@ -172,9 +221,10 @@ impl StreamableHttp {
     }
 
     async fn read_body(&self, resp: Response) -> Result<Bytes, RelayError> {
-        match tokio::time::timeout(self.timeout, resp.bytes()).await {
-            Ok(Ok(b)) => Ok(b),
-            Ok(Err(e)) => Err(RelayError::from_reqwest(e, &self.origin, self.timeout)),
+        match tokio::time::timeout(self.timeout, read_limited(resp, &self.origin, self.timeout))
+            .await
+        {
+            Ok(result) => result,
             Err(_) => Err(RelayError::Timeout {
                 origin: self.origin.clone(),
                 after: self.timeout,
@@ -225,58 +275,32 @@ impl StreamableHttp {
             let body = self.read_body(resp).await.unwrap_or_default();
             return Err(RelayError::status(status, &body));
         }
-        if status == StatusCode::ACCEPTED || expect.is_none() {
+        let Some(expect) = expect else {
             return Ok(Posted {
                 response: None,
                 session_id,
             });
+        };
+        if status == StatusCode::ACCEPTED {
+            // A request must be answered (JSON or an event stream); a 202
+            // leaves the host's request with nothing to wait for.
+            return Err(RelayError::NoResponse { status: 202 });
         }
-        let expect = expect.expect("checked above");
         let response = if is_event_stream(&resp) {
             self.read_post_stream(resp, expect, &session, out).await?
         } else {
             let body = self.read_body(resp).await?;
             if body.is_empty() {
-                return Err(RelayError::NoResponse);
+                return Err(RelayError::NoResponse {
+                    status: status.as_u16(),
+                });
             }
-            self.route_json_body(body, expect, out).await?
+            answer_in_body(body, expect, out).await?
         };
         Ok(Posted {
             response: Some(response),
             session_id,
         })
-    }
-
-    /// A 200 JSON body: usually the response itself, but a 2025-03-26 server
-    /// may send a batch.
-    async fn route_json_body(
-        &self,
-        body: Bytes,
-        expect: &Value,
-        out: &Output,
-    ) -> Result<Bytes, RelayError> {
-        let messages: Vec<Message> = if body.trim_ascii_start().starts_with(b"[") {
-            let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(&body)
-                .map_err(|e| RelayError::BadResponse(e.to_string()))?;
-            items
-                .into_iter()
-                .filter_map(|raw| jsonrpc::parse_message(raw.get().as_bytes()).ok())
-                .collect()
-        } else {
-            vec![
-                jsonrpc::parse_owned(body)
-                    .map_err(|e| RelayError::BadResponse(format!("{e:?}")))?,
-            ]
-        };
-        let mut answer = None;
-        for m in messages {
-            if answer.is_none() && m.answers(expect) {
-                answer = Some(m.bytes);
-            } else {
-                out.send_from_server(m).await;
-            }
-        }
-        answer.ok_or(RelayError::NoResponse)
     }
 
     /// Read a POST's SSE answer; when the stream is cut before the response,
@@ -289,21 +313,43 @@ impl StreamableHttp {
         out: &Output,
     ) -> Result<Bytes, RelayError> {
         let mut cursor = Cursor::default();
-        if let StreamEnd::Answered(b) = pump(resp, Some(expect), &mut cursor, out).await {
-            return Ok(b);
-        }
-        for _ in 0..MAX_RESUMES {
+        let mut deadline = Deadline::after(self.timeout);
+        let mut end = pump(resp, Some(expect), &mut cursor, Some(&mut deadline), out).await;
+        for attempt in 0..=MAX_RESUMES {
+            match end {
+                StreamEnd::Answered(m) => return accept_answer(m),
+                StreamEnd::DeadlinePassed => return Err(self.no_answer_in_time()),
+                StreamEnd::Ended => {}
+            }
             let Some(last) = cursor.last_event_id.clone() else {
-                return Err(RelayError::StreamEnded);
+                break;
             };
-            tokio::time::sleep(cursor.retry.unwrap_or(DEFAULT_RETRY)).await;
+            if attempt == MAX_RESUMES {
+                break;
+            }
+            // Honour the server's `retry` (capped), backing off on each
+            // resumption, and never past the request's deadline.
+            let wait = backoff(cursor.retry.unwrap_or(DEFAULT_RETRY), attempt, MAX_RETRY);
+            if tokio::time::Instant::now() + wait >= deadline.at {
+                tokio::time::sleep_until(deadline.at).await;
+                return Err(self.no_answer_in_time());
+            }
+            tokio::time::sleep(wait).await;
             tracing::debug!(last_event_id = %last, "resuming a cut response stream");
             let resp = self.open_get(session, Some(&last)).await?;
-            if let StreamEnd::Answered(b) = pump(resp, Some(expect), &mut cursor, out).await {
-                return Ok(b);
-            }
+            end = pump(resp, Some(expect), &mut cursor, Some(&mut deadline), out).await;
         }
-        Err(RelayError::StreamEnded)
+        match cursor.stray_answer {
+            Some(id) => Err(RelayError::UnknownId(id.to_string())),
+            None => Err(RelayError::StreamEnded),
+        }
+    }
+
+    fn no_answer_in_time(&self) -> RelayError {
+        RelayError::Timeout {
+            origin: self.origin.clone(),
+            after: self.timeout,
+        }
     }
 
     /// POST a request whose answer is a long-lived event stream
@@ -384,7 +430,10 @@ impl StreamableHttp {
         let mut opened = Some(opened);
         let session = self.session();
         let mut cursor = Cursor::default();
+        // Consecutive failures (give up after 8) and consecutive streams
+        // that ended at once (back off, never give up).
         let mut failures = 0u32;
+        let mut quick_ends = 0u32;
         loop {
             if self.session().generation != session.generation {
                 return;
@@ -399,7 +448,13 @@ impl StreamableHttp {
                 Ok(resp) => {
                     failures = 0;
                     tracing::debug!("server event stream open");
-                    pump(resp, None, &mut cursor, &out).await;
+                    let opened_at = tokio::time::Instant::now();
+                    pump(resp, None, &mut cursor, None, &out).await;
+                    if opened_at.elapsed() < QUICK_END {
+                        quick_ends = quick_ends.saturating_add(1);
+                    } else {
+                        quick_ends = 0;
+                    }
                     tracing::debug!("server event stream ended; reconnecting");
                 }
                 Err(RelayError::Status { status, .. })
@@ -425,8 +480,14 @@ impl StreamableHttp {
                     tracing::debug!("event stream failed ({e}); retrying");
                 }
             }
-            // Back off on repeated failures; otherwise honour the server's `retry`.
-            let wait = cursor.retry.unwrap_or(DEFAULT_RETRY) * 2u32.pow(failures.min(5));
+            // Honour the server's `retry` (capped); back off exponentially on
+            // repeated failures or streams that end at once, so a server
+            // that closes every stream is asked at most once a minute.
+            let retry = cursor.retry.unwrap_or(DEFAULT_RETRY);
+            let wait = match failures.max(quick_ends) {
+                0 => retry,
+                n => retry.max(backoff(DEFAULT_RETRY / 2, n - 1, GET_BACKOFF_CEILING)),
+            };
             tokio::time::sleep(wait).await;
         }
     }
@@ -449,6 +510,80 @@ impl StreamableHttp {
             Err(_) => tracing::debug!("DELETE of the session timed out"),
         }
     }
+}
+
+/// A 200 JSON body: usually the response itself, but a 2025-03-26 server may
+/// send a batch. Other messages in it go to `out`; the result is the valid
+/// response to `expect`, or an error saying why there is none.
+pub async fn answer_in_body(
+    body: Bytes,
+    expect: &Value,
+    out: &Output,
+) -> Result<Bytes, RelayError> {
+    let messages: Vec<Message> = if body.trim_ascii_start().starts_with(b"[") {
+        let items: Vec<&serde_json::value::RawValue> =
+            serde_json::from_slice(&body).map_err(|e| RelayError::BadResponse(e.to_string()))?;
+        items
+            .into_iter()
+            .filter_map(|raw| jsonrpc::parse_message(raw.get().as_bytes()).ok())
+            .collect()
+    } else {
+        vec![jsonrpc::parse_owned(body).map_err(|e| RelayError::BadResponse(format!("{e:?}")))?]
+    };
+    let mut answer = None;
+    let mut stray = None;
+    for m in messages {
+        if answer.is_none() && m.answers(expect) {
+            answer = Some(m);
+        } else if let Some(id) = m.response_id() {
+            warn_stray(id, expect);
+            stray = Some(id.clone());
+        } else {
+            out.send_from_server(m).await;
+        }
+    }
+    match (answer, stray) {
+        (Some(m), _) => accept_answer(m),
+        (None, Some(id)) => Err(RelayError::UnknownId(id.to_string())),
+        (None, None) => Err(RelayError::BadResponse(
+            "the body holds no response to the request".into(),
+        )),
+    }
+}
+
+/// The largest JSON body read from the server: the same bound as a line
+/// from the host (a message the host could not send is not one it can take).
+pub const MAX_BODY_BYTES: usize = super::stdio::MAX_LINE_BYTES;
+
+/// Read a body, refusing one over [`MAX_BODY_BYTES`] as soon as it gets
+/// there rather than after buffering it all.
+async fn read_limited(
+    resp: Response,
+    origin: &str,
+    timeout: Duration,
+) -> Result<Bytes, RelayError> {
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+    {
+        return Err(RelayError::BadResponse(format!(
+            "the body is over the {} MiB limit",
+            MAX_BODY_BYTES >> 20
+        )));
+    }
+    let mut stream = resp.bytes_stream();
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| RelayError::from_reqwest(e, origin, timeout))?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(RelayError::BadResponse(format!(
+                "the body is over the {} MiB limit",
+                MAX_BODY_BYTES >> 20
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// A 401, or a 403 that asks for more scope, is for the authorization layer.
@@ -483,10 +618,21 @@ async fn pump(
     resp: Response,
     expect: Option<&Value>,
     cursor: &mut Cursor,
+    mut deadline: Option<&mut Deadline>,
     out: &Output,
 ) -> StreamEnd {
     let mut events = SseByteStream::new(resp.bytes_stream());
-    while let Some(event) = events.next().await {
+    loop {
+        let next = match deadline.as_deref() {
+            // Comments and keep-alives don't count: the deadline stands
+            // until the answer, progress, or a request for the host arrives.
+            Some(d) => match tokio::time::timeout_at(d.at, events.next()).await {
+                Ok(next) => next,
+                Err(_) => return StreamEnd::DeadlinePassed,
+            },
+            None => events.next().await,
+        };
+        let Some(event) = next else { break };
         let event = match event {
             Ok(ev) => ev,
             Err(e) => {
@@ -500,7 +646,24 @@ async fn pump(
                 if let Some(id) = expect
                     && m.answers(id)
                 {
-                    return StreamEnd::Answered(m.bytes);
+                    return StreamEnd::Answered(m);
+                }
+                if let Some(id) = m.response_id() {
+                    // Not ours: relaying it would answer a host request
+                    // twice, or one the host never sent.
+                    match expect {
+                        Some(expected) => warn_stray(id, expected),
+                        None => tracing::warn!(
+                            "dropped a response (id {id}) the server sent on its event stream: it answers no request in flight there"
+                        ),
+                    }
+                    cursor.stray_answer = Some(id.clone());
+                    continue;
+                }
+                if let Some(d) = deadline.as_deref_mut()
+                    && (m.request_id().is_some() || m.method() == Some("notifications/progress"))
+                {
+                    d.extend();
                 }
                 if !out.send_from_server(m).await {
                     return StreamEnd::Ended;
@@ -510,8 +673,43 @@ async fn pump(
                 tracing::warn!("dropped an event from the server that is not JSON-RPC: {e:?}")
             }
         }
+        if deadline.as_deref().is_some_and(Deadline::passed) {
+            return StreamEnd::DeadlinePassed;
+        }
     }
     StreamEnd::Ended
+}
+
+/// The response the host asked for, if it is valid JSON-RPC.
+pub(super) fn accept_answer(m: Message) -> Result<Bytes, RelayError> {
+    match m.malformed {
+        None => Ok(m.bytes),
+        Some(why) => Err(RelayError::BadResponse(format!(
+            "{why}: {}",
+            String::from_utf8_lossy(&m.bytes[..m.bytes.len().min(200)])
+        ))),
+    }
+}
+
+fn warn_stray(id: &Value, expected: &Value) {
+    tracing::warn!(
+        "dropped a response with id {id} from the server: the request on this exchange has id {expected}"
+    );
+}
+
+/// `base` doubled `attempt` times, at most `ceiling`, plus up to a quarter
+/// more at random, so that many bridges that lost one server don't return
+/// in step.
+pub fn backoff(base: Duration, attempt: u32, ceiling: Duration) -> Duration {
+    let full = base
+        .saturating_mul(2u32.saturating_pow(attempt.min(16)))
+        .min(ceiling);
+    let mut byte = [0u8; 1];
+    let jitter = match getrandom::fill(&mut byte) {
+        Ok(()) => full / 4 * u32::from(byte[0]) / 255,
+        Err(_) => Duration::ZERO,
+    };
+    full + jitter
 }
 
 /// One decoded SSE event: move the cursor on, and give the JSON-RPC message
@@ -524,7 +722,7 @@ pub fn read_event(
         cursor.last_event_id = Some(id);
     }
     if let Some(retry) = event.retry {
-        cursor.retry = Some(Duration::from_millis(retry));
+        cursor.retry = Some(Duration::from_millis(retry).min(MAX_RETRY));
     }
     // Only `message` events carry JSON-RPC; priming events have empty data.
     if event.event.as_deref().is_some_and(|e| e != "message") {
