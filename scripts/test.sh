@@ -31,11 +31,20 @@ npm ci --prefix tests/lab --no-audit --no-fund --loglevel=error
 echo "== installing the Python lab (a 2026-07-28 server on the Python SDK, pinned by tests/lab-py/requirements.txt)"
 bash tests/lab-py/setup.sh
 
+echo "== installing the FastMCP lab (FastMCP 4.1.6 and its built-in authorization server, pinned by tests/lab-fastmcp/requirements.txt)"
+bash tests/lab-fastmcp/setup.sh
+
+echo "== installing the Cloudflare lab (wrangler 4.86 + workers-oauth-provider, pinned by tests/lab-cf/package-lock.json)"
+npm ci --prefix tests/lab-cf --no-audit --no-fund --loglevel=error
+
 echo "== building"
 cargo build --locked
 
 echo "== unit and integration tests"
 cargo test --locked
+
+echo "== hostile servers: every request answered once, prompt exit, bounded memory and request rates (tests/hostile)"
+MCP_TETHER_BIN="$PWD/target/debug/mcp-tether" node --test tests/hostile/
 
 echo "== the OS keyring: a real Secret Service (gnome-keyring) on a private session bus"
 dbus-run-session -- bash tests/keyring/run.sh

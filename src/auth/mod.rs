@@ -6,6 +6,13 @@
 //! about stdio or JSON-RPC. Each step of the flow lives in its own file:
 //! [`challenge`] → [`discovery`] → [`registration`] → [`browser`] and
 //! [`callback`] (with [`pkce`]) → [`token`] → [`store`].
+//!
+//! Nothing an authorization server sends may panic this layer: the lints
+//! keep `unwrap`, `expect` and `panic!` out of it, tests aside.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod body;
 pub mod browser;
@@ -22,6 +29,7 @@ pub mod registration;
 pub mod store;
 pub mod token;
 
+use crate::locked::Locked;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -140,8 +148,13 @@ pub enum AuthError {
     )]
     NoIdToken { issuer: String },
 
-    #[error("sign-in needed: {0}")]
-    NeedsLogin(String),
+    #[error(
+        "the authorization server {issuer} refused the device flow for the client mcp-tether registered ({refusal}). Its admin must allow the grant urn:ietf:params:oauth:grant-type:device_code for dynamically registered clients; meanwhile sign in with the browser (--flow browser) or `mcp-tether login --paste`"
+    )]
+    DeviceGrantRefused {
+        issuer: String,
+        refusal: ProviderError,
+    },
 
     /// The sign-in this request waited for failed; the same reason applies.
     #[error("{0}")]
@@ -243,6 +256,13 @@ pub struct Auth {
     /// The header of the token the last 401-driven refresh got.
     last_refreshed: std::sync::Mutex<Option<HeaderValue>>,
     last_failure: std::sync::Mutex<Option<String>>,
+    /// Clients this process registered: known to the server a moment ago,
+    /// so an `invalid_client` with one of them is not a forgotten registration.
+    fresh_clients: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// When the last sign-in (a person involved) started, and the header it
+    /// ended with: a server that refuses every fresh token gets one sign-in
+    /// per `--auth-timeout`, not one per request.
+    last_sign_in: std::sync::Mutex<Option<(std::time::Instant, Option<HeaderValue>)>>,
 }
 
 impl Auth {
@@ -268,11 +288,15 @@ impl Auth {
             refresh_paused_until: std::sync::atomic::AtomicU64::new(0),
             last_refreshed: std::sync::Mutex::new(None),
             last_failure: std::sync::Mutex::new(None),
+            fresh_clients: std::sync::Mutex::default(),
+            last_sign_in: std::sync::Mutex::new(None),
         };
         auth.set_current(tokens.as_ref());
         Ok(auth)
     }
 
+    // See the comment at `expect`: not reachable from anything a server sends.
+    #[allow(clippy::expect_used)]
     fn http(&self) -> &reqwest::Client {
         self.http_client.get_or_init(|| {
             let builder = self.cfg.tls.apply(reqwest::Client::builder());
@@ -297,7 +321,10 @@ impl Auth {
     /// about to expire.
     pub async fn header(&self) -> Option<HeaderValue> {
         let (header, refresh_due, can_refresh) = {
-            let current = self.current.read().expect("current lock");
+            let current = self
+                .current
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let c = current.as_ref()?;
             (c.header.clone(), c.refresh_due, c.can_refresh)
         };
@@ -392,7 +419,7 @@ impl Auth {
     fn header_now(&self) -> Option<HeaderValue> {
         self.current
             .read()
-            .expect("current lock")
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .as_ref()
             .map(|c| c.header.clone())
     }
@@ -413,15 +440,14 @@ impl Auth {
             return Ok(());
         }
         if self.attempts.load(Ordering::Acquire) != attempts_seen
-            && let Some(why) = self.last_failure.lock().expect("failure lock").clone()
+            && let Some(why) = self.last_failure.locked().clone()
         {
             return Err(AuthError::Earlier(why));
         }
         let result = self
             .recover_locked(&mut record, status, challenge, sent)
             .await;
-        *self.last_failure.lock().expect("failure lock") =
-            result.as_ref().err().map(|e| e.to_string());
+        *self.last_failure.locked() = result.as_ref().err().map(|e| e.to_string());
         self.attempts.fetch_add(1, Ordering::Release);
         result
     }
@@ -459,8 +485,7 @@ impl Auth {
         }
         // A token we just refreshed, refused at once: the refresh can't fix
         // it. Perhaps the server moved to another authorization server.
-        let fresh_token_refused =
-            sent.is_some() && self.last_refreshed.lock().expect("refreshed lock").as_ref() == sent;
+        let fresh_token_refused = sent.is_some() && self.last_refreshed.locked().as_ref() == sent;
         if fresh_token_refused && self.authorization_server_moved(record, &challenge).await {
             // SEP-2352: credentials belong to the server that issued them.
             record.client = None;
@@ -477,7 +502,7 @@ impl Auth {
         {
             match self.refresh(record).await {
                 Ok(()) => {
-                    *self.last_refreshed.lock().expect("refreshed lock") = self.header_now();
+                    *self.last_refreshed.locked() = self.header_now();
                     return Ok(());
                 }
                 // A sign-in would need the same server: say what is wrong.
@@ -485,7 +510,49 @@ impl Auth {
                 Err(e) => tracing::info!("refreshing the token failed ({e}); authorizing again"),
             }
         }
+        // A token refused after it expired is no sign of a server that
+        // refuses every token; a client-credentials grant involves no person.
+        let expired = record
+            .tokens
+            .as_ref()
+            .and_then(|t| t.expires_at)
+            .is_some_and(|at| token::now() + 5 >= at);
+        if !expired && self.cfg.flow != Flow::ClientCredentials {
+            self.throttle_sign_in(sent)?;
+        }
         self.authorize(record, &challenge, None).await
+    }
+
+    /// Refuse a second sign-in within `--auth-timeout` of the last one when
+    /// that one failed, or when its token is what was just refused: the
+    /// server would refuse the next token too, and each sign-in may register
+    /// a client and open a browser tab.
+    fn throttle_sign_in(&self, sent: Option<&HeaderValue>) -> Result<(), AuthError> {
+        let last = self.last_sign_in.locked().clone();
+        let Some((started, ended_with)) = last else {
+            return Ok(());
+        };
+        let ago = started.elapsed();
+        if ago >= self.cfg.auth_timeout {
+            return Ok(());
+        }
+        let failed = ended_with.is_none();
+        let its_token_refused = ended_with.is_some() && ended_with.as_ref() == sent;
+        if !(failed || its_token_refused) {
+            return Ok(());
+        }
+        let why = if failed {
+            "the sign-in failed"
+        } else {
+            "the server refused the token it gave"
+        };
+        Err(AuthError::Earlier(format!(
+            "{why} {} s ago; mcp-tether signs in at most once per --auth-timeout ({} s) for a server that refuses its tokens. Check that your account may use {}, or run `mcp-tether login {}`",
+            ago.as_secs(),
+            self.cfg.auth_timeout.as_secs(),
+            self.server,
+            self.server
+        )))
     }
 
     /// Whether the server's metadata now names another authorization server
@@ -545,7 +612,10 @@ impl Auth {
                 can_refresh: t.refresh_token.is_some(),
             })
         });
-        *self.current.write().expect("current lock") = current;
+        *self
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = current;
     }
 
     fn save(&self, record: &Record) {
@@ -633,8 +703,26 @@ impl Auth {
         }
     }
 
-    /// The full flow: discovery, client identity, browser, callback, code exchange.
+    /// The full flow: discovery, client identity, browser, callback, code
+    /// exchange. Remembered for [`Self::throttle_sign_in`].
     async fn authorize(
+        &self,
+        record: &mut Record,
+        challenge: &Challenge,
+        step_up_scope: Option<String>,
+    ) -> Result<(), AuthError> {
+        let started = std::time::Instant::now();
+        let result = self.authorize_now(record, challenge, step_up_scope).await;
+        // An authorization server that did not answer got no registration
+        // and sent nobody anywhere: that one doesn't count.
+        if !matches!(result, Err(AuthError::Unreachable { .. })) {
+            let ended_with = result.as_ref().ok().and_then(|()| self.header_now());
+            *self.last_sign_in.locked() = Some((started, ended_with));
+        }
+        result
+    }
+
+    async fn authorize_now(
         &self,
         record: &mut Record,
         challenge: &Challenge,
@@ -705,13 +793,18 @@ impl Auth {
                 .await
             {
                 Ok(tokens) => return self.finish(record, Some(client), tokens),
+                // A client registered in this process is known to the
+                // server: its invalid_client is about something else (how
+                // it authenticates, say), and a new registration would fail
+                // the same way after sending the person through again.
                 Err(AuthError::Token(p))
                     if p.error == "invalid_client"
                         && client.source == ClientSource::Dynamic
+                        && !self.is_fresh(&client)
                         && !registered_again =>
                 {
                     tracing::info!(
-                        "the authorization server no longer knows our registration; registering again"
+                        "the authorization server no longer knows our registration ({p}); registering again"
                     );
                     registered_again = true;
                     record.client = None;
@@ -800,68 +893,93 @@ impl Auth {
                 .cfg
                 .host_opens_urls
                 .load(std::sync::atomic::Ordering::Acquire);
-        if !self.cfg.interactive && !through_host {
-            // A bridge started by a host has no terminal the person sees,
-            // and this host can't show a link either.
-            let why = format!(
-                "no browser can be opened here ({}); run `mcp-tether login {}` in a terminal to sign in with the device flow, then retry",
-                self.cfg.no_browser.as_deref().unwrap_or("--flow device"),
-                self.server
-            );
-            self.notify(&format!("mcp-tether: sign-in needed: {why}"));
-            return Err(AuthError::NeedsLogin(why));
-        }
         let token_endpoint = md
             .token_endpoint
             .clone()
             .ok_or_else(|| AuthError::Http(format!("{} lists no token_endpoint", md.issuer)))?;
-        let client = match self.effective_client(record, md) {
-            Some(c) => c,
-            None => {
-                // Registration needs a redirect URI even for the device grant.
-                let listener = self.bind(0).await?;
-                let c = registration::register(
-                    self.http(),
-                    md,
-                    &listener.redirect_uri,
-                    self.cfg.client.registration_token.as_deref(),
-                )
-                .await?;
-                record.client = Some(c.clone());
-                self.save(record);
-                c
+        let mut registered_again = false;
+        let (client, d) = loop {
+            let client = self.device_client(record, md).await?;
+            match device::start(self.http(), &endpoint, &client, scope, resource).await {
+                Ok(d) => break (client, d),
+                Err(AuthError::Token(p))
+                    if matches!(p.error.as_str(), "invalid_client" | "unauthorized_client")
+                        && client.source == ClientSource::Dynamic =>
+                {
+                    // A client registered a moment ago would be refused again.
+                    if registered_again || self.is_fresh(&client) {
+                        return Err(AuthError::DeviceGrantRefused {
+                            issuer: md.issuer.clone(),
+                            refusal: p,
+                        });
+                    }
+                    tracing::info!(
+                        "the device authorization endpoint refused client {} ({p}); registering again",
+                        client.client_id
+                    );
+                    registered_again = true;
+                    record.client = None;
+                    self.fresh_clients.locked().remove(&client.client_id);
+                }
+                Err(e) => return Err(e),
             }
         };
-        let d = device::start(self.http(), &endpoint, &client, scope, resource).await?;
-        if through_host {
-            // The host shows the link; the request waits while the person approves.
-            let message = format!(
-                "Sign in to {} to continue: {}",
-                self.server,
-                d.instruction()
-            );
-            self.notify(&format!("mcp-tether: {message}"));
-            if let Some(n) = &self.cfg.notifier {
-                let _ = n.send(Notice::OpenUrl {
-                    url: d.url().to_string(),
-                    message,
-                });
-            }
-        } else {
-            device::show(&d);
-        }
+        self.show_device_code(&d, through_host);
         let tokens =
             device::poll(self.http(), &token_endpoint, &client, &d, scope, resource).await?;
         self.finish(record, Some(client), tokens)
     }
 
-    /// Tell the person something through the host (a log notification), when
-    /// running as a bridge; on stderr either way.
-    fn notify(&self, text: &str) {
-        eprintln!("{text}");
-        if let Some(n) = &self.cfg.notifier {
-            let _ = n.send(Notice::Log(text.to_string()));
+    /// Put the device code where the person looks, whatever the host shows:
+    /// stderr (hosts log it, people tail it), a log notification at warning
+    /// level, and a URL elicitation when the host declared it can show one.
+    fn show_device_code(&self, d: &device::DeviceAuthorization, through_host: bool) {
+        if self.cfg.interactive {
+            device::show(d);
+            return;
         }
+        let message = format!(
+            "Sign in to {} to continue: {} (or run `mcp-tether login {}` in a terminal)",
+            self.server,
+            d.instruction(),
+            self.server
+        );
+        device::show(d);
+        if let Some(n) = &self.cfg.notifier {
+            let _ = n.send(Notice::Log(format!("mcp-tether: {message}")));
+            if through_host {
+                let _ = n.send(Notice::OpenUrl {
+                    url: d.url().to_string(),
+                    message,
+                });
+            }
+        }
+    }
+
+    /// The client for the device flow: the configured one, or a registration
+    /// that includes the device grant and that the server still knows.
+    async fn device_client(
+        &self,
+        record: &mut Record,
+        md: &discovery::ServerMetadata,
+    ) -> Result<Client, AuthError> {
+        if let Some(c) = self.effective_client(record, md) {
+            if c.source != ClientSource::Dynamic {
+                return Ok(c);
+            }
+            if !c.allows(registration::DEVICE_GRANT) {
+                tracing::info!(
+                    "client {} was registered without the device grant; registering again with it",
+                    c.client_id
+                );
+            } else if self.confirmed(md, &c).await {
+                return Ok(c);
+            }
+        }
+        // Registration needs a redirect URI even for the device grant: the
+        // browser flow may use this client later.
+        let listener = self.bind(self.cfg.callback_port.unwrap_or(0)).await?;
+        self.register(record, md, &listener.redirect_uri).await
     }
 
     fn choose_scope(
@@ -922,21 +1040,74 @@ impl Auth {
             if let Ok(listener) = self.bind(wanted).await
                 && Some(listener.redirect_uri.as_str()) == client.redirect_uri.as_deref()
             {
+                if self.confirmed(md, &client).await {
+                    return Ok((client, listener));
+                }
+                // The person must not land on a "client not found" page.
+                let client = self.register(record, md, &listener.redirect_uri).await?;
                 return Ok((client, listener));
             }
             tracing::info!("the registered redirect URI can't be used now; registering again");
         }
         let listener = self.bind(self.cfg.callback_port.unwrap_or(0)).await?;
+        let client = self.register(record, md, &listener.redirect_uri).await?;
+        Ok((client, listener))
+    }
+
+    /// RFC 7591 registration, remembered as fresh and stored.
+    async fn register(
+        &self,
+        record: &mut Record,
+        md: &discovery::ServerMetadata,
+        redirect_uri: &str,
+    ) -> Result<Client, AuthError> {
         let client = registration::register(
             self.http(),
             md,
-            &listener.redirect_uri,
+            redirect_uri,
             self.cfg.client.registration_token.as_deref(),
         )
         .await?;
+        self.fresh_clients.locked().insert(client.client_id.clone());
         record.client = Some(client.clone());
         self.save(record);
-        Ok((client, listener))
+        Ok(client)
+    }
+
+    fn is_fresh(&self, client: &Client) -> bool {
+        self.fresh_clients.locked().contains(&client.client_id)
+    }
+
+    /// Whether a dynamically registered client can be sent to the person's
+    /// browser (or the device flow) without risk that the server forgot it:
+    /// registered by this process, or read back through RFC 7592. Without
+    /// a way to ask, it is not confirmed, and the caller registers afresh:
+    /// one POST, no person involved, instead of a "client not found" page
+    /// (providers that keep clients in memory forget them on a restart).
+    async fn confirmed(&self, md: &discovery::ServerMetadata, client: &Client) -> bool {
+        if self.is_fresh(client) {
+            return true;
+        }
+        match registration::still_registered(self.http(), md, client).await {
+            Some(true) => {
+                self.fresh_clients.locked().insert(client.client_id.clone());
+                true
+            }
+            Some(false) => {
+                tracing::info!(
+                    "the authorization server no longer knows client {}; registering again",
+                    client.client_id
+                );
+                false
+            }
+            None => {
+                tracing::info!(
+                    "client {} was registered by an earlier run and can't be checked (no RFC 7592 endpoint); registering afresh before signing in",
+                    client.client_id
+                );
+                false
+            }
+        }
     }
 
     async fn bind(&self, port: u16) -> Result<Listener, AuthError> {

@@ -49,6 +49,35 @@ pub struct Client {
     /// later flows listen on the same port, for servers that match it exactly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<String>,
+    /// The grants a dynamically registered client was registered for. Empty
+    /// for a registration stored by a version that did not keep them (those
+    /// asked for `authorization_code` and `refresh_token` only), and for a
+    /// client the bridge did not register (unknown: assumed to allow all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grant_types: Vec<String>,
+    /// RFC 7592: where the registration can be read back, and the token for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_client_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_access_token: Option<String>,
+}
+
+/// The device grant's type (RFC 8628).
+pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+impl Client {
+    /// Whether this client may use `grant` as far as the bridge knows.
+    pub fn allows(&self, grant: &str) -> bool {
+        match self.source {
+            ClientSource::Dynamic if self.grant_types.is_empty() => {
+                // Registered by an older version: these two only.
+                grant == "authorization_code" || grant == "refresh_token"
+            }
+            ClientSource::Dynamic => self.grant_types.iter().any(|g| g == grant),
+            // The person (or the metadata document) decides what it allows.
+            ClientSource::PreRegistered | ClientSource::MetadataDocument => true,
+        }
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -132,6 +161,9 @@ pub fn configured_client(opts: &ClientOptions, md: &ServerMetadata) -> Option<Cl
             auth,
             source: ClientSource::PreRegistered,
             redirect_uri: None,
+            grant_types: Vec::new(),
+            registration_client_uri: None,
+            registration_access_token: None,
         });
     }
     if let Some(url) = &opts.client_metadata_url {
@@ -141,6 +173,9 @@ pub fn configured_client(opts: &ClientOptions, md: &ServerMetadata) -> Option<Cl
                 auth: ClientAuth::None,
                 source: ClientSource::MetadataDocument,
                 redirect_uri: None,
+                grant_types: Vec::new(),
+                registration_client_uri: None,
+                registration_access_token: None,
             });
         }
         tracing::info!(
@@ -157,6 +192,50 @@ struct RegistrationResponse {
     client_secret: Option<String>,
     #[serde(default)]
     token_endpoint_auth_method: Option<String>,
+    #[serde(default)]
+    grant_types: Option<Vec<String>>,
+    #[serde(default)]
+    registration_client_uri: Option<String>,
+    #[serde(default)]
+    registration_access_token: Option<String>,
+}
+
+/// Every grant this bridge may use with this authorization server: a
+/// registration serves all of them, so that switching flows (a browser
+/// today, the device flow over SSH tomorrow) needs no new registration.
+pub fn wanted_grants(md: &ServerMetadata) -> Vec<&'static str> {
+    let listed = |g: &str| {
+        md.grant_types_supported
+            .as_ref()
+            .is_some_and(|l| l.iter().any(|x| x == g))
+    };
+    let mut grants = vec!["authorization_code"];
+    if md.grant_types_supported.is_none() || listed("refresh_token") {
+        grants.push("refresh_token");
+    }
+    if md.device_authorization_endpoint.is_some() || listed(DEVICE_GRANT) {
+        grants.push(DEVICE_GRANT);
+    }
+    grants
+}
+
+/// The token endpoint auth method to register with. A public client when
+/// the server allows one; else `client_secret_post` when listed, because it
+/// carries `client_id` in the body, which the MCP Python SDK's (and so
+/// FastMCP's) token endpoint requires whatever the method (docs/oauth-client.md).
+fn registration_method(md: &ServerMetadata) -> &'static str {
+    let listed = md
+        .token_endpoint_auth_methods_supported
+        .as_deref()
+        .unwrap_or(&[]);
+    let has = |m: &str| listed.iter().any(|l| l == m);
+    if listed.is_empty() || has("none") {
+        "none"
+    } else if has("client_secret_post") {
+        "client_secret_post"
+    } else {
+        "client_secret_basic"
+    }
 }
 
 /// Step 3: RFC 7591 dynamic registration.
@@ -171,26 +250,44 @@ pub async fn register(
             issuer: md.issuer.clone(),
         });
     };
-    // A public client when the AS allows it; otherwise ask for a secret the way it wants.
-    let listed = md
-        .token_endpoint_auth_methods_supported
-        .as_deref()
-        .unwrap_or(&[]);
-    let method = if listed.is_empty() || listed.iter().any(|m| m == "none") {
-        "none"
-    } else if listed.iter().any(|m| m == "client_secret_basic") {
-        "client_secret_basic"
-    } else {
-        "client_secret_post"
-    };
-    let mut grant_types = vec!["authorization_code"];
-    if md
-        .grant_types_supported
-        .as_ref()
-        .is_none_or(|g| g.iter().any(|g| g == "refresh_token"))
+    let grant_types = wanted_grants(md);
+    match register_once(
+        http,
+        endpoint,
+        md,
+        redirect_uri,
+        registration_token,
+        &grant_types,
+    )
+    .await
     {
-        grant_types.push("refresh_token");
+        // A server that won't register the device grant for a dynamic client
+        // still gets one for the browser (the device flow then says why not).
+        Err(AuthError::Registration { detail, .. })
+            if grant_types.contains(&DEVICE_GRANT) && detail.contains("HTTP 400") =>
+        {
+            tracing::info!(
+                "the authorization server refused to register the device grant ({detail}); registering without it"
+            );
+            let fewer: Vec<&str> = grant_types
+                .into_iter()
+                .filter(|g| *g != DEVICE_GRANT)
+                .collect();
+            register_once(http, endpoint, md, redirect_uri, registration_token, &fewer).await
+        }
+        other => other,
     }
+}
+
+async fn register_once(
+    http: &reqwest::Client,
+    endpoint: &str,
+    md: &ServerMetadata,
+    redirect_uri: &str,
+    registration_token: Option<&str>,
+    grant_types: &[&str],
+) -> Result<Client, AuthError> {
+    let method = registration_method(md);
     // No `scope`: RFC 7591 makes it the limit of what the client may ever
     // request, which would rule out a later step-up.
     let body = serde_json::json!({
@@ -238,9 +335,12 @@ pub async fn register(
             endpoint: endpoint.to_string(),
             detail: format!("the answer is not a registration response ({e})"),
         })?;
+    // The method the server chose; what we asked for when it doesn't say.
     let auth = match (r.client_secret, r.token_endpoint_auth_method.as_deref()) {
         (None, _) | (_, Some("none")) => ClientAuth::None,
         (Some(secret), Some("client_secret_post")) => ClientAuth::Post { secret },
+        (Some(secret), Some("client_secret_basic")) => ClientAuth::Basic { secret },
+        (Some(secret), _) if method == "client_secret_post" => ClientAuth::Post { secret },
         (Some(secret), _) => ClientAuth::Basic { secret },
     };
     tracing::info!(client_id = %r.client_id, "registered mcp-tether as a client of {}", md.issuer);
@@ -249,5 +349,43 @@ pub async fn register(
         auth,
         source: ClientSource::Dynamic,
         redirect_uri: Some(redirect_uri.to_string()),
+        // What the server granted, or (when it doesn't echo them) what we asked for.
+        grant_types: r
+            .grant_types
+            .unwrap_or_else(|| grant_types.iter().map(|g| g.to_string()).collect()),
+        registration_client_uri: r.registration_client_uri,
+        registration_access_token: r.registration_access_token,
     })
+}
+
+/// Whether the authorization server still knows a client it registered
+/// earlier, asked without involving the person: an RFC 7592 read of the
+/// registration. `None`: it can't be asked (no management endpoint) or did
+/// not say; `Some(false)`: it has forgotten the client.
+pub async fn still_registered(
+    http: &reqwest::Client,
+    md: &ServerMetadata,
+    client: &Client,
+) -> Option<bool> {
+    let uri = client.registration_client_uri.as_deref()?;
+    let token = client.registration_access_token.as_deref()?;
+    // The registration token goes only back to the server that issued it.
+    let same_origin = |a: &str, b: &str| match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    };
+    if !md
+        .registration_endpoint
+        .as_deref()
+        .is_some_and(|r| same_origin(r, uri))
+    {
+        return None;
+    }
+    let resp = http.get(uri).bearer_auth(token).send().await.ok()?;
+    match resp.status().as_u16() {
+        200 => Some(true),
+        // RFC 7592 §2.1: an unknown client (or a revoked token) is a 401.
+        401 | 403 | 404 => Some(false),
+        _ => None,
+    }
 }

@@ -199,6 +199,11 @@ pub fn authenticate(
             form.push(("client_secret", secret.clone()));
         }
         ClientAuth::Basic { secret } => {
+            // `client_id` in the body as well: RFC 6749 §3.2.1 lets a client
+            // identify itself that way, and the MCP Python SDK's token
+            // endpoint (FastMCP's) looks the client up only there. It is not
+            // a second authentication method: the secret is only in the header.
+            form.push(("client_id", client.client_id.clone()));
             // RFC 6749 §2.3.1: both parts form-urlencoded before base64.
             let user = form_encode(&client.client_id);
             let pass = form_encode(secret);

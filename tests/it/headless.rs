@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::oauth::{Lab, count, error_message, try_initialize, whoami};
+use crate::oauth::{Lab, count, try_initialize, whoami};
 use crate::support::{Bridge, Server};
 
 const LAB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab");
@@ -330,35 +330,37 @@ fn client_credentials_get_a_new_token_on_expiry() {
 #[test]
 fn auto_flow_follows_the_environment() {
     let lab = Lab::start(&["--device"], &[]);
-    // Over SSH a host-started bridge can't show a browser: it says to run
-    // `mcp-tether login`, in the error and in a log notification to the host.
+    // Over SSH, a host-started bridge whose host can't show a link (no URL
+    // elicitation) still starts the device flow at once: the code goes to
+    // stderr and to the host as a log notification, and the host's
+    // initialize waits until the person approves.
     let mut bridge = lab.bridge_env(
         &["--client-id", "tether-public"],
         &[("SSH_CONNECTION", "10.0.0.1 50000 10.0.0.2 22")],
     );
     bridge.send(&json!({"jsonrpc":"2.0","id":"i","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}));
-    let (mut others, r) = bridge.recv_response(&json!("i"));
-    let msg = error_message(&r);
-    assert!(msg.contains("mcp-tether login"), "{msg}");
-    // The log notification may arrive just before or after the error.
-    others.extend(bridge.try_recv(Duration::from_secs(2)));
-    assert!(
-        others.iter().any(|m| m["method"] == "notifications/message"
-            && m["params"]["data"]
-                .as_str()
-                .unwrap_or("")
-                .contains("mcp-tether login")),
-        "{others:?}"
-    );
-    // The choice is explained on stderr.
+    let url = device_url(&bridge);
     bridge.wait_for_stderr("device flow", Duration::from_secs(5));
+    let notice = bridge.recv();
+    assert_eq!(notice["method"], "notifications/message", "{notice}");
+    let data = notice["params"]["data"].as_str().unwrap_or_default();
+    assert!(
+        data.contains("user_code=") || data.contains("code"),
+        "{data}"
+    );
+    assert!(data.contains("mcp-tether login"), "{data}");
+    approve_device(&url, false);
+    let (_, r) = bridge.recv_response(&json!("i"));
+    assert!(r.get("result").is_some(), "initialize after approval: {r}");
     assert_eq!(
         count(&lab.counters()["authorization"]),
         0,
         "no browser flow started"
     );
+    assert_eq!(count(&lab.counters()["deviceAuthorization"]), 1);
 
-    // On a desktop the browser flow runs.
+    // On a desktop the browser flow runs (a new config dir: no token yet).
+    let lab = Lab::start(&["--device"], &[]);
     let mut bridge = lab.bridge(&["--client-id", "tether-public"]);
     let r = try_initialize(&mut bridge);
     assert!(r.get("result").is_some(), "{r}");
@@ -412,4 +414,90 @@ fn over_ssh_a_host_with_url_elicitation_gets_the_sign_in_link() {
 fn url_path(url: &str) -> &str {
     let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
     after_scheme.find('/').map_or("/", |i| &after_scheme[i..])
+}
+
+/// The stored record of the only server a lab's config dir holds.
+fn record_path(lab: &Lab) -> std::path::PathBuf {
+    std::fs::read_dir(lab.config_dir.path().join("tokens"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("a stored record")
+}
+
+/// Register a client at the lab's authorization server directly, the way
+/// mcp-tether 0.1 did: without the device grant. Returns its client_id.
+fn register_without_device_grant(lab: &Lab, redirect_uri: &str) -> String {
+    use std::io::{Read, Write};
+    let body = json!({
+        "client_name": "an older mcp-tether",
+        "redirect_uris": [redirect_uri],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "none",
+        "application_type": "native",
+    })
+    .to_string();
+    let port = lab.auth_server.info["port"].as_u64().unwrap();
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port as u16)).unwrap();
+    write!(
+        s,
+        "POST /reg HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let (_, answer) = raw.split_once("\r\n\r\n").unwrap();
+    let v: Value = serde_json::from_str(answer).unwrap_or_else(|e| panic!("{e}: {raw}"));
+    v["client_id"].as_str().unwrap().to_string()
+}
+
+/// Over SSH with a provider that registers clients dynamically (no
+/// pre-registered client at all): the registration asks for the device
+/// grant, so the provider lets the client mcp-tether registered use it. A
+/// registration stored by an older version, without that grant, is replaced
+/// once, without asking the person.
+#[test]
+fn device_flow_with_a_client_mcp_tether_registered_itself() {
+    let lab = Lab::start(&["--device"], &[]);
+    let mut login = lab.command(&["login"], &["--flow", "device"], &[]);
+    let url = device_url(&login);
+    approve_device(&url, false);
+    assert!(login.wait(SLOW).success(), "{}", login.stderr());
+    assert_eq!(count(&lab.counters()["registration"]), 1);
+    let record: Value = serde_json::from_slice(&std::fs::read(record_path(&lab)).unwrap()).unwrap();
+    let grants = record["client"]["grant_types"].to_string();
+    assert!(
+        grants.contains("urn:ietf:params:oauth:grant-type:device_code"),
+        "{record}"
+    );
+
+    // Now the record an older version left: a client without the device
+    // grant (registered at the provider as such), and no token.
+    let mut record = record;
+    let redirect_uri = record["client"]["redirect_uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let old = register_without_device_grant(&lab, &redirect_uri);
+    record["client"] = json!({
+        "client_id": old,
+        "auth": {"method": "none"},
+        "source": "dynamic",
+        "redirect_uri": redirect_uri,
+    });
+    record.as_object_mut().unwrap().remove("tokens");
+    std::fs::write(record_path(&lab), record.to_string()).unwrap();
+
+    let mut bridge = lab.bridge_env(&[], &[("SSH_CONNECTION", "10.0.0.1 50000 10.0.0.2 22")]);
+    bridge.send(&json!({"jsonrpc":"2.0","id":"i","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}));
+    let url = device_url(&bridge);
+    approve_device(&url, false);
+    let (_, r) = bridge.recv_response(&json!("i"));
+    assert!(r.get("result").is_some(), "{r}\n{}", bridge.stderr());
+    // 1 first login + 1 by the test + 1 re-registration.
+    assert_eq!(count(&lab.counters()["registration"]), 3);
+    assert_eq!(whoami(&mut bridge)["sub"], "alice");
 }

@@ -3,6 +3,7 @@
 //! One test binary keeps link times down.
 
 mod doctor;
+mod embedded;
 mod era;
 mod failures;
 mod faults;

@@ -34,6 +34,17 @@ impl Server {
         Self::spawn(cmd, script)
     }
 
+    /// `script` in another Node lab folder, e.g. ("lab-cf", "start.mjs").
+    pub fn start_node_in(lab: &str, script: &str, args: &[&str]) -> Server {
+        let mut cmd = Command::new("node");
+        cmd.arg(format!(
+            "{}/tests/{lab}/{script}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .args(args);
+        Self::spawn(cmd, script)
+    }
+
     /// `script` is a file in tests/lab-py, run with its venv's Python (the
     /// 2026-07-28 server on the Python SDK; `bash tests/lab-py/setup.sh`).
     pub fn start_python(script: &str, args: &[&str]) -> Server {
@@ -41,6 +52,20 @@ impl Server {
         let mut cmd = Command::new(format!("{lab_py}/.venv/bin/python"));
         cmd.arg(format!("{lab_py}/{script}")).args(args);
         Self::spawn(cmd, script)
+    }
+
+    /// `script` in `tests/<lab>`, run with that lab's own venv Python
+    /// (e.g. lab "lab-fastmcp", set up by its setup.sh).
+    pub fn start_venv(lab: &str, script: &str, args: &[&str]) -> Server {
+        let dir = format!("{}/tests/{lab}", env!("CARGO_MANIFEST_DIR"));
+        let mut cmd = Command::new(format!("{dir}/.venv/bin/python"));
+        cmd.arg(format!("{dir}/{script}")).args(args);
+        Self::spawn(cmd, script)
+    }
+
+    /// The port it listens on (to start it again on the same one).
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     fn spawn(mut cmd: Command, script: &str) -> Server {

@@ -2,7 +2,9 @@
 # Creates tests/lab-py/.venv and installs the pinned Python MCP SDK (mcp 2.3.0) into it.
 # Idempotent: an existing venv whose installed packages already match requirements.txt is left alone.
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# An optional argument names another Python lab folder with its own requirements.txt
+# (tests/lab-fastmcp uses this script so).
+here="${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}"
 venv="$here/.venv"
 req="$here/requirements.txt"
 stamp="$venv/.requirements.sha256"
