@@ -161,6 +161,22 @@ pub enum AuthError {
     Earlier(String),
 }
 
+/// An `AtomicBool` set for as long as this lives.
+struct Flag<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl<'a> Flag<'a> {
+    fn raise(flag: &'a std::sync::atomic::AtomicBool) -> Self {
+        flag.store(true, std::sync::atomic::Ordering::Release);
+        Flag(flag)
+    }
+}
+
+impl Drop for Flag<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, std::sync::atomic::Ordering::Release);
+    }
+}
+
 fn token_verdict(had_token: bool) -> &'static str {
     if had_token {
         "refused the registration token"
@@ -263,6 +279,8 @@ pub struct Auth {
     /// ended with: a server that refuses every fresh token gets one sign-in
     /// per `--auth-timeout`, not one per request.
     last_sign_in: std::sync::Mutex<Option<(std::time::Instant, Option<HeaderValue>)>>,
+    /// Set while a sign-in runs: a bridge whose host closed stdin lets it finish.
+    signing_in: std::sync::atomic::AtomicBool,
 }
 
 impl Auth {
@@ -290,6 +308,7 @@ impl Auth {
             last_failure: std::sync::Mutex::new(None),
             fresh_clients: std::sync::Mutex::default(),
             last_sign_in: std::sync::Mutex::new(None),
+            signing_in: std::sync::atomic::AtomicBool::new(false),
         };
         auth.set_current(tokens.as_ref());
         Ok(auth)
@@ -586,6 +605,11 @@ impl Auth {
         }
     }
 
+    /// Whether a sign-in is under way in this process.
+    pub fn signing_in(&self) -> bool {
+        self.signing_in.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// `mcp-tether login`: sign in now, whatever is stored. `challenge` is what
     /// the server answered an unauthenticated request with.
     pub async fn login(&self, challenge: Option<Challenge>) -> Result<(), AuthError> {
@@ -712,7 +736,12 @@ impl Auth {
         step_up_scope: Option<String>,
     ) -> Result<(), AuthError> {
         let started = std::time::Instant::now();
-        let result = self.authorize_now(record, challenge, step_up_scope).await;
+        let result = {
+            // Cleared on drop too: a request that is cancelled mid-sign-in
+            // drops this future.
+            let _flag = Flag::raise(&self.signing_in);
+            self.authorize_now(record, challenge, step_up_scope).await
+        };
         // An authorization server that did not answer got no registration
         // and sent nobody anywhere: that one doesn't count.
         if !matches!(result, Err(AuthError::Unreachable { .. })) {

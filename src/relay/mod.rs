@@ -288,7 +288,14 @@ impl Relay {
                                 None => closed_at = Some(tokio::time::Instant::now()),
                             }
                         }
-                        () = sleep_until_some(deadline) => break true,
+                        () = sleep_until_some(deadline) => {
+                            // A sign-in the person has started is worth
+                            // finishing: its token is stored for the next start.
+                            if !self.signing_in() {
+                                break true;
+                            }
+                            closed_at = Some(tokio::time::Instant::now());
+                        }
                     }
                 }
             };
@@ -315,23 +322,36 @@ impl Relay {
         let in_flight = tasks.len();
         if in_flight > 0 {
             tracing::debug!("stdin closed; {in_flight} request(s) in flight");
-            let drain = async { while tasks.join_next().await.is_some() {} };
             let grace = EOF_GRACE.min(self.config.timeout);
-            if tokio::time::timeout_at(closed_at + grace, drain)
-                .await
-                .is_err()
-            {
-                tracing::info!(
-                    "stdin closed; dropped {} request(s) still running",
-                    tasks.len()
-                );
-                tasks.abort_all();
+            let mut deadline = closed_at + grace;
+            loop {
+                match tokio::time::timeout_at(deadline, tasks.join_next()).await {
+                    Ok(Some(_)) => continue,
+                    Ok(None) => break,
+                    // A sign-in in progress is the one thing waited for
+                    // (it ends by itself at --auth-timeout).
+                    Err(_) if self.signing_in() => deadline = tokio::time::Instant::now() + grace,
+                    Err(_) => {
+                        tracing::info!(
+                            "stdin closed; dropped {} request(s) still running",
+                            tasks.len()
+                        );
+                        tasks.abort_all();
+                        break;
+                    }
+                }
             }
         }
         match self.unreachable.locked().take() {
             Some(e) if !self.connected.load(Ordering::Acquire) => Err(e),
             _ => Ok(()),
         }
+    }
+
+    /// Whether a sign-in (a person in a browser or approving a device code)
+    /// is under way.
+    fn signing_in(&self) -> bool {
+        self.auth.as_ref().is_some_and(|a| a.signing_in())
     }
 
     /// One line from stdin.

@@ -501,3 +501,25 @@ fn device_flow_with_a_client_mcp_tether_registered_itself() {
     assert_eq!(count(&lab.counters()["registration"]), 3);
     assert_eq!(whoami(&mut bridge)["sub"], "alice");
 }
+
+/// A host that closes stdin while the person is approving the device code:
+/// the sign-in is the one thing the bridge lets finish, so the token is
+/// stored and the next start relays with no sign-in at all.
+#[test]
+fn a_sign_in_under_way_outlives_the_host_closing_stdin() {
+    let lab = Lab::start(&["--device"], &[]);
+    let ssh = [("SSH_CONNECTION", "10.0.0.1 50000 10.0.0.2 22")];
+    let mut bridge = lab.bridge_env(&["--client-id", "tether-public"], &ssh);
+    bridge.send(&json!({"jsonrpc":"2.0","id":"i","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}));
+    let url = device_url(&bridge);
+    bridge.close_stdin();
+    std::thread::sleep(Duration::from_secs(2));
+    approve_device(&url, false);
+    assert!(bridge.wait(SLOW).success(), "{}", bridge.stderr());
+
+    let mut next = lab.bridge_env(&["--client-id", "tether-public"], &ssh);
+    next.initialize();
+    assert_eq!(whoami(&mut next)["sub"], "alice");
+    assert_eq!(count(&lab.counters()["deviceAuthorization"]), 1);
+    assert_eq!(count(&lab.counters()["authorization"]), 0);
+}
