@@ -158,6 +158,8 @@ impl Drop for Server {
 
 /// The mcp-tether binary under test, driven like a host drives a stdio server.
 pub struct Bridge {
+    /// The private config dir used when the test gave none.
+    _config_dir: tempfile::TempDir,
     child: Child,
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
@@ -173,8 +175,12 @@ impl Bridge {
     }
 
     pub fn spawn_with_env(args: &[&str], env: &[(&str, &str)]) -> Bridge {
+        // Never the developer's real config dir: a private one unless the
+        // test names its own.
+        let own_dir = tempfile::tempdir().unwrap();
         let mut child = Command::new(BIN)
             .args(args)
+            .env("MCP_TETHER_CONFIG_DIR", own_dir.path())
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -209,6 +215,7 @@ impl Bridge {
             done.store(true, std::sync::atomic::Ordering::Release);
         });
         Bridge {
+            _config_dir: own_dir,
             stdin: child.stdin.take(),
             child,
             lines,
@@ -375,8 +382,10 @@ pub fn run_once(
     env: &[(&str, &str)],
     stdin: &[u8],
 ) -> (ExitStatus, Vec<String>, String) {
+    let own_dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(BIN)
         .args(args)
+        .env("MCP_TETHER_CONFIG_DIR", own_dir.path())
         .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
