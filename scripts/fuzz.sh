@@ -33,7 +33,7 @@ FLAGS=(--sanitizer none ${FUZZ_FLAGS:-})
 if [ $# -gt 0 ]; then
   targets=("$@")
 else
-  targets=(challenge jsonrpc sse metadata well_known)
+  targets=(challenge jsonrpc sse metadata well_known http_response)
 fi
 
 if ! cargo fuzz --version 2>/dev/null | grep -qF "cargo-fuzz $CARGO_FUZZ_VERSION"; then

@@ -1132,3 +1132,176 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Whole HTTP responses to a POSTed request (the relay's response handling)
+// ---------------------------------------------------------------------------
+
+#[path = "../fuzz/harness/http_response.rs"]
+mod http_response;
+
+use http_response::{Reply, check, reply_from_bytes};
+
+/// What a server may send back for the host's request `id`: the answer,
+/// valid or not, answers to other ids, and messages of its own.
+fn reply_message(id: Value) -> BoxedStrategy<Value> {
+    let other = prop_oneof![
+        Just(json!(1)),
+        Just(json!("1")),
+        Just(json!(1.0)),
+        request_id()
+    ];
+    prop_oneof![
+        3 => Just(json!({"jsonrpc": "2.0", "id": id.clone(), "result": {"ok": true}})),
+        1 => Just(json!({"jsonrpc": "2.0", "id": id.clone(), "error": {"code": -32602, "message": "no"}})),
+        1 => Just(json!({"jsonrpc": "2.0", "id": id.clone(), "result": {}, "error": {"code": 1, "message": "both"}})),
+        1 => Just(json!({"jsonrpc": "2.0", "id": id.clone()})),
+        1 => Just(json!({"jsonrpc": "2.0", "id": id.clone(), "error": {"code": "x", "message": 1}})),
+        1 => Just(json!({"jsonrpc": "1.0", "id": id, "result": {}})),
+        1 => other.clone().prop_map(|o| json!({"jsonrpc": "2.0", "id": o, "result": {}})),
+        1 => other.prop_map(|o| json!({"jsonrpc": "2.0", "id": o, "method": "ping"})),
+        1 => Just(json!({"jsonrpc": "2.0", "method": "notifications/progress", "params": {"progress": 1}})),
+        1 => Just(json!({"jsonrpc": "2.0", "method": "notifications/message", "params": {"level": "info", "data": "x\ny"}})),
+        1 => json_value(),
+    ]
+    .boxed()
+}
+
+fn reply() -> impl Strategy<Value = Reply> {
+    (0u8..6)
+        .prop_map(http_response::request_id)
+        .prop_flat_map(|id| {
+            let messages = proptest::collection::vec(reply_message(id.clone()), 0..5).boxed();
+            let sse = (
+                proptest::collection::vec(event(), 0..4),
+                messages.clone(),
+                prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
+            )
+                .prop_map(|(noise, messages, eol)| {
+                    let mut events = noise;
+                    events.extend(messages.into_iter().map(|m| Event {
+                        id: None,
+                        kind: None,
+                        retry: None,
+                        message: Some(m),
+                        comment: false,
+                    }));
+                    ("text/event-stream", encode(&events, eol, false))
+                })
+                .boxed();
+            let json_body = (messages, any::<bool>()).prop_map(|(ms, batch)| {
+                let body = match (batch, ms.first()) {
+                    (false, Some(m)) => m.to_string(),
+                    _ => Value::Array(ms).to_string(),
+                };
+                ("application/json", body.into_bytes())
+            });
+            let raw = (
+                prop_oneof![
+                    Just("application/json"),
+                    Just("text/event-stream"),
+                    Just("text/html")
+                ],
+                proptest::collection::vec(any::<u8>(), 0..128),
+            );
+            let status = prop_oneof![
+                8 => Just(200u16),
+                4 => prop::sample::select(vec![202u16, 204, 400, 401, 403, 404, 500]),
+                1 => 100u16..600,
+            ];
+            (
+                status,
+                prop_oneof![3 => sse, 3 => json_body, 1 => raw],
+                any::<bool>(),
+                proptest::collection::vec(any::<usize>(), 0..6),
+                proptest::bool::weighted(0.2),
+            )
+                .prop_map(
+                    move |(status, (content_type, body), typed, cuts, broken)| Reply {
+                        status,
+                        headers: if typed {
+                            vec![("content-type".into(), content_type.as_bytes().to_vec())]
+                        } else {
+                            Vec::new()
+                        },
+                        chunks: split(&body, &cuts),
+                        broken,
+                        expect: id.clone(),
+                    },
+                )
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Whatever the server answers a request with, the host gets exactly one
+    /// valid JSON-RPC answer to it (the server's, or an error), and nothing
+    /// else the server sent reaches it as a response.
+    #[test]
+    fn any_http_response_gives_one_valid_answer(reply in reply()) {
+        if let Err(why) = check(&reply) {
+            prop_assert!(false, "{why}");
+        }
+    }
+
+    /// The same over the fuzz target's byte encoding, for raw coverage.
+    #[test]
+    fn any_http_response_bytes_give_one_valid_answer(
+        bytes in proptest::collection::vec(any::<u8>(), 0..256),
+    ) {
+        if let Some(reply) = reply_from_bytes(&bytes)
+            && let Err(why) = check(&reply)
+        {
+            prop_assert!(false, "{why}");
+        }
+    }
+}
+
+fn one_reply(status: u16, content_type: &str, body: &str) -> Value {
+    let reply = Reply {
+        status,
+        headers: vec![("content-type".into(), content_type.as_bytes().to_vec())],
+        chunks: vec![body.as_bytes().to_vec()],
+        broken: false,
+        expect: json!(1),
+    };
+    check(&reply)
+        .expect("the promise holds")
+        .expect("a representable reply")
+}
+
+/// The harness itself: the server's valid answer is what the host gets,
+/// through a stray response and a server request on the way; a broken one
+/// becomes the bridge's error.
+#[test]
+fn the_harness_sees_answers_and_errors() {
+    let ok = r#"{"jsonrpc":"2.0","id":1,"result":{"n":7}}"#;
+    assert_eq!(one_reply(200, "application/json", ok)["result"]["n"], 7);
+    let stream = format!(
+        "data: {{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{{}}}}\n\n\
+         data: {{\"jsonrpc\":\"2.0\",\"id\":\"s\",\"method\":\"ping\"}}\n\n\
+         data: {ok}\n\n"
+    );
+    assert_eq!(
+        one_reply(200, "text/event-stream", &stream)["result"]["n"],
+        7
+    );
+    let both = r#"{"jsonrpc":"2.0","id":1,"result":{},"error":{"code":1,"message":"x"}}"#;
+    let answer = one_reply(200, "application/json", both);
+    assert_eq!(answer["error"]["code"], -32000, "{answer}");
+    let answer = one_reply(202, "application/json", "");
+    assert_eq!(answer["error"]["code"], -32000, "{answer}");
+    let answer = one_reply(
+        200,
+        "application/json",
+        r#"{"jsonrpc":"2.0","id":"1","result":{}}"#,
+    );
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown id"),
+        "{answer}"
+    );
+}

@@ -263,6 +263,22 @@ impl StreamableHttp {
         }
         let req = req.body(body);
         let resp = self.send(req).await?;
+        self.read_answer(resp, expect, &session, bearer, out).await
+    }
+
+    /// What a POST's HTTP response means for the message that was posted:
+    /// the valid response to `expect` (if it was a request), or the error
+    /// the host gets instead. Messages the server sends along the way go to
+    /// `out`. Public for the fuzz target and the property test that feed it
+    /// arbitrary responses; `session` and `bearer` are what the POST sent.
+    pub async fn read_answer(
+        &self,
+        resp: Response,
+        expect: Option<&Value>,
+        session: &Session,
+        bearer: Option<HeaderValue>,
+        out: &Output,
+    ) -> Result<Posted, RelayError> {
         let status = resp.status();
         let session_id = resp.headers().get(SESSION_HEADER).cloned();
         if status == StatusCode::NOT_FOUND && session.id.is_some() {
@@ -287,7 +303,7 @@ impl StreamableHttp {
             return Err(RelayError::NoResponse { status: 202 });
         }
         let response = if is_event_stream(&resp) {
-            self.read_post_stream(resp, expect, &session, out).await?
+            self.read_post_stream(resp, expect, session, out).await?
         } else {
             let body = self.read_body(resp).await?;
             if body.is_empty() {

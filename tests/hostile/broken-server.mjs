@@ -672,6 +672,27 @@ const CASES = {
       setTimeout(() => sock.destroy(), 100);
     },
   },
+
+  // ---- for the interleaving property test (tests/it/interleave.rs): each
+  // tools/call names the case that answers it (`arguments.behave`, after
+  // `arguments.delayMs`), so one bridge meets many misbehaviours at once.
+  // Resumption GETs go to the case whose event ids they carry.
+  mixed: {
+    async post(ctx) {
+      if (!isCall(ctx.msg)) return false;
+      const a = ctx.msg.params?.arguments ?? {};
+      if (a.delayMs) await sleep(Math.min(Number(a.delayMs) || 0, 5000));
+      const c = CASES[a.behave];
+      if (!c?.post || a.behave === 'mixed') return false;
+      return c.post(ctx);
+    },
+    get(ctx) {
+      const last = String(ctx.req.headers['last-event-id'] ?? '');
+      if (last.startsWith('rl-')) return CASES['resume-loop'].get(ctx);
+      if (last.startsWith('hr-')) return CASES['huge-retry'].get(ctx);
+      return false;
+    },
+  },
 };
 const CASE_NAMES = new Set(Object.keys(CASES));
 

@@ -10,6 +10,7 @@ mod faults;
 mod generated;
 mod headless;
 mod hostile;
+mod interleave;
 mod oauth;
 mod quirks;
 mod relay;
