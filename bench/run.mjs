@@ -63,8 +63,8 @@ function parseArgs(argv) {
 
 const opts = parseArgs(process.argv.slice(2));
 const P = opts.quick
-  ? { coldSpawns: 3, warmup: 50, seqCalls: 200, pipelined: 200, progress: 200 }
-  : { coldSpawns: 10, warmup: 3000, seqCalls: 2000, pipelined: 2000, progress: 1000 };
+  ? { coldSpawns: 3, warmup: 50, seqCalls: 200, pipelined: 200, progress: 200, flood: 1000 }
+  : { coldSpawns: 10, warmup: 3000, seqCalls: 2000, pipelined: 2000, progress: 1000, flood: 10_000 };
 // 3000 untimed echoes per session before the timed ones: the upstream's V8
 // re-optimises for about a second of traffic after each new session, and its
 // compiler threads compete for the 2 cores (docs/performance.md, "p99, the warm-up").
@@ -618,6 +618,17 @@ async function session(client, upstream) {
     }
 
     r.hwmKb = peer.mem().hwmKb;
+
+    // A server that floods the host with requests on one response stream
+    // (10,000 pings): every one relayed, answered and POSTed back. The
+    // bridge's memory budget for a flood is what this measures. Stdio
+    // bridges only: the in-process client has no host to ask.
+    if (client !== 'direct') {
+      const t = nowMs();
+      const resp = await withTimeout(peer.request('tools/call', { name: 'flood', arguments: { count: P.flood } }), 120_000, 'flood');
+      const text = resp.result?.content?.[0]?.text ?? '';
+      r.flood = { ms: nowMs() - t, ok: text === `answered ${P.flood} of ${P.flood}`, hwmKb: peer.mem().hwmKb };
+    }
     const counts = await benchReq(upstream.base, 'GET', '/_bench/count');
     r.beforeFirstCall = counts.beforeFirstToolsCall;
     r.beforeFirstCallKeys = counts.firstToolsCallKeys;
@@ -964,6 +975,9 @@ async function main() {
   }
   numRow(`${P.progress} progress notifications then result, ms`, (r) => r.progress?.ms);
   boolRow(`All ${P.progress} progress notifications arrived, in order, before the result`, (r) => r.progress?.inOrder);
+  numRow(`${P.flood} ping requests from the server, each answered by the host, then the result, ms`, (r) => r.flood?.ms, undefined, { only: ['tether', 'remote'] });
+  boolRow(`All ${P.flood} pings reached the host and their answers the server`, (r) => r.flood?.ok, { only: ['tether', 'remote'] });
+  numRow(`Peak RSS (VmHWM) after the ${P.flood}-request flood, MiB`, (r) => kb2mb(r.flood?.hwmKb), 1, { only: ['tether', 'remote'] });
   numRow('RSS after init, MiB', (r) => kb2mb(r.rssInitKb), 1);
   numRow('Peak RSS (VmHWM), MiB', (r) => kb2mb(r.hwmKb), 1);
   numRow('CPU per sequential call (utime+stime), µs', (r) => r.cpuPerCallUs, 0);

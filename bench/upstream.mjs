@@ -61,6 +61,11 @@ const TOOLS = [
     description: 'Streams `count` notifications/progress events, then the result.',
     inputSchema: { type: 'object', properties: { count: { type: 'integer', minimum: 0 } }, required: ['count'] },
   },
+  {
+    name: 'flood',
+    description: 'Sends `count` ping requests to the client on the response stream, then the result once every one was answered (or after 60 s): "answered N of COUNT".',
+    inputSchema: { type: 'object', properties: { count: { type: 'integer', minimum: 0 } }, required: ['count'] },
+  },
 ];
 
 export function startUpstream({ get = 'sse', responses = 'json', port = 0, auth = false, validTokens = [] } = {}) {
@@ -148,6 +153,40 @@ export function startUpstream({ get = 'sse', responses = 'json', port = 0, auth 
     res.end(`event: message\ndata: ${JSON.stringify(result)}\n\n`);
   };
 
+  // `flood`: ping requests to the client, the result when all are answered.
+  // Answers come back as POSTed JSON-RPC responses (counted in handlePost).
+  const floods = new Map(); // `flood-<n>-` prefix -> { left, done }
+  let floodSeq = 0;
+  const streamFlood = async (res, msg) => {
+    const total = Math.max(0, Math.min(Number(msg.params?.arguments?.count) | 0, 1_000_000));
+    const prefix = `flood-${++floodSeq}-`;
+    let done;
+    const answered = new Promise((resolve) => { done = resolve; });
+    const state = { left: total, done };
+    floods.set(prefix, state);
+    if (total === 0) done();
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    let buf = '';
+    for (let i = 1; i <= total; i++) {
+      buf += `event: message\ndata: {"jsonrpc":"2.0","id":"${prefix}${i}","method":"ping"}\n\n`;
+      if (i % 500 === 0 || i === total) {
+        if (!res.write(buf)) await new Promise((r) => res.once('drain', r));
+        buf = '';
+      }
+    }
+    await Promise.race([answered, new Promise((r) => setTimeout(r, 60_000))]);
+    floods.delete(prefix);
+    const text = `answered ${total - state.left} of ${total}`;
+    const result = { jsonrpc: '2.0', id: msg.id, result: { content: [{ type: 'text', text }] } };
+    res.end(`event: message\ndata: ${JSON.stringify(result)}\n\n`);
+  };
+  const noteFloodAnswer = (m) => {
+    if (typeof m?.id !== 'string' || !('result' in m || 'error' in m)) return;
+    const prefix = m.id.slice(0, m.id.lastIndexOf('-') + 1);
+    const f = floods.get(prefix);
+    if (f && f.left > 0 && --f.left === 0) f.done();
+  };
+
   const handlePost = (req, res, body) => {
     let parsed;
     try {
@@ -161,6 +200,7 @@ export function startUpstream({ get = 'sse', responses = 'json', port = 0, auth 
     const key = 'POST ' + msgs.map((m) => m?.method ?? (m && ('result' in m || 'error' in m) ? '(response)' : '(invalid)')).join(',');
     count(key);
 
+    msgs.forEach(noteFloodAnswer);
     const sid = req.headers['mcp-session-id'];
     const isInit = msgs.some((m) => m?.method === 'initialize');
     if (isInit) {
@@ -203,6 +243,9 @@ export function startUpstream({ get = 'sse', responses = 'json', port = 0, auth 
     }
     if (!batch && requests[0].method === 'tools/call' && requests[0].params?.name === 'progress') {
       return streamProgress(res, requests[0]);
+    }
+    if (!batch && requests[0].method === 'tools/call' && requests[0].params?.name === 'flood') {
+      return void streamFlood(res, requests[0]);
     }
     const out = requests.map((m) => answer(m, sid));
     const payloadOut = batch ? out : out[0];
