@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 # System packages some tests need, from Debian: ruby (`ruby -c` on the
 # Homebrew formula), Chromium (the callback pages in a real browser), a
-# headless Secret Service (gnome-keyring, dbus-run-session, secret-tool), and
-# openssl (a throwaway CA for the https lab server).
+# headless Secret Service (gnome-keyring, dbus-run-session, secret-tool),
+# openssl (a throwaway CA for the https lab server), and an X server with the
+# desktop's URL launcher (xvfb, xdg-utils).
 missing=()
 command -v ruby >/dev/null 2>&1 || missing+=(ruby)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
@@ -17,6 +18,8 @@ command -v dbus-run-session >/dev/null 2>&1 || missing+=(dbus)
 command -v secret-tool >/dev/null 2>&1 || missing+=(libsecret-tools)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl) # certificates for the https lab server
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv) # tests/lab-py
+command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)           # a desktop the host hid (tests/it/desktop.rs)
+command -v xdg-open >/dev/null 2>&1 || missing+=(xdg-utils)  # the real launcher that desktop uses
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]} (apt)"
   SUDO=""

@@ -590,6 +590,7 @@ fn auth_config(
         },
         no_browser: flow::no_browser_reason(env, std::path::Path::new("/")),
         interactive: false,
+        sign_in_helper: false,
         paste: false,
         notifier: None,
         host_opens_urls: Default::default(),

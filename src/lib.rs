@@ -12,3 +12,4 @@ pub mod config;
 pub mod locked;
 pub mod logging;
 pub mod relay;
+pub mod say;

@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
+use mcp_tether::auth::keeper;
 use mcp_tether::cli::{Cli, Command, ConnectArgs};
 use mcp_tether::commands;
 use mcp_tether::config::{Config, ConfigError, INSECURE_WARNING};
@@ -11,6 +12,12 @@ use mcp_tether::relay::{self, stdio};
 
 fn main() -> ExitCode {
     find_session_bus();
+    let helper = std::env::var_os(keeper::HELPER_ENV).is_some();
+    if helper {
+        // SAFETY: first thing in main, before any thread exists. The helper's
+        // own children (a browser) need not inherit the marker.
+        unsafe { std::env::remove_var(keeper::HELPER_ENV) };
+    }
     let cli = Cli::parse();
     if let Err(e) = mcp_tether::logging::init(cli.effective_log_level(), cli.log_file.as_deref()) {
         eprintln!("mcp-tether: cannot open the log file: {e}");
@@ -21,6 +28,7 @@ fn main() -> ExitCode {
         None => {
             let url = cli.url.as_deref().expect("clap requires the URL");
             match resolve(url, &cli.bridge_connect_args(), &env) {
+                Ok(config) if helper => sign_in_helper(config),
                 Ok(config) => bridge(config),
                 Err(e) => fail(2, e),
             }
@@ -114,6 +122,16 @@ fn finish(result: anyhow::Result<()>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(1, format!("{e:#}")),
     }
+}
+
+/// A bridge's sign-in, carried on in a process of its own (see
+/// `auth::keeper`): the bridge started this with its own command line.
+fn sign_in_helper(config: Config) -> ExitCode {
+    let Some(auth) = config.auth.clone() else {
+        return fail(2, "the sign-in helper has nothing to sign in to");
+    };
+    let code = runtime().block_on(keeper::serve(config.url.clone(), auth, config.timeout));
+    ExitCode::from(code)
 }
 
 /// The bridge: stdio on two threads, the relay on a current-thread runtime.

@@ -5,7 +5,7 @@
 use reqwest::header::{HeaderMap, WWW_AUTHENTICATE};
 
 /// The parameters of a Bearer challenge that the flow uses.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Challenge {
     pub error: Option<String>,
     pub error_description: Option<String>,

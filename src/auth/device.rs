@@ -114,7 +114,7 @@ pub fn show(d: &DeviceAuthorization) {
         "\nWaiting for approval (the code expires in {} min)…\n",
         d.expires_in.div_ceil(60)
     ));
-    eprint!("{text}");
+    crate::say::say_raw(&text);
 }
 
 /// Poll the token endpoint until the person approves, refuses, or the code expires.

@@ -14,8 +14,17 @@ pub struct RecordLock {
     _file: File,
 }
 
-/// Wait (asynchronously) for the lock on `path`, at most `timeout`.
-pub async fn acquire(path: &Path, timeout: Duration) -> std::io::Result<RecordLock> {
+/// Take the lock on `path` if nobody holds it (`None`: somebody does).
+pub fn try_acquire(path: &Path) -> std::io::Result<Option<RecordLock>> {
+    let file = open(path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(RecordLock { _file: file })),
+        Err(TryLockError::WouldBlock) => Ok(None),
+        Err(TryLockError::Error(e)) => Err(e),
+    }
+}
+
+fn open(path: &Path) -> std::io::Result<File> {
     // Private like the token files: a lock's name says which server is used.
     if let Some(dir) = path.parent() {
         super::store::create_private_dir(dir)?;
@@ -27,7 +36,12 @@ pub async fn acquire(path: &Path, timeout: Duration) -> std::io::Result<RecordLo
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let file = opts.open(path)?;
+    opts.open(path)
+}
+
+/// Wait (asynchronously) for the lock on `path`, at most `timeout`.
+pub async fn acquire(path: &Path, timeout: Duration) -> std::io::Result<RecordLock> {
+    let file = open(path)?;
     let deadline = tokio::time::Instant::now() + timeout;
     let mut told = false;
     loop {

@@ -21,6 +21,7 @@ pub mod challenge;
 pub mod device;
 pub mod discovery;
 pub mod flow;
+pub mod keeper;
 pub mod keyring_store;
 pub mod lock;
 pub mod pkce;
@@ -156,6 +157,10 @@ pub enum AuthError {
         refusal: ProviderError,
     },
 
+    /// No browser launcher worked (the caller falls back to the device flow).
+    #[error("no browser could be opened ({why})")]
+    BrowserFailed { why: String },
+
     /// The sign-in this request waited for failed; the same reason applies.
     #[error("{0}")]
     Earlier(String),
@@ -222,6 +227,9 @@ pub struct AuthConfig {
     pub no_browser: Option<String>,
     /// A person is at this terminal (`mcp-tether login`), not a host.
     pub interactive: bool,
+    /// Sign in through a helper process that outlives this one ([`keeper`]):
+    /// set by the relay, whose host may close it mid-sign-in.
+    pub sign_in_helper: bool,
     /// `login --paste`: read the redirect URL (or code) from stdin.
     pub paste: bool,
     /// Messages for the person, relayed to the host.
@@ -281,6 +289,10 @@ pub struct Auth {
     last_sign_in: std::sync::Mutex<Option<(std::time::Instant, Option<HeaderValue>)>>,
     /// Set while a sign-in runs: a bridge whose host closed stdin lets it finish.
     signing_in: std::sync::atomic::AtomicBool,
+    /// What the person must do to finish the sign-in under way (open this
+    /// URL, enter that code), for the error of a request the host cancels.
+    /// A watch channel: the sign-in helper passes each change on at once.
+    sign_in_hint: tokio::sync::watch::Sender<Option<String>>,
 }
 
 impl Auth {
@@ -309,6 +321,7 @@ impl Auth {
             fresh_clients: std::sync::Mutex::default(),
             last_sign_in: std::sync::Mutex::new(None),
             signing_in: std::sync::atomic::AtomicBool::new(false),
+            sign_in_hint: tokio::sync::watch::Sender::new(None),
         };
         auth.set_current(tokens.as_ref());
         Ok(auth)
@@ -605,6 +618,11 @@ impl Auth {
         }
     }
 
+    /// What the person must do to finish the sign-in under way, if one is.
+    pub fn sign_in_hint(&self) -> Option<String> {
+        self.sign_in_hint.borrow().clone()
+    }
+
     /// Whether a sign-in is under way in this process.
     pub fn signing_in(&self) -> bool {
         self.signing_in.load(std::sync::atomic::Ordering::Acquire)
@@ -625,6 +643,10 @@ impl Auth {
     }
 
     fn set_current(&self, tokens: Option<&Tokens>) {
+        if tokens.is_some() {
+            // A token in hand: no sign-in is waiting for the person.
+            self.sign_in_hint.send_replace(None);
+        }
         let use_id = self.cfg.use_id_token;
         let current = tokens.and_then(|t| {
             let credential = t.credential(use_id)?;
@@ -736,12 +758,16 @@ impl Auth {
         step_up_scope: Option<String>,
     ) -> Result<(), AuthError> {
         let started = std::time::Instant::now();
-        let result = {
+        let result = if self.delegates_sign_in() {
+            self.sign_in_elsewhere(record, challenge, step_up_scope)
+                .await
+        } else {
             // Cleared on drop too: a request that is cancelled mid-sign-in
             // drops this future.
             let _flag = Flag::raise(&self.signing_in);
             self.authorize_now(record, challenge, step_up_scope).await
         };
+        self.sign_in_hint.send_replace(None);
         // An authorization server that did not answer got no registration
         // and sent nobody anywhere: that one doesn't count.
         if !matches!(result, Err(AuthError::Unreachable { .. })) {
@@ -749,6 +775,58 @@ impl Auth {
             *self.last_sign_in.locked() = Some((started, ended_with));
         }
         result
+    }
+
+    /// Whether a sign-in runs in a helper process ([`keeper`]): for a
+    /// host-started bridge with a token store, when a person may be
+    /// involved (client credentials involve nobody and take a second).
+    fn delegates_sign_in(&self) -> bool {
+        self.cfg.sign_in_helper
+            && self.cfg.store.is_some()
+            && self.cfg.flow != Flow::ClientCredentials
+    }
+
+    /// Sign in through the helper, then take the token it stored.
+    async fn sign_in_elsewhere(
+        &self,
+        record: &mut Record,
+        challenge: &Challenge,
+        step_up_scope: Option<String>,
+    ) -> Result<(), AuthError> {
+        let order = keeper::Order {
+            challenge: challenge.clone(),
+            step_up_scope,
+            refused: self.header_now().as_ref().map(keeper::fingerprint),
+            host_opens_urls: self
+                .cfg
+                .host_opens_urls
+                .load(std::sync::atomic::Ordering::Acquire),
+        };
+        keeper::sign_in_elsewhere(
+            &order,
+            self.cfg.notifier.as_ref(),
+            &self.sign_in_hint,
+            self.cfg.auth_timeout,
+        )
+        .await?;
+        if self.adopt_stored(record) {
+            tracing::info!("authorized");
+            Ok(())
+        } else {
+            Err(AuthError::Http(
+                "the sign-in finished, but no new token could be read from the token store".into(),
+            ))
+        }
+    }
+
+    /// The sign-in helper's work: sign in here, in this process.
+    pub async fn sign_in_here(
+        &self,
+        challenge: Challenge,
+        step_up_scope: Option<String>,
+    ) -> Result<(), AuthError> {
+        let mut record = self.record.lock().await;
+        self.authorize(&mut record, &challenge, step_up_scope).await
     }
 
     async fn authorize_now(
@@ -766,10 +844,10 @@ impl Auth {
         .await?;
         let md = &discovered.metadata;
         let (grant, why) = flow::choose(self.cfg.flow, self.cfg.no_browser.as_deref(), md);
-        eprintln!(
+        crate::say::say(format!(
             "mcp-tether: signing in with the {} flow: {why}",
             grant_name(grant)
-        );
+        ));
         if grant != Grant::ClientCredentials && !md.supports_s256() {
             if self.cfg.assume_pkce {
                 tracing::info!(
@@ -822,6 +900,15 @@ impl Auth {
                 .await
             {
                 Ok(tokens) => return self.finish(record, Some(client), tokens),
+                Err(AuthError::BrowserFailed { why }) => {
+                    crate::say::say(format!(
+                        "mcp-tether: no browser could be opened ({why}); the server offers the device flow, so signing in with it instead"
+                    ));
+                    return self
+                        .device_flow(record, md, scope.as_deref(), resource)
+                        .await
+                        .map_err(|e| explain_fallback(e, &discovered));
+                }
                 // A client registered in this process is known to the
                 // server: its invalid_client is about something else (how
                 // it authenticates, say), and a new registration would fail
@@ -973,12 +1060,39 @@ impl Auth {
             d.instruction(),
             self.server
         );
+        self.sign_in_hint.send_replace(Some(d.instruction()));
         device::show(d);
         if let Some(n) = &self.cfg.notifier {
             let _ = n.send(Notice::Log(format!("mcp-tether: {message}")));
             if through_host {
                 let _ = n.send(Notice::OpenUrl {
                     url: d.url().to_string(),
+                    message,
+                });
+            }
+        }
+    }
+
+    /// The browser could not be opened: put the sign-in URL where the person
+    /// looks (stderr has it already): the host's log, and a link the host
+    /// shows when it declared URL elicitation.
+    fn show_sign_in_url(&self, url: &str, why: &str) {
+        if self.cfg.interactive {
+            return;
+        }
+        let message = format!(
+            "Sign in to {} to continue: open {url} (no browser could be opened here: {why}; or run `mcp-tether login {}` in a terminal)",
+            self.server, self.server
+        );
+        if let Some(n) = &self.cfg.notifier {
+            let _ = n.send(Notice::Log(format!("mcp-tether: {message}")));
+            if self
+                .cfg
+                .host_opens_urls
+                .load(std::sync::atomic::Ordering::Acquire)
+            {
+                let _ = n.send(Notice::OpenUrl {
+                    url: url.to_string(),
                     message,
                 });
             }
@@ -1186,7 +1300,19 @@ impl Auth {
                 q.append_pair(k, v);
             }
         }
-        browser::send_person_to(url.as_str(), self.cfg.open_browser && !self.cfg.paste);
+        let launch =
+            browser::send_person_to(url.as_str(), self.cfg.open_browser && !self.cfg.paste).await;
+        self.sign_in_hint.send_replace(Some(format!("open {url}")));
+        let launch_failed = match launch {
+            browser::Launch::Failed(why) => {
+                if self.cfg.flow == Flow::Auto && md.device_authorization_endpoint.is_some() {
+                    return Err(AuthError::BrowserFailed { why });
+                }
+                self.show_sign_in_url(url.as_str(), &why);
+                true
+            }
+            browser::Launch::Started | browser::Launch::NotTried => false,
+        };
         let redirect_uri = listener.redirect_uri.clone();
         let expect = Expect {
             state: &state,
@@ -1204,7 +1330,17 @@ impl Auth {
                 }
             }
         } else {
-            let (code, answer) = listener.wait(expect, self.cfg.auth_timeout).await?;
+            let (code, answer) = listener
+                .wait(expect, self.cfg.auth_timeout)
+                .await
+                .map_err(|e| match launch_failed {
+                    // The person never saw a browser: the error says where to go.
+                    true => AuthError::Http(format!(
+                        "{e}. No browser could be opened; sign in at {url} (the next start will pick the token up), or run `mcp-tether login {}` in a terminal",
+                        self.server
+                    )),
+                    false => e,
+                })?;
             (code, Some(answer))
         };
         let mut form = vec![

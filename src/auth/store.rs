@@ -229,10 +229,10 @@ fn notice_file_fallback(base: &Path, why: &str) {
         tracing::debug!("no OS keyring ({why}); using the file store");
         return;
     }
-    eprintln!(
+    crate::say::say(format!(
         "mcp-tether: no OS keyring is available here ({why}); tokens are kept in {} (readable only by you). Pass --token-store file to make that the choice. This notice is shown once.",
         base.join("tokens").display()
-    );
+    ));
     if create_private_dir(base).is_ok() {
         let _ = std::fs::write(marker, b"");
     }

@@ -211,6 +211,8 @@ impl Relay {
                 let mut cfg = cfg.clone();
                 cfg.notifier = Some(spawn_notifier(out.clone()));
                 cfg.host_opens_urls = host_opens_urls.clone();
+                // The host may close the bridge before a person finishes.
+                cfg.sign_in_helper = true;
                 Some(Arc::new(Auth::new(
                     config.url.clone(),
                     cfg,
@@ -444,11 +446,19 @@ impl Relay {
                                     }
                                     Ok(()) = cancelled => {
                                         tracing::debug!("request {key} cancelled by the host");
+                                        // A host that gives up on a request waiting for a
+                                        // sign-in shows this message: say how to finish it.
+                                        let message = match this.auth.as_ref().and_then(|a| a.sign_in_hint()) {
+                                            Some(hint) => format!(
+                                                "Request cancelled by the host while a sign-in is under way. To finish it: {hint}. The next start picks the token up."
+                                            ),
+                                            None => "Request cancelled by the host".to_string(),
+                                        };
                                         this.out
                                             .send(error_response(
                                                 Some(&id),
                                                 code::REQUEST_CANCELLED,
-                                                "Request cancelled by the host",
+                                                &message,
                                                 None,
                                             ))
                                             .await;

@@ -523,3 +523,270 @@ fn a_sign_in_under_way_outlives_the_host_closing_stdin() {
     assert_eq!(count(&lab.counters()["deviceAuthorization"]), 1);
     assert_eq!(count(&lab.counters()["authorization"]), 0);
 }
+
+/// Wait until the token store holds an access token (a sign-in finished
+/// somewhere, with no bridge left to say so).
+fn wait_for_stored_token(lab: &Lab, within: Duration) {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let stored = lab.token_files().iter().any(|f| {
+            std::fs::read(f)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+                .is_some_and(|r| r["tokens"]["access_token"].is_string())
+        });
+        if stored {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no token was stored within {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Approve the device code the bridge showed on stderr (after `why`, the
+/// reason it gave for the device flow); the waiting initialize then succeeds.
+fn approve_the_code_shown(bridge: &Bridge, why: &str) {
+    let url = device_url(bridge);
+    assert!(bridge.stderr().contains(why), "{}", bridge.stderr());
+    approve_device(&url, false);
+    let (_, response) = bridge.recv_response(&json!("i"));
+    assert!(response.get("result").is_some(), "{response}");
+}
+
+fn initialize_request() -> Value {
+    json!({"jsonrpc":"2.0","id":"i","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})
+}
+
+/// A first sign-in takes the person 12 s; the host gives up after 5 s and
+/// closes the bridge as the SDK does (stdin, 2 s, SIGTERM, 2 s, SIGKILL).
+/// The sign-in goes on without it: the token is stored, and the host's next
+/// start relays without any authorization and without a browser.
+#[test]
+fn a_browser_sign_in_outlives_the_host_killing_the_bridge() {
+    let lab = Lab::start(&[], &[]);
+    let logs = tempfile::tempdir().unwrap();
+    let browser_log = logs.path().join("browser.log");
+    let env = [
+        ("LAB_BROWSER_DELAY_MS", "12000"),
+        ("LAB_BROWSER_LOG", browser_log.to_str().unwrap()),
+    ];
+    let mut bridge = lab.bridge_env(&[], &env);
+    bridge.send(&initialize_request());
+    bridge.wait_for_stderr("Open this URL to sign in", SLOW);
+    std::thread::sleep(Duration::from_secs(5));
+    bridge.close_like_the_sdk();
+    assert!(
+        bridge.try_recv(Duration::ZERO).is_none(),
+        "nothing reached the host's stdout after it closed stdin"
+    );
+
+    wait_for_stored_token(&lab, SLOW);
+    let mut next = lab.bridge_env(&[], &env);
+    next.initialize();
+    assert_eq!(whoami(&mut next)["sub"], "alice");
+    assert_eq!(count(&lab.counters()["authorization"]), 1);
+    let runs = std::fs::read_to_string(&browser_log).unwrap_or_default();
+    assert_eq!(runs.lines().count(), 1, "one browser run: {runs}");
+}
+
+/// The same with the device flow over SSH: the person approves 12 s after
+/// the code appeared, long after the host killed the bridge.
+#[test]
+fn a_device_sign_in_outlives_the_host_killing_the_bridge() {
+    let lab = Lab::start(&["--device"], &[]);
+    let ssh = [("SSH_CONNECTION", "10.0.0.1 50000 10.0.0.2 22")];
+    let mut bridge = lab.bridge_env(&[], &ssh);
+    bridge.send(&initialize_request());
+    let url = device_url(&bridge);
+    let shown = std::time::Instant::now();
+    std::thread::sleep(Duration::from_secs(5));
+    bridge.close_like_the_sdk();
+    std::thread::sleep(Duration::from_secs(12).saturating_sub(shown.elapsed()));
+    approve_device(&url, false);
+
+    wait_for_stored_token(&lab, SLOW);
+    let mut next = lab.bridge_env(&[], &ssh);
+    next.initialize();
+    assert_eq!(whoami(&mut next)["sub"], "alice");
+    assert_eq!(count(&lab.counters()["deviceAuthorization"]), 1);
+    assert_eq!(count(&lab.counters()["authorization"]), 0);
+}
+
+/// A host that restarts its server while the first sign-in is under way:
+/// the second bridge waits for that sign-in instead of starting another
+/// (no second device code), and relays once the person approves.
+#[test]
+fn a_restarted_bridge_waits_for_the_sign_in_under_way() {
+    let lab = Lab::start(&["--device"], &[]);
+    let ssh = [("SSH_CONNECTION", "10.0.0.1 50000 10.0.0.2 22")];
+    let mut first = lab.bridge_env(&[], &ssh);
+    first.send(&initialize_request());
+    let url = device_url(&first);
+    first.close_like_the_sdk();
+
+    let mut second = lab.bridge_env(&[], &ssh);
+    second.send(&initialize_request());
+    std::thread::sleep(Duration::from_secs(2));
+    approve_device(&url, false);
+    let (_, response) = second.recv_response(&json!("i"));
+    assert!(
+        response.get("result").is_some(),
+        "{response}\n{}",
+        second.stderr()
+    );
+    second.send(&json!({"jsonrpc":"2.0","method":"notifications/initialized"}));
+    assert_eq!(whoami(&mut second)["sub"], "alice");
+    assert_eq!(count(&lab.counters()["deviceAuthorization"]), 1);
+    assert!(
+        !second.stderr().contains("Code:"),
+        "the second bridge showed no code of its own:\n{}",
+        second.stderr()
+    );
+}
+
+/// A desktop where the browser launcher fails (the host hid the display, no
+/// browser installed…) and a server that offers the device flow: the bridge
+/// does not wait for a browser that never opened; it shows a device code.
+#[test]
+fn a_browser_that_cannot_open_falls_back_to_the_device_flow() {
+    let lab = Lab::start(&["--device"], &[]);
+    let mut bridge = lab.bridge_env(&[], &[("BROWSER", "false")]);
+    bridge.send(&initialize_request());
+    approve_the_code_shown(&bridge, "no browser could be opened");
+    bridge.send(&json!({"jsonrpc":"2.0","method":"notifications/initialized"}));
+    assert_eq!(whoami(&mut bridge)["sub"], "alice");
+    assert_eq!(count(&lab.counters()["deviceAuthorization"]), 1);
+}
+
+/// The same without a device flow: the sign-in link goes where the person
+/// looks. A host that shows links gets it as a URL elicitation; following
+/// it completes the sign-in and the waiting initialize is answered.
+#[test]
+fn a_browser_that_cannot_open_sends_the_link_to_the_host() {
+    let lab = Lab::start(&[], &[]);
+    let mut bridge = lab.bridge_env(&[], &[("BROWSER", "false")]);
+    bridge.send(
+        &json!({"jsonrpc":"2.0","id":"i","method":"initialize","params":{
+        "protocolVersion":"2025-11-25",
+        "capabilities":{"elicitation":{"url":{}}},
+        "clientInfo":{"name":"t","version":"1"}}}),
+    );
+    let mut logged = false;
+    let elicitation = loop {
+        let m = bridge.recv();
+        if m["method"] == "notifications/message" {
+            logged |= m.to_string().contains("no browser could be opened");
+        }
+        if m["method"] == "elicitation/create" {
+            break m;
+        }
+    };
+    assert!(logged, "a log notification said why first");
+    let url = elicitation["params"]["url"].as_str().unwrap().to_string();
+    assert!(url.contains("code_challenge="), "{url}");
+    bridge.send(&json!({"jsonrpc":"2.0","id":elicitation["id"],"result":{"action":"accept"}}));
+    // The person opens the link (here: the scripted browser).
+    let status = Command::new(crate::oauth::BROWSER)
+        .arg(&url)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (_, response) = bridge.recv_response(&json!("i"));
+    assert!(response.get("result").is_some(), "{response}");
+}
+
+/// A host that gives up on the request waiting for a device sign-in (it
+/// sends `notifications/cancelled`) gets an error that says how to finish
+/// the sign-in; the next start picks the token up.
+#[test]
+fn a_cancelled_request_says_how_to_finish_the_sign_in() {
+    let lab = Lab::start(&["--device"], &[]);
+    let ssh = [("SSH_CONNECTION", "10.0.0.1 50000 10.0.0.2 22")];
+    let mut bridge = lab.bridge_env(&[], &ssh);
+    // (initialize may not be cancelled: a ping is what waits here.)
+    bridge.send(&json!({"jsonrpc":"2.0","id":"p","method":"ping"}));
+    let url = device_url(&bridge);
+    bridge.send(
+        &json!({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"p"}}),
+    );
+    let (_, response) = bridge.recv_response(&json!("p"));
+    let message = crate::oauth::error_message(&response);
+    let code = url.split("user_code=").nth(1).unwrap_or_default();
+    assert!(
+        message.contains("sign-in is under way") && message.contains(code),
+        "{message}"
+    );
+    bridge.close_like_the_sdk();
+    approve_device(&url, false);
+    wait_for_stored_token(&lab, SLOW);
+    let mut next = lab.bridge_env(&[], &ssh);
+    next.initialize();
+    assert_eq!(count(&lab.counters()["deviceAuthorization"]), 1);
+}
+
+/// Over SSH, started by a host that strips the environment to an allow-list
+/// (Codex, the SDK's default): no SSH_* variable is left, but `sshd` is
+/// among the bridge's ancestors. The bridge picks the device flow, and a
+/// host that can't show links gets the code on stderr; approving it answers
+/// the waiting initialize.
+#[test]
+fn under_sshd_with_a_stripped_environment_the_device_code_reaches_the_person() {
+    let lab = Lab::start(&["--device"], &[]);
+    let dir = tempfile::tempdir().unwrap();
+    // A process named sshd (what the kernel records is the name it was
+    // started by), which keeps running as the bridge's parent.
+    let sshd = dir.path().join("sshd");
+    std::os::unix::fs::symlink("/bin/sh", &sshd).unwrap();
+    let mut cmd = Command::new(&sshd);
+    cmd.args(["-c", r#""$0" "$@"; exit $?"#, crate::support::BIN])
+        .arg(&lab.resource_server.url)
+        .env_clear()
+        .envs(crate::support::codex_env(dir.path(), lab.config_dir.path()));
+    let mut bridge = Bridge::spawn_command(cmd, tempfile::tempdir().unwrap());
+    bridge.send(&initialize_request());
+    approve_the_code_shown(&bridge, "runs under sshd");
+    assert_eq!(count(&lab.counters()["deviceAuthorization"]), 1);
+    assert_eq!(count(&lab.counters()["authorization"]), 0);
+}
+
+/// `oidc-provider` restarted on the same port with no memory of clients,
+/// grants or signing keys (a development server restarted, a tenant
+/// recreated): the stored token is refused, the refresh too, and the next
+/// bridge registers again and signs in once through the provider's pages,
+/// without ever sending the person to a page for a client it forgot.
+#[test]
+fn a_provider_that_forgot_everything_gets_one_registration_and_one_sign_in() {
+    let mut lab = Lab::start(&[], &[]);
+    let mut first = lab.bridge(&[]);
+    first.initialize();
+    assert_eq!(whoami(&mut first)["sub"], "alice");
+    first.close_stdin();
+    first.wait(Duration::from_secs(5));
+
+    // The tenant is recreated: the provider forgets everything, and the MCP
+    // server in front of it trusts only its new keys (both keep their ports).
+    let as_port = lab.auth_server.port().to_string();
+    let rs_port = lab.resource_server.port().to_string();
+    lab.auth_server.stop();
+    lab.resource_server.stop();
+    lab.auth_server = Server::start("oauth-as.mjs", &["--port", &as_port]);
+    lab.resource_server = Server::start(
+        "protected-server.mjs",
+        &["--issuer", &lab.auth_server.url, "--port", &rs_port],
+    );
+
+    let mut second = lab.bridge(&[]);
+    second.initialize();
+    assert_eq!(whoami(&mut second)["sub"], "alice");
+    let counters = lab.counters();
+    assert_eq!(count(&counters["registration"]), 1, "{counters}");
+    assert_eq!(count(&counters["authorization"]), 1, "{counters}");
+    assert_eq!(
+        count(&counters["token"]["authorization_code"]),
+        1,
+        "{counters}"
+    );
+}

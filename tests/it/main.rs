@@ -2,6 +2,7 @@
 //! it, against real servers started on 127.0.0.1 (see tests/lab).
 //! One test binary keeps link times down.
 
+mod desktop;
 mod doctor;
 mod embedded;
 mod era;

@@ -80,14 +80,59 @@ fn a_refresh_race_with_rotating_tokens_revokes_nothing() {
     );
 }
 
+/// A bridge that started a sign-in, then was killed (SIGKILL): the sign-in
+/// lives on in its helper (docs/sign-in-helper.md), so the next start does
+/// not begin a second one. It tells the person how to finish the first,
+/// and relays as soon as they do.
 #[test]
-fn a_crashed_sign_in_does_not_block_the_next_bridge() {
+fn a_sign_in_whose_bridge_was_killed_is_finished_from_the_next_start() {
     let lab = Lab::start(&[], &[]);
-    // This bridge starts a sign-in that never completes (its "browser" does
-    // nothing) and holds the lock; then it is killed.
+    // Its "browser" does nothing: the person never saw the page.
     let mut stuck = lab.bridge_env(&["--token-store", "file"], &[("BROWSER", "true")]);
     stuck.send(&json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}));
     stuck.wait_for_stderr("Open this URL", SLOW);
+    stuck.signal("KILL");
+    stuck.wait(Duration::from_secs(5));
+
+    let mut bridge = lab.bridge(&["--token-store", "file"]);
+    bridge.send(&json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}));
+    let text = bridge.wait_for_stderr("To finish it: open ", SLOW);
+    let url = text
+        .split("To finish it: open ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let status = std::process::Command::new(crate::oauth::BROWSER)
+        .arg(&url)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (_, response) = bridge.recv_response(&json!(1));
+    assert!(response.get("result").is_some(), "{response}");
+    bridge.send(&json!({"jsonrpc":"2.0","method":"notifications/initialized"}));
+    assert_eq!(whoami(&mut bridge)["sub"], "alice");
+    assert_eq!(
+        count(&lab.counters()["authorization"]),
+        1,
+        "one sign-in, finished from the second start"
+    );
+}
+
+/// A sign-in helper that dies (SIGKILL) releases its lock with its life:
+/// the next bridge signs in at once instead of waiting for it.
+#[test]
+fn a_crashed_sign_in_helper_does_not_block_the_next_bridge() {
+    let lab = Lab::start(&[], &[]);
+    let mut stuck = lab.bridge_env(&["--token-store", "file"], &[("BROWSER", "true")]);
+    stuck.send(&json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}));
+    stuck.wait_for_stderr("Open this URL", SLOW);
+    let helper = helper_pid(&lab);
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &helper.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
     stuck.signal("KILL");
     stuck.wait(Duration::from_secs(5));
 
@@ -100,6 +145,28 @@ fn a_crashed_sign_in_does_not_block_the_next_bridge() {
         started.elapsed()
     );
     assert_eq!(whoami(&mut bridge)["sub"], "alice");
+}
+
+/// The pid of the sign-in helper under way, from the note it keeps beside
+/// its lock.
+fn helper_pid(lab: &Lab) -> u32 {
+    let deadline = Instant::now() + SLOW;
+    loop {
+        let note = std::fs::read_dir(lab.config_dir.path().join("locks"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().ends_with(".sign-in.json"));
+        if let Some(pid) = note
+            .and_then(|e| std::fs::read(e.path()).ok())
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .and_then(|v| v["pid"].as_u64())
+        {
+            return pid as u32;
+        }
+        assert!(Instant::now() < deadline, "no sign-in helper noted itself");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[test]

@@ -63,6 +63,12 @@ impl Server {
         Self::spawn(cmd, script)
     }
 
+    /// Stop it now (to start another on the same port).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// The port it listens on (to start it again on the same one).
     pub fn port(&self) -> u16 {
         self.port
@@ -178,10 +184,18 @@ impl Bridge {
         // Never the developer's real config dir: a private one unless the
         // test names its own.
         let own_dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(BIN)
-            .args(args)
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
             .env("MCP_TETHER_CONFIG_DIR", own_dir.path())
-            .envs(env.iter().copied())
+            .envs(env.iter().copied());
+        Self::spawn_command(cmd, own_dir)
+    }
+
+    /// Spawn `cmd` (the binary itself, or something that starts it, such
+    /// as a shell) with piped stdio. `config_dir` lives as long as the bridge.
+    pub fn spawn_command(mut cmd: Command, config_dir: tempfile::TempDir) -> Bridge {
+        let own_dir = config_dir;
+        let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -315,6 +329,35 @@ impl Bridge {
         assert!(status.success());
     }
 
+    /// Whether the process exited within `within` (it is left running if not).
+    pub fn exits_within(&mut self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if self.child.try_wait().unwrap().is_some() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
+    }
+
+    /// Close the bridge the way the official SDK's stdio transport does
+    /// (and hosts built on it): stdin closed, 2 s, SIGTERM, 2 s, SIGKILL.
+    pub fn close_like_the_sdk(&mut self) {
+        self.close_stdin();
+        if self.exits_within(Duration::from_secs(2)) {
+            return;
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        if self.exits_within(Duration::from_secs(2)) {
+            return;
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Wait for the process to exit; panics after `within`.
     pub fn wait(&mut self, within: Duration) -> ExitStatus {
         let deadline = Instant::now() + within;
@@ -408,4 +451,24 @@ pub fn run_once(
         lines,
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// The environment Codex (and the SDK's default) gives a stdio server: a
+/// short allow-list, plus what the server entry configures (here the
+/// config dir). No DISPLAY, BROWSER, SSH_* or D-Bus address; see
+/// shared/notes/host-environments.md.
+pub fn codex_env(home: &std::path::Path, config_dir: &std::path::Path) -> Vec<(String, String)> {
+    [
+        ("HOME", home.to_str().unwrap()),
+        ("PATH", &std::env::var("PATH").unwrap()),
+        ("SHELL", "/bin/bash"),
+        ("TERM", "xterm-256color"),
+        ("LANG", "C.UTF-8"),
+        ("USER", "alice"),
+        ("LOGNAME", "alice"),
+        ("MCP_TETHER_CONFIG_DIR", config_dir.to_str().unwrap()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
 }

@@ -13,6 +13,7 @@
 //   LAB_BROWSER_USER=name      login name (default alice)
 //   LAB_BROWSER_TAMPER=state|iss  play an attacker: change that parameter of
 //                              the redirect before loading it (negative tests)
+//   LAB_BROWSER_DELAY_MS=n     a slow person: wait n ms before loading the page
 //
 // Authorization-URL mode detaches: the first process re-spawns itself with
 // --foreground (stdio ignored, detached) and exits 0 at once, so a caller that
@@ -59,6 +60,10 @@ if (!opts.device && !opts.foreground && !noCallback) {
   });
   child.unref();
   process.exit(0);
+}
+
+if (process.env.LAB_BROWSER_DELAY_MS) {
+  await new Promise((resolve) => setTimeout(resolve, Number(process.env.LAB_BROWSER_DELAY_MS)));
 }
 
 // ----------------------------------------------------------- cookie jar

@@ -137,7 +137,9 @@ function counters(entries) {
 async function makeKeys() {
   // Signing key of the AS (access tokens, id tokens).
   const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
-  const signing = { ...(await jose.exportJWK(privateKey)), kid: 'lab-as-rs256', alg: 'RS256', use: 'sig' };
+  // A new key id per start: a provider restarted without its state has new
+  // keys, and resource servers find the new one by its id.
+  const signing = { ...(await jose.exportJWK(privateKey)), kid: `lab-as-${randomBytes(4).toString('hex')}`, alg: 'RS256', use: 'sig' };
 
   // Key pair for the private_key_jwt client; the private half goes to a file.
   const client = await jose.generateKeyPair('RS256', { extractable: true });

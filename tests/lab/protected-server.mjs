@@ -93,7 +93,9 @@ async function discoverAs() {
       const md = await res.json();
       if (md.issuer !== issuer || !md.jwks_uri) continue;
       asMetadata = md;
-      jwks = jose.createRemoteJWKSet(new URL(md.jwks_uri));
+      // A key id not seen yet (the AS restarted with new keys) makes it
+      // fetch the keys again, at most once a second.
+      jwks = jose.createRemoteJWKSet(new URL(md.jwks_uri), { cooldownDuration: 1000 });
       log(NAME, `AS metadata from ${c}`);
       return md;
     } catch {
