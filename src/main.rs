@@ -130,6 +130,13 @@ fn sign_in_helper(config: Config) -> ExitCode {
     let Some(auth) = config.auth.clone() else {
         return fail(2, "the sign-in helper has nothing to sign in to");
     };
+    // Whatever happens inside, the helper ends by itself: nobody else will
+    // end it once its bridge is gone.
+    let limit = auth.auth_timeout + std::time::Duration::from_secs(30);
+    std::thread::spawn(move || {
+        std::thread::sleep(limit);
+        std::process::exit(1);
+    });
     let code = runtime().block_on(keeper::serve(config.url.clone(), auth, config.timeout));
     ExitCode::from(code)
 }

@@ -21,10 +21,11 @@
 //! on that lock, then finds the token the first one stored: one browser
 //! tab, one device code.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::process::Stdio;
-use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::header::HeaderValue;
@@ -35,6 +36,7 @@ use url::Url;
 
 use super::challenge::Challenge;
 use super::{Auth, AuthConfig, AuthError, Notice, lock, store};
+use crate::locked::Locked;
 
 /// Set in the helper's environment: run the sign-in, not the bridge.
 pub const HELPER_ENV: &str = "MCP_TETHER_SIGN_IN_HELPER";
@@ -54,6 +56,12 @@ pub struct Order {
     pub refused: Option<String>,
     /// The host declared URL elicitation.
     pub host_opens_urls: bool,
+    /// Clients registered by this bridge's earlier helpers: known to the
+    /// provider a moment ago, so not re-checked or registered again (see
+    /// `Auth::is_fresh`). Without this, each helper, a new process, would
+    /// take every stored client for one an earlier run left.
+    #[serde(default)]
+    pub fresh_clients: Vec<String>,
 }
 
 /// What the helper tells the bridge (JSON lines on its stdout).
@@ -72,6 +80,10 @@ pub enum Report {
     /// that code): for the error of a request the host gives up on.
     Pending {
         instruction: String,
+    },
+    /// A client the helper registered (and stored), for the next helper.
+    Registered {
+        client_id: String,
     },
     /// A token is stored: adopt it.
     SignedIn,
@@ -92,6 +104,7 @@ pub async fn sign_in_elsewhere(
     order: &Order,
     notifier: Option<&UnboundedSender<Notice>>,
     hint: &tokio::sync::watch::Sender<Option<String>>,
+    fresh: &Mutex<HashSet<String>>,
     auth_timeout: Duration,
 ) -> Result<(), AuthError> {
     let mut child = spawn_helper()?;
@@ -112,7 +125,7 @@ pub async fn sign_in_elsewhere(
     tokio::spawn(async move {
         let _ = child.wait().await;
     });
-    let reports = read_reports(stdout, notifier, hint);
+    let reports = read_reports(stdout, notifier, hint, fresh);
     match tokio::time::timeout(auth_timeout + REPORT_GRACE, reports).await {
         Ok(result) => result,
         Err(_) => Err(AuthError::Http(format!(
@@ -158,6 +171,7 @@ async fn read_reports(
     stdout: tokio::process::ChildStdout,
     notifier: Option<&UnboundedSender<Notice>>,
     hint: &tokio::sync::watch::Sender<Option<String>>,
+    fresh: &Mutex<HashSet<String>>,
 ) -> Result<(), AuthError> {
     let mut lines = BufReader::new(stdout).lines();
     while let Ok(Some(line)) = lines.next_line().await {
@@ -181,6 +195,9 @@ async fn read_reports(
             }
             Report::Pending { instruction } => {
                 hint.send_replace(Some(instruction));
+            }
+            Report::Registered { client_id } => {
+                fresh.locked().insert(client_id);
             }
             Report::SignedIn => return Ok(()),
             Report::Failed { message } => return Err(AuthError::Earlier(message)),
@@ -216,17 +233,14 @@ pub async fn serve(server: Url, mut cfg: AuthConfig, timeout: Duration) -> u8 {
             });
         }
     });
-    let auth_timeout = cfg.auth_timeout;
-    let outcome = tokio::time::timeout(auth_timeout, sign_in(server, cfg, timeout, &order)).await;
-    // Every notice goes out before the final word.
-    let _ = forward.await;
+    let outcome = sign_in(server, cfg, timeout, &order).await;
+    // Every notice goes out before the final word (bounded: the final word
+    // must come, whatever still holds the channel).
+    let _ = tokio::time::timeout(Duration::from_secs(1), forward).await;
     let last = match outcome {
-        Ok(Ok(())) => Report::SignedIn,
-        Ok(Err(e)) => Report::Failed {
+        Ok(()) => Report::SignedIn,
+        Err(e) => Report::Failed {
             message: e.to_string(),
-        },
-        Err(_) => Report::Failed {
-            message: format!("no sign-in completed within {} s", auth_timeout.as_secs()),
         },
     };
     let code = u8::from(!matches!(last, Report::SignedIn));
@@ -246,7 +260,10 @@ async fn sign_in(
         .map(|s| s.lock_path(server.as_str()).with_extension("sign-in.lock"))
         .ok_or_else(|| AuthError::Http("the sign-in helper needs a token store".into()))?;
     let pending = lock_path.with_extension("json");
-    let _one_at_a_time = wait_for_our_turn(&lock_path, &pending, cfg.auth_timeout).await?;
+    // The whole helper, waiting included, within --auth-timeout.
+    let auth_timeout = cfg.auth_timeout;
+    let deadline = tokio::time::Instant::now() + auth_timeout;
+    let _one_at_a_time = wait_for_our_turn(&lock_path, &pending, auth_timeout).await?;
     // Left by a helper that was killed: it describes nothing under way.
     let _ = std::fs::remove_file(&pending);
     // Auth is built after the lock: it reads what the helper before us stored.
@@ -257,11 +274,25 @@ async fn sign_in(
         tracing::info!("another sign-in just stored a token for this server; using it");
         return Ok(());
     }
-    let watcher = tokio::spawn(publish_pending(auth.clone(), pending.clone()));
-    let result = auth
-        .sign_in_here(order.challenge.clone(), order.step_up_scope.clone())
-        .await;
-    watcher.abort();
+    auth.fresh_clients
+        .locked()
+        .extend(order.fresh_clients.iter().cloned());
+    let _watcher = AbortOnDrop(tokio::spawn(publish_pending(auth.clone(), pending.clone())));
+    let signed_in = auth.sign_in_here(order.challenge.clone(), order.step_up_scope.clone());
+    let result = match tokio::time::timeout_at(deadline, signed_in).await {
+        Ok(result) => result,
+        Err(_) => Err(AuthError::Http(format!(
+            "no sign-in completed within {} s",
+            auth_timeout.as_secs()
+        ))),
+    };
+    // Even after a failure: the next helper reuses what this one registered.
+    let registered: Vec<String> = auth.fresh_clients.locked().iter().cloned().collect();
+    for client_id in registered {
+        if !order.fresh_clients.contains(&client_id) {
+            report(&Report::Registered { client_id });
+        }
+    }
     let _ = std::fs::remove_file(&pending);
     result
 }
@@ -310,6 +341,16 @@ async fn wait_for_our_turn(
             });
             shown = Some(instruction);
         }
+    }
+}
+
+/// Ends a task when dropped: the watcher holds the Auth (and with it the
+/// notice channel), so it must end when the sign-in does, timed out or not.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

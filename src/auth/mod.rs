@@ -801,11 +801,13 @@ impl Auth {
                 .cfg
                 .host_opens_urls
                 .load(std::sync::atomic::Ordering::Acquire),
+            fresh_clients: self.fresh_clients.locked().iter().cloned().collect(),
         };
         keeper::sign_in_elsewhere(
             &order,
             self.cfg.notifier.as_ref(),
             &self.sign_in_hint,
+            &self.fresh_clients,
             self.cfg.auth_timeout,
         )
         .await?;

@@ -450,7 +450,8 @@ impl Relay {
                                         // sign-in shows this message: say how to finish it.
                                         let message = match this.auth.as_ref().and_then(|a| a.sign_in_hint()) {
                                             Some(hint) => format!(
-                                                "Request cancelled by the host while a sign-in is under way. To finish it: {hint}. The next start picks the token up."
+                                                "Request cancelled by the host while a sign-in is under way. To finish it: {hint}. The next start picks the token up (or run `mcp-tether login {}` in a terminal).",
+                                                this.config.url
                                             ),
                                             None => "Request cancelled by the host".to_string(),
                                         };

@@ -30,7 +30,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.MCP_TETHER_BIN || '/work/main/target/debug/mcp-tether';
+const BIN = process.env.MCP_TETHER_BIN || path.join(HERE, '../../target/debug/mcp-tether');
 const TIMEOUT_S = 5; // the bridge's --timeout
 const T_REQ = (TIMEOUT_S + 4) * 1000; // how long the host waits for any one response
 const EXIT_MS = 1000; // stdin closed -> process gone

@@ -727,29 +727,66 @@ fn a_cancelled_request_says_how_to_finish_the_sign_in() {
     assert_eq!(count(&lab.counters()["deviceAuthorization"]), 1);
 }
 
-/// Over SSH, started by a host that strips the environment to an allow-list
-/// (Codex, the SDK's default): no SSH_* variable is left, but `sshd` is
-/// among the bridge's ancestors. The bridge picks the device flow, and a
-/// host that can't show links gets the code on stderr; approving it answers
-/// the waiting initialize.
-#[test]
-fn under_sshd_with_a_stripped_environment_the_device_code_reaches_the_person() {
-    let lab = Lab::start(&["--device"], &[]);
-    let dir = tempfile::tempdir().unwrap();
+/// A bridge started over SSH by a host that strips the environment to an
+/// allow-list (Codex, the SDK's default): no SSH_* variable is left, but
+/// `sshd` is among its ancestors. The caller's `dir` keeps the fake sshd.
+fn bridge_under_sshd(lab: &Lab, dir: &std::path::Path) -> Bridge {
     // A process named sshd (what the kernel records is the name it was
     // started by), which keeps running as the bridge's parent.
-    let sshd = dir.path().join("sshd");
+    let sshd = dir.join("sshd");
     std::os::unix::fs::symlink("/bin/sh", &sshd).unwrap();
     let mut cmd = Command::new(&sshd);
     cmd.args(["-c", r#""$0" "$@"; exit $?"#, crate::support::BIN])
         .arg(&lab.resource_server.url)
         .env_clear()
-        .envs(crate::support::codex_env(dir.path(), lab.config_dir.path()));
-    let mut bridge = Bridge::spawn_command(cmd, tempfile::tempdir().unwrap());
+        .envs(crate::support::codex_env(dir, lab.config_dir.path()));
+    Bridge::spawn_command(cmd, tempfile::tempdir().unwrap())
+}
+
+/// Under sshd the bridge picks the device flow; a host that can't show
+/// links gets the code on stderr, and approving it answers the waiting
+/// initialize.
+#[test]
+fn under_sshd_with_a_stripped_environment_the_device_code_reaches_the_person() {
+    let lab = Lab::start(&["--device"], &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut bridge = bridge_under_sshd(&lab, dir.path());
     bridge.send(&initialize_request());
     approve_the_code_shown(&bridge, "runs under sshd");
     assert_eq!(count(&lab.counters()["deviceAuthorization"]), 1);
     assert_eq!(count(&lab.counters()["authorization"]), 0);
+}
+
+/// The same with a host that declares URL elicitation: the person approves
+/// from the link the host shows.
+#[test]
+fn under_sshd_a_host_that_shows_links_gets_the_device_link() {
+    let lab = Lab::start(&["--device"], &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut bridge = bridge_under_sshd(&lab, dir.path());
+    bridge.send(
+        &json!({"jsonrpc":"2.0","id":"i","method":"initialize","params":{
+        "protocolVersion":"2025-11-25",
+        "capabilities":{"elicitation":{"url":{}}},
+        "clientInfo":{"name":"t","version":"1"}}}),
+    );
+    let elicitation = loop {
+        let m = bridge.recv();
+        if m["method"] == "elicitation/create" {
+            break m;
+        }
+    };
+    let url = elicitation["params"]["url"].as_str().unwrap().to_string();
+    bridge.send(&json!({"jsonrpc":"2.0","id":elicitation["id"],"result":{"action":"accept"}}));
+    approve_device(&url, false);
+    let (_, response) = bridge.recv_response(&json!("i"));
+    assert!(response.get("result").is_some(), "{response}");
+    assert!(
+        bridge.stderr().contains("runs under sshd"),
+        "{}",
+        bridge.stderr()
+    );
+    assert_eq!(count(&lab.counters()["deviceAuthorization"]), 1);
 }
 
 /// `oidc-provider` restarted on the same port with no memory of clients,

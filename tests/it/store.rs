@@ -305,3 +305,27 @@ fn the_secret_service_keyring_is_what_auto_picks_when_a_token_is_first_saved() {
         again.stderr()
     );
 }
+
+/// A sign-in nobody finishes: its helper, whose bridge the host killed,
+/// ends by itself at `--auth-timeout` and leaves nothing running.
+#[test]
+fn an_abandoned_sign_in_helper_ends_by_itself_at_the_auth_timeout() {
+    let lab = Lab::start(&[], &[]);
+    let mut stuck = lab.bridge_env(
+        &["--token-store", "file", "--auth-timeout", "3"],
+        &[("BROWSER", "true")],
+    );
+    stuck.send(&json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}));
+    stuck.wait_for_stderr("Open this URL", SLOW);
+    let helper = helper_pid(&lab);
+    stuck.signal("KILL");
+    stuck.wait(Duration::from_secs(5));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::path::Path::new(&format!("/proc/{helper}")).exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the helper {helper} outlived --auth-timeout 3 by 7 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
