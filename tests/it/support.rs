@@ -63,8 +63,23 @@ impl Server {
         Self::spawn(cmd, script)
     }
 
-    /// Stop it now (to start another on the same port).
+    /// Stop it now (to start another on the same port): SIGTERM first, so
+    /// that a server that started processes of its own (wrangler, workerd)
+    /// ends them too; SIGKILL if it is still there after 3 s.
     pub fn stop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -157,8 +172,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
     }
 }
 
