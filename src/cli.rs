@@ -143,6 +143,37 @@ pub struct LogoutArgs {
     /// Forget every server
     #[arg(long)]
     pub all: bool,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// How every HTTP client connects: shared by the bridge and the commands
+/// that reach the network on their own (`logout` revokes tokens).
+#[derive(Debug, Clone, Default, Args)]
+pub struct NetArgs {
+    /// Also trust the CA certificates in this PEM file (repeatable), on top of
+    /// the system's trust store: for TLS-inspecting corporate proxies and private
+    /// CAs. Example: --ca-cert /etc/ssl/corp-root.pem
+    /// `SSL_CERT_FILE` is honoured the same way.
+    #[arg(long = "ca-cert", value_name = "PEM")]
+    pub ca_certs: Vec<PathBuf>,
+
+    /// Accept any TLS certificate, even an invalid or self-signed one. For lab
+    /// use only: anyone on the path can then read your tokens. mcp-tether warns
+    /// on every start while it is set. Prefer --ca-cert.
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Seconds to wait for a TCP (and TLS) connection, when it should differ
+    /// from --timeout. Example: --connect-timeout 5
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub connect_timeout: Option<u64>,
+
+    /// Connect over IPv4 only, for hosts whose IPv6 addresses resolve but
+    /// silently drop traffic. Example: --ipv4
+    #[arg(long)]
+    pub ipv4: bool,
 }
 
 #[derive(Debug, Args)]
@@ -202,18 +233,9 @@ pub struct ConnectArgs {
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub timeout: u64,
 
-    /// Also trust the CA certificates in this PEM file (repeatable), on top of
-    /// the system's trust store: for TLS-inspecting corporate proxies and private
-    /// CAs. Example: --ca-cert /etc/ssl/corp-root.pem
-    /// `SSL_CERT_FILE` is honoured the same way.
-    #[arg(long = "ca-cert", value_name = "PEM")]
-    pub ca_certs: Vec<PathBuf>,
-
-    /// Accept any TLS certificate, even an invalid or self-signed one. For lab
-    /// use only: anyone on the path can then read your tokens. mcp-tether warns
-    /// on every start while it is set. Prefer --ca-cert.
-    #[arg(long)]
-    pub insecure: bool,
+    /// How to connect: certificates, address family, connect timeout.
+    #[command(flatten)]
+    pub net: NetArgs,
 
     /// Hide tools whose name matches this pattern from the host (repeatable;
     /// `*` matches any run of characters). Example: --ignore-tool 'delete_*'
@@ -257,16 +279,6 @@ pub struct ConnectArgs {
     /// this is accepted and has no effect.
     #[arg(long, hide = true)]
     pub enable_proxy: bool,
-
-    /// Seconds to wait for a TCP (and TLS) connection, when it should differ
-    /// from --timeout. Example: --connect-timeout 5
-    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
-    pub connect_timeout: Option<u64>,
-
-    /// Connect over IPv4 only, for hosts whose IPv6 addresses resolve but
-    /// silently drop traffic. Example: --ipv4
-    #[arg(long)]
-    pub ipv4: bool,
 
     /// Don't keep the cookies the server sets. By default cookies the MCP
     /// server sets (load-balancer stickiness) are sent back to it, in memory

@@ -1,11 +1,10 @@
 //! Settings resolved from the command line and the environment. Everything here has
 //! been checked: a `Config` that exists is one the relay can run with.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use url::{Host, Url};
+use url::Url;
 
 use crate::auth::AuthConfig;
 use crate::auth::callback::CallbackHost;
@@ -15,8 +14,10 @@ use crate::auth::registration::ClientOptions;
 use crate::auth::registration::JwtAlg;
 use crate::auth::store::{StoreChoice, TokenStore};
 use crate::cli::{
-    AssertionAlg, CallbackHostArg, ConnectArgs, FlowArg, ProtocolArg, TokenStoreArg, TransportArg,
+    AssertionAlg, CallbackHostArg, ConnectArgs, FlowArg, NetArgs, ProtocolArg, TokenStoreArg,
+    TransportArg,
 };
+use crate::net::{Network, Tls};
 
 /// Which MCP protocol era to speak (see docs/protocol-era.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,64 +64,16 @@ pub struct Config {
     pub era_cache: Option<std::path::PathBuf>,
 }
 
-/// How every HTTP client connects: address family and connect timeout.
-#[derive(Debug, Clone, Default)]
-pub struct Network {
-    /// `--ipv4`: only IPv4 addresses are tried.
-    pub ipv4_only: bool,
-    /// `--connect-timeout`; else the request timeout is used.
-    pub connect_timeout: Option<Duration>,
-}
-
-impl Network {
-    /// Apply to a client builder; `timeout` is the connect timeout unless
-    /// `--connect-timeout` says otherwise.
-    pub fn apply(
-        &self,
-        mut builder: reqwest::ClientBuilder,
-        timeout: Duration,
-    ) -> reqwest::ClientBuilder {
-        builder = builder.connect_timeout(self.connect_timeout.unwrap_or(timeout));
-        if self.ipv4_only {
-            // A v4 local address makes the connector try v4 addresses only.
-            builder = builder.local_address(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-        }
-        builder
-    }
-}
-
 /// The keep-alive interval when `--keep-alive` is given without `--ping-interval`.
 pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(30);
 
-/// How every HTTP client (to the server and to the authorization server)
-/// checks certificates.
-#[derive(Debug, Clone, Default)]
-pub struct Tls {
-    /// Roots trusted on top of the system's: `--ca-cert`.
-    pub extra_roots: Vec<reqwest::Certificate>,
-    /// `SSL_CERT_FILE`: more roots, read when a TLS client is built.
-    pub ssl_cert_file: Option<std::path::PathBuf>,
-    /// `--insecure`: no certificate checks at all (lab use, warned on start).
-    pub insecure: bool,
-}
-
-impl Tls {
-    /// Apply to a client builder. The system trust store stays in use
-    /// (rustls-platform-verifier); the extra roots are trusted on top of it.
-    pub fn apply(&self, mut builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
-        if !self.extra_roots.is_empty() {
-            builder = builder.tls_certs_merge(self.extra_roots.iter().cloned());
+impl From<crate::net::PemError> for ConfigError {
+    fn from(e: crate::net::PemError) -> Self {
+        ConfigError::BadCaCert {
+            origin: e.origin,
+            path: e.path,
+            why: e.why,
         }
-        if let Some(path) = &self.ssl_cert_file {
-            match read_pem("SSL_CERT_FILE", path) {
-                Ok(certs) => builder = builder.tls_certs_merge(certs),
-                Err(e) => tracing::warn!("{e}; using the system's roots only"),
-            }
-        }
-        if self.insecure {
-            builder = builder.tls_danger_accept_invalid_certs(true);
-        }
-        builder
     }
 }
 
@@ -236,16 +189,8 @@ impl Config {
             TransportArg::Sse | TransportArg::SseOnly => Transport::LegacySse,
             TransportArg::SseFirst => Transport::SseFirst,
         };
-        let tls = Tls {
-            extra_roots: load_ca_certs(&cli.ca_certs)?,
-            ssl_cert_file: ssl_cert_file(env("SSL_CERT_FILE"))?,
-            insecure: cli.insecure,
-        };
+        let (tls, network) = net_settings(&cli.net, env)?;
         let cookies = !cli.disable_cookies && !headers.contains_key(reqwest::header::COOKIE);
-        let network = Network {
-            ipv4_only: cli.ipv4,
-            connect_timeout: cli.connect_timeout.map(Duration::from_secs),
-        };
         // A person who passes their own Authorization header manages auth.
         let auth = if headers.contains_key(reqwest::header::AUTHORIZATION) {
             None
@@ -282,33 +227,30 @@ impl Config {
     }
 }
 
+/// The TLS and connection settings from their flags and `SSL_CERT_FILE`.
+pub fn net_settings(
+    args: &NetArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Tls, Network), ConfigError> {
+    let tls = Tls {
+        extra_roots: load_ca_certs(&args.ca_certs)?,
+        ssl_cert_file: ssl_cert_file(env("SSL_CERT_FILE"))?,
+        insecure: args.insecure,
+    };
+    let network = Network {
+        ipv4_only: args.ipv4,
+        connect_timeout: args.connect_timeout.map(Duration::from_secs),
+    };
+    Ok((tls, network))
+}
+
 /// Read every certificate of each `--ca-cert` PEM file.
 fn load_ca_certs(paths: &[std::path::PathBuf]) -> Result<Vec<reqwest::Certificate>, ConfigError> {
     let mut out = Vec::new();
     for path in paths {
-        out.extend(read_pem("--ca-cert", path)?);
+        out.extend(crate::net::read_pem("--ca-cert", path).map_err(ConfigError::from)?);
     }
     Ok(out)
-}
-
-fn read_pem(
-    origin: &'static str,
-    path: &std::path::Path,
-) -> Result<Vec<reqwest::Certificate>, ConfigError> {
-    let bad = |why: String| ConfigError::BadCaCert {
-        origin,
-        path: path.display().to_string(),
-        why,
-    };
-    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-    let certs = reqwest::Certificate::from_pem_bundle(&pem)
-        .map_err(|e| bad(format!("not a PEM certificate file ({e})")))?;
-    if certs.is_empty() {
-        return Err(bad(
-            "no certificate in it (expected -----BEGIN CERTIFICATE-----)".into(),
-        ));
-    }
-    Ok(certs)
 }
 
 /// `SSL_CERT_FILE` (the OpenSSL convention many tools follow; hosts that strip
@@ -616,21 +558,11 @@ pub fn parse_server_url(raw: &str, allow_http: bool) -> Result<Url, ConfigError>
     let url = Url::parse(raw).map_err(|e| ConfigError::BadUrl(raw.to_string(), e))?;
     match url.scheme() {
         "https" => Ok(url),
-        "http" if allow_http || is_loopback(&url) => Ok(url),
+        "http" if allow_http || crate::net::is_loopback(&url) => Ok(url),
         "http" => Err(ConfigError::InsecureHttp(
             url.host_str().unwrap_or_default().to_string(),
         )),
         _ => Err(ConfigError::BadScheme(raw.to_string())),
-    }
-}
-
-/// 127.0.0.0/8, ::1 and `localhost` (which resolves to loopback by RFC 6761).
-pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
     }
 }
 

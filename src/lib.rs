@@ -11,5 +11,6 @@ pub mod commands;
 pub mod config;
 pub mod locked;
 pub mod logging;
+pub mod net;
 pub mod relay;
 pub mod say;

@@ -18,6 +18,9 @@ fn main() -> ExitCode {
         // own children (a browser) need not inherit the marker.
         unsafe { std::env::remove_var(keeper::HELPER_ENV) };
     }
+    if let Some(refusal) = test_guard() {
+        return fail(2, refusal);
+    }
     let cli = Cli::parse();
     if let Err(e) = mcp_tether::logging::init(cli.effective_log_level(), cli.log_file.as_deref()) {
         eprintln!("mcp-tether: cannot open the log file: {e}");
@@ -46,9 +49,12 @@ fn main() -> ExitCode {
             Ok(config) => finish(runtime().block_on(commands::login::run(config, args.paste))),
             Err(e) => fail(2, e),
         },
-        Some(Command::Logout(args)) => {
-            finish(runtime().block_on(commands::logout::run(args.url.as_deref(), args.all, &env)))
-        }
+        Some(Command::Logout(args)) => finish(runtime().block_on(commands::logout::run(
+            args.url.as_deref(),
+            args.all,
+            &args.net,
+            &env,
+        ))),
         Some(Command::Status(args)) => {
             finish(commands::status::run(args.url.as_deref(), args.json, &env))
         }
@@ -61,6 +67,17 @@ fn main() -> ExitCode {
             Err(e) => fail(2, e),
         },
     }
+}
+
+/// Test suites set `MCP_TETHER_REQUIRE_CONFIG_DIR` on every mcp-tether they
+/// start: one started without a config dir of its own then refuses to run,
+/// instead of reading and writing the developer's real one.
+fn test_guard() -> Option<&'static str> {
+    let required = std::env::var_os("MCP_TETHER_REQUIRE_CONFIG_DIR").is_some();
+    let given = std::env::var_os("MCP_TETHER_CONFIG_DIR").is_some_and(|d| !d.is_empty());
+    (required && !given).then_some(
+        "MCP_TETHER_REQUIRE_CONFIG_DIR is set (a test suite) but MCP_TETHER_CONFIG_DIR is not: refusing to use the real config directory",
+    )
 }
 
 /// The settings, with the `--insecure` warning printed each time it is set.

@@ -192,7 +192,7 @@ fn check_redirect(url: &Url, expect: &Expect<'_>) -> Result<String, AuthError> {
             .map(|(_, v)| v.into_owned())
     };
     let error = param("error").map(|error| ProviderError {
-        error,
+        error: error.into(),
         error_description: param("error_description"),
         error_uri: param("error_uri"),
     });
@@ -400,7 +400,7 @@ mod tests {
     #[test]
     fn errors_from_the_server_are_reported() {
         let denied = ProviderError {
-            error: "access_denied".into(),
+            error: "access_denied".to_string().into(),
             error_description: s("no"),
             error_uri: None,
         };

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::AuthError;
 use super::registration::Client;
 use super::token::{self, Tokens};
+use super::{AuthError, ErrorCode};
 
 pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
@@ -142,11 +142,11 @@ pub async fn poll(
         }
         match token::request(http, token_endpoint, client, form, scope).await {
             Ok(tokens) => return Ok(tokens),
-            Err(AuthError::Token(p)) => match p.error.as_str() {
-                "authorization_pending" => {}
+            Err(AuthError::Token(p)) => match p.error {
+                ErrorCode::AuthorizationPending => {}
                 // RFC 8628 §3.5: slow down by 5 seconds, for this and later polls.
-                "slow_down" => interval += Duration::from_secs(5),
-                "expired_token" => return Err(AuthError::DeviceExpired),
+                ErrorCode::SlowDown => interval += Duration::from_secs(5),
+                ErrorCode::ExpiredToken => return Err(AuthError::DeviceExpired),
                 _ => return Err(AuthError::Denied(p)),
             },
             Err(e) => return Err(e),

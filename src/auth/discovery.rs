@@ -340,14 +340,13 @@ fn given_token_endpoint(url: &Url, allow_http: bool) -> Result<Discovered, AuthE
     })
 }
 
+/// [`crate::net::check_transport`], as the error this layer reports.
 pub fn check_transport(url: &Url, allow_http: bool) -> Result<(), AuthError> {
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if allow_http || crate::config::is_loopback(url) => Ok(()),
-        "http" => Err(AuthError::Insecure(url.to_string())),
+    crate::net::check_transport(url, allow_http).map_err(|why| match why {
+        crate::net::Unsafe::PlainHttp => AuthError::Insecure(url.to_string()),
         // javascript:, data:, file:… would be handed to a browser or a file read.
-        _ => Err(AuthError::NotHttp(url.to_string())),
-    }
+        crate::net::Unsafe::NotHttp => AuthError::NotHttp(url.to_string()),
+    })
 }
 
 fn check_endpoints(md: &ServerMetadata, allow_http: bool) -> Result<(), AuthError> {

@@ -41,7 +41,7 @@ use callback::{CallbackHost, Expect, Listener};
 use challenge::Challenge;
 use discovery::{Discovered, Overrides};
 use flow::{Flow, Grant};
-pub use provider_error::ProviderError;
+pub use provider_error::{ErrorCode, ProviderError};
 use registration::{Client, ClientOptions, ClientSource};
 use store::{Record, TokenStore};
 use token::Tokens;
@@ -237,9 +237,9 @@ pub struct AuthConfig {
     /// The host declared URL-mode elicitation: it can show the person a link.
     pub host_opens_urls: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Certificate checks, the same as for the MCP server.
-    pub tls: crate::config::Tls,
+    pub tls: crate::net::Tls,
     /// `--ipv4`, `--connect-timeout`, the same as for the MCP server.
-    pub network: crate::config::Network,
+    pub network: crate::net::Network,
     /// `--auth-success-url`: where the browser goes after a sign-in that
     /// worked (checked in config: https, or http on loopback).
     pub success_url: Option<Url>,
@@ -331,21 +331,15 @@ impl Auth {
     #[allow(clippy::expect_used)]
     fn http(&self) -> &reqwest::Client {
         self.http_client.get_or_init(|| {
-            let builder = self.cfg.tls.apply(reqwest::Client::builder());
-            self.cfg
-                .network
-                .apply(builder, self.timeout)
-                .user_agent(concat!("mcp-tether/", env!("CARGO_PKG_VERSION")))
-                .redirect(reqwest::redirect::Policy::none())
-                // Authorization requests are rare and minutes apart (device
-                // polling): a pooled connection would often be one the server
-                // already closed.
-                .pool_max_idle_per_host(0)
-                .timeout(self.timeout)
-                .build()
-                // Building fails only if the TLS backend can't initialise, which
-                // the relay's own client (built first, same backend) would have hit.
-                .expect("the HTTP client builds with the backend the relay already uses")
+            crate::net::client(
+                crate::net::Purpose::Authorization,
+                &self.cfg.tls,
+                &self.cfg.network,
+                self.timeout,
+            )
+            // Building fails only if the TLS backend can't initialise, which
+            // the relay's own client (built first, same backend) would have hit.
+            .expect("the HTTP client builds with the backend the relay already uses")
         })
     }
 
@@ -736,7 +730,7 @@ impl Auth {
             }
             Err(e) => {
                 if let AuthError::Token(p) = &e
-                    && p.error == "invalid_grant"
+                    && p.error == ErrorCode::InvalidGrant
                 {
                     // The refresh token is dead: forget it so nobody retries it.
                     if let Some(t) = record.tokens.as_mut() {
@@ -916,7 +910,7 @@ impl Auth {
                 // it authenticates, say), and a new registration would fail
                 // the same way after sending the person through again.
                 Err(AuthError::Token(p))
-                    if p.error == "invalid_client"
+                    if p.error == ErrorCode::InvalidClient
                         && client.source == ClientSource::Dynamic
                         && !self.is_fresh(&client)
                         && !registered_again =>
@@ -1021,8 +1015,10 @@ impl Auth {
             match device::start(self.http(), &endpoint, &client, scope, resource).await {
                 Ok(d) => break (client, d),
                 Err(AuthError::Token(p))
-                    if matches!(p.error.as_str(), "invalid_client" | "unauthorized_client")
-                        && client.source == ClientSource::Dynamic =>
+                    if matches!(
+                        p.error,
+                        ErrorCode::InvalidClient | ErrorCode::UnauthorizedClient
+                    ) && client.source == ClientSource::Dynamic =>
                 {
                     // A client registered a moment ago would be refused again.
                     if registered_again || self.is_fresh(&client) {

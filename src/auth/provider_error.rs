@@ -7,9 +7,76 @@ use std::fmt;
 
 use serde::Deserialize;
 
+/// The `error` code of an OAuth error response: the ones mcp-tether acts
+/// on, and every other as the provider spelled it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "String")]
+pub enum ErrorCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    InvalidScope,
+    /// RFC 8707: the resource was refused.
+    InvalidTarget,
+    AccessDenied,
+    /// RFC 8628: the person has not approved the device code yet.
+    AuthorizationPending,
+    /// RFC 8628: poll less often.
+    SlowDown,
+    /// RFC 8628: the device code expired.
+    ExpiredToken,
+    Other(String),
+}
+
+impl ErrorCode {
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::InvalidClient => "invalid_client",
+            ErrorCode::InvalidGrant => "invalid_grant",
+            ErrorCode::UnauthorizedClient => "unauthorized_client",
+            ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
+            ErrorCode::InvalidScope => "invalid_scope",
+            ErrorCode::InvalidTarget => "invalid_target",
+            ErrorCode::AccessDenied => "access_denied",
+            ErrorCode::AuthorizationPending => "authorization_pending",
+            ErrorCode::SlowDown => "slow_down",
+            ErrorCode::ExpiredToken => "expired_token",
+            ErrorCode::Other(code) => code,
+        }
+    }
+}
+
+impl From<String> for ErrorCode {
+    fn from(code: String) -> Self {
+        match code.as_str() {
+            "invalid_request" => ErrorCode::InvalidRequest,
+            "invalid_client" => ErrorCode::InvalidClient,
+            "invalid_grant" => ErrorCode::InvalidGrant,
+            "unauthorized_client" => ErrorCode::UnauthorizedClient,
+            "unsupported_grant_type" => ErrorCode::UnsupportedGrantType,
+            "invalid_scope" => ErrorCode::InvalidScope,
+            "invalid_target" => ErrorCode::InvalidTarget,
+            "access_denied" => ErrorCode::AccessDenied,
+            "authorization_pending" => ErrorCode::AuthorizationPending,
+            "slow_down" => ErrorCode::SlowDown,
+            "expired_token" => ErrorCode::ExpiredToken,
+            _ => ErrorCode::Other(code),
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ProviderError {
-    pub error: String,
+    pub error: ErrorCode,
     #[serde(default)]
     pub error_description: Option<String>,
     #[serde(default)]
@@ -19,7 +86,7 @@ pub struct ProviderError {
 impl ProviderError {
     pub fn new(error: impl Into<String>) -> ProviderError {
         ProviderError {
-            error: error.into(),
+            error: ErrorCode::from(error.into()),
             error_description: None,
             error_uri: None,
         }
@@ -38,23 +105,23 @@ impl ProviderError {
         if description.contains("AADSTS50011") {
             return "The redirect URI is not registered for this client: register it, or match it with --callback-host, --callback-port and --callback-path";
         }
-        match self.error.as_str() {
-            "invalid_scope" => {
+        match &self.error {
+            ErrorCode::InvalidScope => {
                 "Ask for scopes the provider knows: pass --scope (see `mcp-tether doctor URL` for what the server asks for)"
             }
-            "invalid_target" => {
+            ErrorCode::InvalidTarget => {
                 "The provider refused the resource: pass --resource URI, or --no-resource if it rejects the parameter (Entra ID v2)"
             }
-            "invalid_client" | "unauthorized_client" => {
+            ErrorCode::InvalidClient | ErrorCode::UnauthorizedClient => {
                 "Check --client-id and its secret or key, and that this client may use this grant at the provider"
             }
-            "invalid_grant" => {
+            ErrorCode::InvalidGrant => {
                 "The code or refresh token is no longer valid: sign in again with `mcp-tether login URL`"
             }
-            "access_denied" => {
+            ErrorCode::AccessDenied => {
                 "The sign-in was refused or cancelled: check the account, then try again"
             }
-            "invalid_request" => {
+            ErrorCode::InvalidRequest => {
                 "Check the flags that shape the request (--scope, --resource, --auth-param, --callback-*)"
             }
             _ => "Check the account, the scopes (--scope) and the client (--client-id)",
@@ -99,6 +166,28 @@ mod tests {
             ProviderError::new("invalid_scope")
                 .hint()
                 .contains("--scope")
+        );
+    }
+
+    #[test]
+    fn codes_round_trip_and_unknown_ones_are_kept() {
+        for code in [
+            "invalid_grant",
+            "slow_down",
+            "invalid_target",
+            "AADSTS_custom",
+            "",
+        ] {
+            assert_eq!(ErrorCode::from(code.to_string()).as_str(), code);
+        }
+        assert_eq!(
+            ErrorCode::from("authorization_pending".to_string()),
+            ErrorCode::AuthorizationPending
+        );
+        assert_eq!(
+            ErrorCode::from("Invalid_Grant".to_string()),
+            ErrorCode::Other("Invalid_Grant".into()),
+            "codes are case-sensitive (RFC 6749 §5.2)"
         );
     }
 }

@@ -226,18 +226,12 @@ pub async fn diagnose(config: &Config) -> anyhow::Result<Report> {
         stored_token: StoredReport::default(),
         checks: Vec::new(),
     };
-    let builder = reqwest::Client::builder()
-        .user_agent(concat!(
-            "mcp-tether/",
-            env!("CARGO_PKG_VERSION"),
-            " (doctor)"
-        ))
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(config.timeout);
-    let http = config
-        .tls
-        .apply(config.network.apply(builder, config.timeout))
-        .build()?;
+    let http = crate::net::client(
+        crate::net::Purpose::Doctor,
+        &config.tls,
+        &config.network,
+        config.timeout,
+    )?;
 
     // 1. The unauthenticated probe.
     let challenge = match probe(&http, config, &mut r).await {

@@ -6,10 +6,13 @@ use anyhow::bail;
 use crate::auth::registration::Client;
 use crate::auth::store::Record;
 use crate::auth::token;
+use crate::cli::NetArgs;
+use crate::config::{INSECURE_WARNING, net_settings};
 
 pub async fn run(
     url: Option<&str>,
     all: bool,
+    net: &NetArgs,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> anyhow::Result<()> {
     let store = super::store(env)?;
@@ -26,11 +29,18 @@ pub async fn run(
     if records.is_empty() {
         eprintln!("mcp-tether: nothing is stored");
     }
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(0)
-        .timeout(std::time::Duration::from_secs(10))
-        .build()?;
+    // The same certificates and connection rules as the bridge: behind a
+    // TLS-inspecting proxy, revocation needs --ca-cert too.
+    let (tls, network) = net_settings(net, env)?;
+    if tls.insecure {
+        eprintln!("{INSECURE_WARNING}");
+    }
+    let http = crate::net::client(
+        crate::net::Purpose::Authorization,
+        &tls,
+        &network,
+        std::time::Duration::from_secs(10),
+    )?;
     for record in records {
         let revoked = revoke(&http, &record).await;
         store.remove(&record.server_url)?;
@@ -38,6 +48,9 @@ pub async fn run(
             Revoked::Yes => "tokens revoked at the authorization server",
             Revoked::NotOffered => "the authorization server offers no revocation",
             Revoked::Failed => "revocation failed; the tokens expire on their own",
+            Revoked::Refused => {
+                "its revocation endpoint is not one tokens may be sent to (see above); the tokens expire on their own"
+            }
         };
         eprintln!("mcp-tether: logged out of {} ({how})", record.server_url);
     }
@@ -48,6 +61,8 @@ enum Revoked {
     Yes,
     NotOffered,
     Failed,
+    /// The metadata names a revocation endpoint tokens must not go to.
+    Refused,
 }
 
 /// Revoke the refresh token (which ends the grant at most servers), then the
@@ -61,6 +76,11 @@ async fn revoke(http: &reqwest::Client, record: &Record) -> Revoked {
     else {
         return Revoked::NotOffered;
     };
+    if let Err(why) = revocation_allowed(&endpoint, record) {
+        tracing::warn!("not revoking at {endpoint}: {why}");
+        eprintln!("mcp-tether: not sending tokens to the revocation endpoint {endpoint}: {why}");
+        return Revoked::Refused;
+    }
     let mut all_ok = true;
     let pairs = [
         (tokens.refresh_token.as_deref(), "refresh_token"),
@@ -74,6 +94,35 @@ async fn revoke(http: &reqwest::Client, record: &Record) -> Revoked {
         Revoked::Yes
     } else {
         Revoked::Failed
+    }
+}
+
+/// Tokens and client credentials go to a revocation endpoint only under the
+/// rules every other endpoint follows: https (or http on loopback), and on
+/// the origin of the authorization server that issued them (its issuer or
+/// its token endpoint: Google revokes on the token endpoint's host).
+fn revocation_allowed(endpoint: &str, record: &Record) -> Result<(), String> {
+    let url = url::Url::parse(endpoint).map_err(|e| format!("not a URL ({e})"))?;
+    crate::net::check_transport(&url, false).map_err(|why| match why {
+        crate::net::Unsafe::PlainHttp => "plain http off this machine".to_string(),
+        crate::net::Unsafe::NotHttp => "not an http(s) URL".to_string(),
+    })?;
+    let issuer_side = [
+        record.issuer.clone(),
+        record
+            .discovered
+            .as_ref()
+            .and_then(|d| d.metadata.token_endpoint.clone()),
+    ];
+    let same_origin = issuer_side
+        .iter()
+        .flatten()
+        .filter_map(|u| url::Url::parse(u).ok())
+        .any(|u| u.origin() == url.origin());
+    if same_origin {
+        Ok(())
+    } else {
+        Err("it is on another origin than the authorization server's".into())
     }
 }
 
@@ -107,5 +156,52 @@ async fn revoke_one(
             tracing::warn!("revoking the {hint} at {endpoint}: {e}");
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::discovery::{Discovered, ServerMetadata};
+
+    fn record(issuer: &str, token_endpoint: &str) -> Record {
+        let metadata: ServerMetadata = serde_json::from_value(serde_json::json!({
+            "issuer": issuer,
+            "token_endpoint": token_endpoint,
+        }))
+        .unwrap();
+        Record {
+            issuer: Some(issuer.into()),
+            discovered: Some(Discovered {
+                resource_metadata: None,
+                resource_metadata_url: None,
+                metadata,
+                metadata_url: None,
+                tried: Vec::new(),
+            }),
+            ..Record::default()
+        }
+    }
+
+    #[test]
+    fn tokens_go_only_to_a_revocation_endpoint_of_the_issuer() {
+        let r = record("https://as.example", "https://as.example/token");
+        assert!(revocation_allowed("https://as.example/revoke", &r).is_ok());
+        // Plain http off this machine, or another scheme: never.
+        assert!(revocation_allowed("http://as.example/revoke", &r).is_err());
+        assert!(revocation_allowed("javascript:alert(1)", &r).is_err());
+        // Another origin: not where these tokens came from.
+        assert!(revocation_allowed("https://evil.example/revoke", &r).is_err());
+        assert!(revocation_allowed("https://as.example:8443/revoke", &r).is_err());
+        // The token endpoint's origin counts (Google: accounts.google.com
+        // issues, oauth2.googleapis.com takes tokens and revocations).
+        let g = record(
+            "https://accounts.google.com",
+            "https://oauth2.googleapis.com/token",
+        );
+        assert!(revocation_allowed("https://oauth2.googleapis.com/revoke", &g).is_ok());
+        // Loopback labs stay possible.
+        let lab = record("http://127.0.0.1:9000", "http://127.0.0.1:9000/token");
+        assert!(revocation_allowed("http://127.0.0.1:9000/token/revocation", &lab).is_ok());
     }
 }

@@ -120,48 +120,15 @@ pub struct Relay {
 
 /// Build the HTTP client every request goes through.
 pub fn http_client(config: &Config) -> Result<reqwest::Client, RelayError> {
-    // Follow redirects only within the server's origin: headers may carry
-    // credentials, and they must never be sent to another host.
-    let policy = reqwest::redirect::Policy::custom(|attempt| {
-        let same_origin = attempt
-            .previous()
-            .first()
-            .is_some_and(|first| first.origin() == attempt.url().origin());
-        if attempt.previous().len() > 5 || !same_origin {
-            attempt.stop()
-        } else {
-            attempt.follow()
-        }
-    });
-    let builder = reqwest::Client::builder()
-        .user_agent(concat!("mcp-tether/", env!("CARGO_PKG_VERSION")))
-        .redirect(policy);
-    let mut builder = config.network.apply(builder, config.timeout);
-    if cfg!(target_os = "linux") && !proxy_configured() {
-        // On Linux the "system proxy" is the environment; with none set, skip
-        // the per-request proxy matching.
-        builder = builder.no_proxy();
-    }
-    if config.url.scheme() == "http" {
-        // Plain http, and redirects never leave the origin: no TLS will ever
-        // be needed, so don't load the system's roots (hundreds of files,
-        // milliseconds of start-up), nor --ca-cert / SSL_CERT_FILE roots
-        // (which many machines point at the whole system bundle).
-        builder = builder.tls_certs_only(Vec::new());
-    } else {
-        builder = config.tls.apply(builder);
-    }
-    builder.build().map_err(|e| RelayError::Connect {
+    crate::net::client(
+        crate::net::Purpose::McpServer(&config.url),
+        &config.tls,
+        &config.network,
+        config.timeout,
+    )
+    .map_err(|e| RelayError::Connect {
         origin: config.url.origin().ascii_serialization(),
         cause: format!("could not set up the HTTP client: {e}"),
-    })
-}
-
-/// Whether any proxy variable is set (any case), as reqwest would read them.
-fn proxy_configured() -> bool {
-    std::env::vars_os().any(|(k, _)| {
-        let k = k.to_string_lossy().to_ascii_lowercase();
-        matches!(k.as_str(), "http_proxy" | "https_proxy" | "all_proxy")
     })
 }
 

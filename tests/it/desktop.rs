@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::oauth::{Lab, count, whoami};
-use crate::support::{BIN, Bridge, codex_env};
+use crate::support::{Bridge, codex_env};
 
 const LAB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab");
 
@@ -105,7 +105,7 @@ fn on_a_desktop_the_host_hid_the_browser_still_opens() {
     .unwrap();
     home_with_default_browser(&home, &browser);
 
-    let mut cmd = Command::new(BIN);
+    let mut cmd = crate::support::bin();
     cmd.arg(&lab.resource_server.url)
         .env_clear()
         .envs(codex_env(&home, lab.config_dir.path()));

@@ -103,7 +103,7 @@ fn device_login_then_the_bridge_needs_no_sign_in_and_logout_undoes_it() {
 }
 
 pub fn status_json(lab: &Lab) -> Value {
-    let out = Command::new(crate::support::BIN)
+    let out = crate::support::bin()
         .args(["status", "--json"])
         .env("MCP_TETHER_CONFIG_DIR", lab.config_dir.path())
         .output()

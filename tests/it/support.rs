@@ -176,6 +176,19 @@ impl Drop for Server {
     }
 }
 
+/// The binary under test, as every test must start it: with
+/// `MCP_TETHER_REQUIRE_CONFIG_DIR`, so that one started without a config dir
+/// of its own (`MCP_TETHER_CONFIG_DIR`) refuses to run instead of touching
+/// the developer's real one. Tests start it through here only (a test below
+/// checks that).
+pub fn bin() -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env(REQUIRE_CONFIG_DIR, "1");
+    cmd
+}
+
+const REQUIRE_CONFIG_DIR: &str = "MCP_TETHER_REQUIRE_CONFIG_DIR";
+
 /// The mcp-tether binary under test, driven like a host drives a stdio server.
 pub struct Bridge {
     /// The private config dir used when the test gave none.
@@ -198,7 +211,7 @@ impl Bridge {
         // Never the developer's real config dir: a private one unless the
         // test names its own.
         let own_dir = tempfile::tempdir().unwrap();
-        let mut cmd = Command::new(BIN);
+        let mut cmd = bin();
         cmd.args(args)
             .env("MCP_TETHER_CONFIG_DIR", own_dir.path())
             .envs(env.iter().copied());
@@ -440,7 +453,7 @@ pub fn run_once(
     stdin: &[u8],
 ) -> (ExitStatus, Vec<String>, String) {
     let own_dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(BIN)
+    let mut child = bin()
         .args(args)
         .env("MCP_TETHER_CONFIG_DIR", own_dir.path())
         .envs(env.iter().copied())
@@ -481,8 +494,48 @@ pub fn codex_env(home: &std::path::Path, config_dir: &std::path::Path) -> Vec<(S
         ("USER", "alice"),
         ("LOGNAME", "alice"),
         ("MCP_TETHER_CONFIG_DIR", config_dir.to_str().unwrap()),
+        (REQUIRE_CONFIG_DIR, "1"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect()
+}
+
+/// Every test starts mcp-tether through [`bin`] (or the spawners built on
+/// it), so none can fall back to the developer's config dir unnoticed.
+#[test]
+fn every_test_starts_the_binary_through_support() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n == "support.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for direct in [
+            "Command::new(BIN",
+            "Command::new(crate::support::BIN",
+            "CARGO_BIN_EXE",
+        ] {
+            assert!(
+                !text.contains(direct),
+                "{} starts the binary directly ({direct}…): use support::bin()",
+                path.display()
+            );
+        }
+    }
+}
+
+/// The guard itself: without a config dir of its own, the binary started
+/// the way tests start it refuses to run.
+#[test]
+fn the_binary_refuses_the_real_config_dir_under_test() {
+    let out = bin()
+        .env_remove("MCP_TETHER_CONFIG_DIR")
+        .args(["status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("MCP_TETHER_CONFIG_DIR"), "{stderr}");
 }
