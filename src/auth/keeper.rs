@@ -380,7 +380,7 @@ async fn publish_pending(auth: Arc<Auth>, path: std::path::PathBuf) {
                 instruction,
             };
             if let Ok(bytes) = serde_json::to_vec(&pending)
-                && let Err(e) = store::write_atomically(&path, &bytes)
+                && let Err(e) = super::private_files::write_atomically(&path, &bytes)
             {
                 tracing::debug!("could not note the sign-in under way: {e}");
             }

@@ -27,7 +27,7 @@ pub fn try_acquire(path: &Path) -> std::io::Result<Option<RecordLock>> {
 fn open(path: &Path) -> std::io::Result<File> {
     // Private like the token files: a lock's name says which server is used.
     if let Some(dir) = path.parent() {
-        super::store::create_private_dir(dir)?;
+        super::private_files::create_private_dir(dir)?;
     }
     let mut opts = OpenOptions::new();
     opts.create(true).truncate(false).write(true);

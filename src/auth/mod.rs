@@ -25,6 +25,7 @@ pub mod keeper;
 pub mod keyring_store;
 pub mod lock;
 pub mod pkce;
+pub mod private_files;
 pub mod provider_error;
 pub mod registration;
 pub mod store;

@@ -50,9 +50,9 @@ pub fn remember(path: &Path, server: &Url, era: Era) {
     map.insert(server.to_string(), era.name().to_string());
     let write = || -> std::io::Result<()> {
         if let Some(dir) = path.parent() {
-            crate::auth::store::create_private_dir(dir)?;
+            crate::auth::private_files::create_private_dir(dir)?;
         }
-        crate::auth::store::write_atomically(path, &serde_json::to_vec_pretty(&map)?)
+        crate::auth::private_files::write_atomically(path, &serde_json::to_vec_pretty(&map)?)
     };
     if let Err(e) = write() {
         tracing::debug!(
