@@ -108,7 +108,10 @@ pub async fn sign_in_elsewhere(
     auth_timeout: Duration,
 ) -> Result<(), AuthError> {
     let mut child = spawn_helper()?;
-    let line = serde_json::to_vec(order).map_err(|e| AuthError::Http(e.to_string()))?;
+    let line = serde_json::to_vec(order).map_err(|e| AuthError::Helper {
+        what: "the order could not be written",
+        cause: e.to_string(),
+    })?;
     if let Some(mut stdin) = child.stdin.take() {
         // The helper reads one line; its stdin then closes with this handle.
         let _ = stdin.write_all(&line).await;
@@ -117,10 +120,10 @@ pub async fn sign_in_elsewhere(
     if let Some(stderr) = child.stderr.take() {
         tokio::spawn(copy_to_stderr(stderr));
     }
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| AuthError::Http("the sign-in helper has no stdout".into()))?;
+    let stdout = child.stdout.take().ok_or_else(|| AuthError::Helper {
+        what: "no pipe from it",
+        cause: "stdout was not captured".into(),
+    })?;
     // Reap the helper whenever it ends, whether this bridge is still here.
     tokio::spawn(async move {
         let _ = child.wait().await;
@@ -128,16 +131,15 @@ pub async fn sign_in_elsewhere(
     let reports = read_reports(stdout, notifier, hint, fresh);
     match tokio::time::timeout(auth_timeout + REPORT_GRACE, reports).await {
         Ok(result) => result,
-        Err(_) => Err(AuthError::Http(format!(
-            "no sign-in completed within {} s",
-            auth_timeout.as_secs()
-        ))),
+        Err(_) => Err(AuthError::AuthTimeout(auth_timeout.as_secs())),
     }
 }
 
 fn spawn_helper() -> Result<tokio::process::Child, AuthError> {
-    let exe = std::env::current_exe()
-        .map_err(|e| AuthError::Http(format!("cannot find mcp-tether's own binary: {e}")))?;
+    let exe = std::env::current_exe().map_err(|e| AuthError::Helper {
+        what: "cannot find mcp-tether's own binary",
+        cause: e.to_string(),
+    })?;
     let mut cmd = tokio::process::Command::new(exe);
     cmd.args(std::env::args_os().skip(1))
         .env(HELPER_ENV, "1")
@@ -156,8 +158,10 @@ fn spawn_helper() -> Result<tokio::process::Child, AuthError> {
         const CREATE_NO_WINDOW: u32 = 0x0800_0000;
         cmd.creation_flags(CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW);
     }
-    cmd.spawn()
-        .map_err(|e| AuthError::Http(format!("cannot start the sign-in helper: {e}")))
+    cmd.spawn().map_err(|e| AuthError::Helper {
+        what: "it could not be started",
+        cause: e.to_string(),
+    })
 }
 
 async fn copy_to_stderr(stderr: tokio::process::ChildStderr) {
@@ -281,10 +285,7 @@ async fn sign_in(
     let signed_in = auth.sign_in_here(order.challenge.clone(), order.step_up_scope.clone());
     let result = match tokio::time::timeout_at(deadline, signed_in).await {
         Ok(result) => result,
-        Err(_) => Err(AuthError::Http(format!(
-            "no sign-in completed within {} s",
-            auth_timeout.as_secs()
-        ))),
+        Err(_) => Err(AuthError::AuthTimeout(auth_timeout.as_secs())),
     };
     // Even after a failure: the next helper reuses what this one registered.
     let registered: Vec<String> = auth.fresh_clients.locked().iter().cloned().collect();

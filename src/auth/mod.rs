@@ -124,6 +124,21 @@ pub enum AuthError {
     #[error("{0}")]
     Http(String),
 
+    /// The authorization server's metadata lacks an endpoint the flow needs.
+    #[error("{issuer} lists no {endpoint}")]
+    MissingEndpoint {
+        issuer: String,
+        endpoint: &'static str,
+    },
+
+    /// An OAuth endpoint answered with an error status and no OAuth error body.
+    #[error("{url} answered HTTP {status}")]
+    HttpStatus { url: String, status: u16 },
+
+    /// The sign-in helper process could not be started or talked to.
+    #[error("the sign-in helper: {what} ({cause})")]
+    Helper { what: &'static str, cause: String },
+
     /// The authorization server could not be reached (connect or timeout).
     #[error(
         "the authorization server did not answer ({what}: {cause}). mcp-tether tries again with the next request; check your network, proxy, or the provider's status"
@@ -693,7 +708,10 @@ impl Auth {
             .effective_client(record, &discovered.metadata)
             .ok_or_else(|| AuthError::Http("no client to refresh with".into()))?;
         let endpoint = discovered.metadata.token_endpoint.clone().ok_or_else(|| {
-            AuthError::Http("the authorization server has no token endpoint".into())
+            AuthError::MissingEndpoint {
+                issuer: discovered.metadata.issuer.clone(),
+                endpoint: "token_endpoint",
+            }
         })?;
         let mut form = vec![
             ("grant_type", "refresh_token".to_string()),
@@ -976,7 +994,10 @@ impl Auth {
         let endpoint = md
             .token_endpoint
             .as_deref()
-            .ok_or_else(|| AuthError::Http(format!("{} lists no token_endpoint", md.issuer)))?;
+            .ok_or_else(|| AuthError::MissingEndpoint {
+                issuer: md.issuer.clone(),
+                endpoint: "token_endpoint",
+            })?;
         let mut form = vec![("grant_type", "client_credentials".to_string())];
         if let Some(resource) = resource {
             form.push(("resource", resource.to_string()));
@@ -1006,10 +1027,13 @@ impl Auth {
                 .cfg
                 .host_opens_urls
                 .load(std::sync::atomic::Ordering::Acquire);
-        let token_endpoint = md
-            .token_endpoint
-            .clone()
-            .ok_or_else(|| AuthError::Http(format!("{} lists no token_endpoint", md.issuer)))?;
+        let token_endpoint =
+            md.token_endpoint
+                .clone()
+                .ok_or_else(|| AuthError::MissingEndpoint {
+                    issuer: md.issuer.clone(),
+                    endpoint: "token_endpoint",
+                })?;
         let mut registered_again = false;
         let (client, d) = loop {
             let client = self.device_client(record, md).await?;
@@ -1270,13 +1294,20 @@ impl Auth {
         scope: Option<&str>,
         resource: Option<&str>,
     ) -> Result<Tokens, AuthError> {
-        let authorization_endpoint = md.authorization_endpoint.as_deref().ok_or_else(|| {
-            AuthError::Http(format!("{} lists no authorization_endpoint", md.issuer))
-        })?;
-        let token_endpoint = md
-            .token_endpoint
-            .as_deref()
-            .ok_or_else(|| AuthError::Http(format!("{} lists no token_endpoint", md.issuer)))?;
+        let authorization_endpoint =
+            md.authorization_endpoint
+                .as_deref()
+                .ok_or_else(|| AuthError::MissingEndpoint {
+                    issuer: md.issuer.clone(),
+                    endpoint: "authorization_endpoint",
+                })?;
+        let token_endpoint =
+            md.token_endpoint
+                .as_deref()
+                .ok_or_else(|| AuthError::MissingEndpoint {
+                    issuer: md.issuer.clone(),
+                    endpoint: "token_endpoint",
+                })?;
         let pkce = pkce::Pkce::new();
         let state = pkce::random_token(24);
         let mut url = Url::parse(authorization_endpoint)

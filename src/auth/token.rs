@@ -181,7 +181,10 @@ pub async fn request(
 pub fn oauth_error(body: &[u8], endpoint: &str, status: reqwest::StatusCode) -> AuthError {
     match serde_json::from_slice::<super::ProviderError>(body) {
         Ok(e) => AuthError::Token(e),
-        Err(_) => AuthError::Http(format!("{endpoint} answered HTTP {}", status.as_u16())),
+        Err(_) => AuthError::HttpStatus {
+            url: endpoint.to_string(),
+            status: status.as_u16(),
+        },
     }
 }
 
