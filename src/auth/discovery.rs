@@ -170,6 +170,128 @@ pub async fn current_authorization_server(
     prm.authorization_servers.into_iter().next()
 }
 
+/// Why a metadata document was looked for at a URL: the step of discovery
+/// that named it. `doctor` shows it next to each URL tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `--resource-metadata` or `--auth-server-metadata`.
+    Flag,
+    /// The 401's `resource_metadata`.
+    Challenge,
+    /// RFC 9728's well-known URL with the endpoint's path.
+    WellKnown,
+    /// The well-known URL at the origin's root.
+    WellKnownRoot,
+    /// RFC 8414 / OIDC well-known URLs of the issuer.
+    Issuer,
+    /// A 2025-03-26 server, its own authorization server: its origin.
+    Origin,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Flag => "flag",
+            Source::Challenge => "challenge",
+            Source::WellKnown => "well-known",
+            Source::WellKnownRoot => "well-known-root",
+            Source::Issuer => "issuer",
+            Source::Origin => "origin",
+        }
+    }
+}
+
+/// Where to look for the protected resource metadata, in order: the flag
+/// alone if given; else the challenge's URL, then the well-known ones.
+pub fn resource_metadata_plan(
+    server: &Url,
+    challenge: Option<&Challenge>,
+    overrides: &Overrides,
+) -> Vec<(Url, Source)> {
+    if let Some(u) = &overrides.resource_metadata {
+        return vec![(u.clone(), Source::Flag)];
+    }
+    let mut plan = Vec::new();
+    if let Some(u) = challenge
+        .and_then(|c| c.resource_metadata.as_deref())
+        .and_then(|u| Url::parse(u).ok())
+    {
+        plan.push((u, Source::Challenge));
+    }
+    for (u, source) in well_known_resource_metadata(server) {
+        if !plan.iter().any(|(p, _)| *p == u) {
+            plan.push((u, source));
+        }
+    }
+    plan
+}
+
+/// The RFC 9728 well-known URLs for `server`, each marked as with the
+/// endpoint's path or at the root.
+pub fn well_known_resource_metadata(server: &Url) -> Vec<(Url, Source)> {
+    let at_root = server.path().trim_end_matches('/').is_empty();
+    resource_metadata_candidates(server)
+        .into_iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let source = if i > 0 || at_root {
+                Source::WellKnownRoot
+            } else {
+                Source::WellKnown
+            };
+            (u, source)
+        })
+        .collect()
+}
+
+/// Where to look for the authorization server's metadata: the flag alone
+/// if given; else the issuer's (or, for a 2025-03-26 server, the origin's)
+/// well-known URLs.
+pub fn server_metadata_plan(
+    issuer: &Url,
+    legacy: bool,
+    overrides: &Overrides,
+) -> Vec<(Url, Source)> {
+    match &overrides.auth_server_metadata {
+        Some(u) => vec![(u.clone(), Source::Flag)],
+        None => server_metadata_candidates(issuer)
+            .into_iter()
+            .map(|u| {
+                (
+                    u,
+                    if legacy {
+                        Source::Origin
+                    } else {
+                        Source::Issuer
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Whether authorization server metadata is for the issuer it was looked up
+/// for (RFC 8414 §3.3; mix-up defence). `Err` holds the issuer expected.
+/// With only `--auth-server-metadata`, the document names its own issuer; a
+/// 2025-03-26 server's own metadata may name its origin any way.
+pub fn accept_issuer(
+    md: &ServerMetadata,
+    looked_up_for: &Url,
+    legacy: bool,
+    server: &Url,
+    overrides: &Overrides,
+) -> Result<(), String> {
+    let expected = match (&overrides.auth_server_metadata, &overrides.auth_server) {
+        (Some(_), None) => md.issuer.clone(),
+        _ => looked_up_for.to_string(),
+    };
+    if same_issuer(&md.issuer, &expected) || (legacy && same_origin_str(&md.issuer, server)) {
+        Ok(())
+    } else {
+        Err(expected)
+    }
+}
+
 /// Run discovery for `server`, starting from the 401's challenge if there was one.
 pub async fn discover(
     http: &reqwest::Client,
@@ -183,24 +305,8 @@ pub async fn discover(
     let mut tried = Vec::new();
 
     // 1. Protected resource metadata.
-    let mut prm_candidates = Vec::new();
-    if let Some(u) = &overrides.resource_metadata {
-        prm_candidates.push(u.clone());
-    } else {
-        if let Some(u) = challenge
-            .and_then(|c| c.resource_metadata.as_deref())
-            .and_then(|u| Url::parse(u).ok())
-        {
-            prm_candidates.push(u);
-        }
-        for u in resource_metadata_candidates(server) {
-            if !prm_candidates.contains(&u) {
-                prm_candidates.push(u);
-            }
-        }
-    }
     let mut prm = None;
-    for url in prm_candidates {
+    for (url, _) in resource_metadata_plan(server, challenge, overrides) {
         check_transport(&url, overrides.allow_http)?;
         match fetch_json::<ResourceMetadata>(http, &url).await {
             Ok(m) => {
@@ -245,24 +351,11 @@ pub async fn discover(
     let issuer = issuer.unwrap_or_else(|| with_path(server, ""));
 
     // 3. Authorization server metadata.
-    let md_candidates = match &overrides.auth_server_metadata {
-        Some(u) => vec![u.clone()],
-        None => server_metadata_candidates(&issuer),
-    };
-    for url in md_candidates {
+    for (url, _) in server_metadata_plan(&issuer, legacy, overrides) {
         check_transport(&url, overrides.allow_http)?;
         match fetch_json::<ServerMetadata>(http, &url).await {
             Ok(md) => {
-                // With an explicit metadata URL the issuer is whatever it says,
-                // unless the person also named the issuer.
-                let expected = match (&overrides.auth_server_metadata, &overrides.auth_server) {
-                    (Some(_), None) => md.issuer.clone(),
-                    _ => issuer.to_string(),
-                };
-                // A 2025-03-26 server's own metadata may name its origin any way.
-                let issuer_ok = same_issuer(&md.issuer, &expected)
-                    || (legacy && same_origin_str(&md.issuer, server));
-                if !issuer_ok {
+                if let Err(expected) = accept_issuer(&md, &issuer, legacy, server, overrides) {
                     return Err(AuthError::IssuerMismatch {
                         expected,
                         found: md.issuer.clone(),
@@ -472,5 +565,45 @@ mod tests {
         assert!(!resource_matches("https://mcp.example/mc", &server));
         assert!(!resource_matches("https://mcp.example/mcp/other", &server));
         assert!(!resource_matches("not a url", &server));
+    }
+
+    /// The plan the bridge and doctor both follow: the flag alone; else the
+    /// challenge's URL first, each URL once, every one marked with why.
+    #[test]
+    fn the_resource_metadata_plan_names_its_sources() {
+        let server = Url::parse("https://mcp.example/tenant/mcp").unwrap();
+        let challenge = Challenge {
+            resource_metadata: Some(
+                "https://mcp.example/.well-known/oauth-protected-resource".into(),
+            ),
+            ..Challenge::default()
+        };
+        let plan = resource_metadata_plan(&server, Some(&challenge), &Overrides::default());
+        let got: Vec<(String, &str)> = plan
+            .iter()
+            .map(|(u, s)| (u.to_string(), s.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "https://mcp.example/.well-known/oauth-protected-resource".to_string(),
+                    "challenge"
+                ),
+                (
+                    "https://mcp.example/.well-known/oauth-protected-resource/tenant/mcp".to_string(),
+                    "well-known"
+                ),
+            ]
+        );
+        let flag = Url::parse("https://elsewhere.example/prm").unwrap();
+        let overrides = Overrides {
+            resource_metadata: Some(flag.clone()),
+            ..Overrides::default()
+        };
+        assert_eq!(
+            resource_metadata_plan(&server, Some(&challenge), &overrides),
+            vec![(flag, Source::Flag)]
+        );
     }
 }

@@ -16,10 +16,7 @@ use url::Url;
 use crate::auth::AuthConfig;
 use crate::auth::ScopeSource;
 use crate::auth::challenge::Challenge;
-use crate::auth::discovery::{
-    self, ResourceMetadata, ServerMetadata, resource_metadata_candidates,
-    server_metadata_candidates,
-};
+use crate::auth::discovery::{self, ResourceMetadata, ServerMetadata};
 use crate::auth::flow::{self, Flow, Grant};
 use crate::auth::registration::ClientSource;
 use crate::auth::token;
@@ -439,37 +436,9 @@ async fn resource_metadata(
     r: &mut Report,
 ) -> Option<ResourceMetadata> {
     let allow_http = auth.overrides.allow_http;
-    let well_known: Vec<(Url, &'static str)> = resource_metadata_candidates(&config.url)
-        .into_iter()
-        .enumerate()
-        .map(|(i, u)| {
-            let root = i > 0 || config.url.path().trim_end_matches('/').is_empty();
-            (
-                u,
-                if root {
-                    "well-known-root"
-                } else {
-                    "well-known"
-                },
-            )
-        })
-        .collect();
-    let mut candidates: Vec<(Url, &'static str)> = Vec::new();
-    if let Some(u) = &auth.overrides.resource_metadata {
-        candidates.push((u.clone(), "flag"));
-    } else {
-        if let Some(u) = challenge
-            .and_then(|c| c.resource_metadata.as_deref())
-            .and_then(|u| Url::parse(u).ok())
-        {
-            candidates.push((u, "challenge"));
-        }
-        for (u, source) in &well_known {
-            if !candidates.iter().any(|(c, _)| c == u) {
-                candidates.push((u.clone(), source));
-            }
-        }
-    }
+    // The same plan the bridge follows (auth::discovery), so the two agree.
+    let well_known = discovery::well_known_resource_metadata(&config.url);
+    let candidates = discovery::resource_metadata_plan(&config.url, challenge, &auth.overrides);
     let mut report = PrmReport::default();
     let mut found = None;
     for (url, source) in candidates {
@@ -477,7 +446,7 @@ async fn resource_metadata(
             Ok(m) => {
                 report.tried.push(Attempt {
                     url: url.to_string(),
-                    source,
+                    source: source.as_str(),
                     result: "found".into(),
                 });
                 found = Some((url, source, m));
@@ -485,7 +454,7 @@ async fn resource_metadata(
             }
             Err(why) => report.tried.push(Attempt {
                 url: url.to_string(),
-                source,
+                source: source.as_str(),
                 result: why,
             }),
         }
@@ -505,7 +474,7 @@ async fn resource_metadata(
         return None;
     };
     report.url = Some(url.to_string());
-    report.source = Some(source);
+    report.source = Some(source.as_str());
     report.document = Some(m.clone());
     let at_well_known = well_known.iter().any(|(u, _)| *u == url);
     if !discovery::resource_matches(&m.resource, &config.url) {
@@ -549,7 +518,7 @@ async fn resource_metadata(
         };
         report.tried.push(Attempt {
             url: u.to_string(),
-            source,
+            source: source.as_str(),
             result,
         });
     }
@@ -557,7 +526,7 @@ async fn resource_metadata(
     r.resource_metadata = Some(report);
     if elsewhere {
         r.check("resource_metadata", Status::Ok, summary);
-    } else if source == "flag" {
+    } else if source == discovery::Source::Flag {
         r.check(
             "resource_metadata",
             Status::Warn,
@@ -634,32 +603,18 @@ async fn authorization_server(
         .tried(&tried);
     }
     let issuer = issuer.unwrap_or_else(|| origin.clone());
-    let candidates: Vec<(Url, &'static str)> = match &auth.overrides.auth_server_metadata {
-        Some(u) => vec![(u.clone(), "flag")],
-        None => server_metadata_candidates(&issuer)
-            .into_iter()
-            .map(|u| (u, if legacy { "origin" } else { "issuer" }))
-            .collect(),
-    };
+    let candidates = discovery::server_metadata_plan(&issuer, legacy, &auth.overrides);
     let mut tried = Vec::new();
     let mut found = None;
     for (url, source) in candidates {
         match fetch_json::<ServerMetadata>(http, &url, allow_http).await {
             Ok(md) => {
-                let expected = match (
-                    &auth.overrides.auth_server_metadata,
-                    &auth.overrides.auth_server,
-                ) {
-                    (Some(_), None) => md.issuer.clone(),
-                    _ => issuer.to_string(),
-                };
-                let same = md.issuer.trim_end_matches('/') == expected.trim_end_matches('/')
-                    || (legacy
-                        && Url::parse(&md.issuer).is_ok_and(|u| u.origin() == config.url.origin()));
-                if !same {
+                if let Err(expected) =
+                    discovery::accept_issuer(&md, &issuer, legacy, &config.url, &auth.overrides)
+                {
                     tried.push(Attempt {
                         url: url.to_string(),
-                        source,
+                        source: source.as_str(),
                         result: format!("issuer is {}, expected {expected}", md.issuer),
                     });
                     r.check(
@@ -677,7 +632,7 @@ async fn authorization_server(
                 }
                 tried.push(Attempt {
                     url: url.to_string(),
-                    source,
+                    source: source.as_str(),
                     result: "found".into(),
                 });
                 found = Some((url, md));
@@ -685,7 +640,7 @@ async fn authorization_server(
             }
             Err(why) => tried.push(Attempt {
                 url: url.to_string(),
-                source,
+                source: source.as_str(),
                 result: why,
             }),
         }
