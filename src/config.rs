@@ -531,11 +531,6 @@ fn auth_config(
             FlowArg::ClientCredentials => Flow::ClientCredentials,
         },
         no_browser: flow::no_browser_reason(env, std::path::Path::new("/")),
-        interactive: false,
-        sign_in_helper: false,
-        paste: false,
-        notifier: None,
-        host_opens_urls: Default::default(),
         tls: Tls::default(),
         network: Network::default(),
     })

@@ -591,7 +591,8 @@ mod tests {
                     "challenge"
                 ),
                 (
-                    "https://mcp.example/.well-known/oauth-protected-resource/tenant/mcp".to_string(),
+                    "https://mcp.example/.well-known/oauth-protected-resource/tenant/mcp"
+                        .to_string(),
                     "well-known"
                 ),
             ]

@@ -35,7 +35,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use url::Url;
 
 use super::challenge::Challenge;
-use super::{Auth, AuthConfig, AuthError, Notice, lock, store};
+use super::{Auth, AuthConfig, AuthError, Notice, Person, lock, store};
 use crate::locked::Locked;
 
 /// Set in the helper's environment: run the sign-in, not the bridge.
@@ -216,7 +216,7 @@ async fn read_reports(
 /// The helper's side: read the order, sign in (or find that another helper
 /// just did), store the token, report. Bounded by `--auth-timeout` as a
 /// whole. Returns the process exit code.
-pub async fn serve(server: Url, mut cfg: AuthConfig, timeout: Duration) -> u8 {
+pub async fn serve(server: Url, cfg: AuthConfig, timeout: Duration) -> u8 {
     let order = match read_order().await {
         Ok(o) => o,
         Err(why) => {
@@ -225,10 +225,12 @@ pub async fn serve(server: Url, mut cfg: AuthConfig, timeout: Duration) -> u8 {
         }
     };
     let (notices, mut relayed) = tokio::sync::mpsc::unbounded_channel();
-    cfg.notifier = Some(notices);
-    cfg.host_opens_urls = Arc::new(AtomicBool::new(order.host_opens_urls));
-    cfg.interactive = false;
-    cfg.sign_in_helper = false;
+    // Behind the bridge's host, reached through the bridge; signing in here.
+    let person = Person::ViaHost {
+        notifier: Some(notices),
+        host_opens_urls: Arc::new(AtomicBool::new(order.host_opens_urls)),
+        detach: false,
+    };
     let forward = tokio::spawn(async move {
         while let Some(notice) = relayed.recv().await {
             report(&match notice {
@@ -237,7 +239,7 @@ pub async fn serve(server: Url, mut cfg: AuthConfig, timeout: Duration) -> u8 {
             });
         }
     });
-    let outcome = sign_in(server, cfg, timeout, &order).await;
+    let outcome = sign_in(server, cfg, person, timeout, &order).await;
     // Every notice goes out before the final word (bounded: the final word
     // must come, whatever still holds the channel).
     let _ = tokio::time::timeout(Duration::from_secs(1), forward).await;
@@ -255,6 +257,7 @@ pub async fn serve(server: Url, mut cfg: AuthConfig, timeout: Duration) -> u8 {
 async fn sign_in(
     server: Url,
     cfg: AuthConfig,
+    person: Person,
     timeout: Duration,
     order: &Order,
 ) -> Result<(), AuthError> {
@@ -271,7 +274,7 @@ async fn sign_in(
     // Left by a helper that was killed: it describes nothing under way.
     let _ = std::fs::remove_file(&pending);
     // Auth is built after the lock: it reads what the helper before us stored.
-    let auth = Arc::new(Auth::new(server, cfg, timeout)?);
+    let auth = Arc::new(Auth::new(server, cfg, person, timeout)?);
     if let Some(header) = auth.header_now()
         && order.refused.as_deref() != Some(fingerprint(&header).as_str())
     {

@@ -241,17 +241,6 @@ pub struct AuthConfig {
     pub flow: Flow,
     /// Why no browser can be opened here (None: one can).
     pub no_browser: Option<String>,
-    /// A person is at this terminal (`mcp-tether login`), not a host.
-    pub interactive: bool,
-    /// Sign in through a helper process that outlives this one ([`keeper`]):
-    /// set by the relay, whose host may close it mid-sign-in.
-    pub sign_in_helper: bool,
-    /// `login --paste`: read the redirect URL (or code) from stdin.
-    pub paste: bool,
-    /// Messages for the person, relayed to the host.
-    pub notifier: Option<tokio::sync::mpsc::UnboundedSender<Notice>>,
-    /// The host declared URL-mode elicitation: it can show the person a link.
-    pub host_opens_urls: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Certificate checks, the same as for the MCP server.
     pub tls: crate::net::Tls,
     /// `--ipv4`, `--connect-timeout`, the same as for the MCP server.
@@ -263,6 +252,63 @@ pub struct AuthConfig {
     /// (servers that check who the caller is, e.g. Cognito in front of AWS
     /// Bedrock AgentCore).
     pub use_id_token: bool,
+}
+
+/// Where the person who signs in is, which decides how they are reached.
+/// Set by whoever starts the sign-in (the relay, `login`, the sign-in
+/// helper), never by the command line: the settings are [`AuthConfig`].
+#[derive(Debug, Clone)]
+pub enum Person {
+    /// Behind a host that started this bridge: reached through stderr and
+    /// the host (`notifier`), with links shown by the host when it declared
+    /// URL elicitation (`host_opens_urls`, learnt from `initialize`).
+    /// `detach`: sign in through a helper process that outlives the bridge
+    /// ([`keeper`]).
+    ViaHost {
+        notifier: Option<tokio::sync::mpsc::UnboundedSender<Notice>>,
+        host_opens_urls: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        detach: bool,
+    },
+    /// At this terminal (`mcp-tether login`); `paste`: the redirect URL (or
+    /// the code) is read back from stdin.
+    AtTerminal { paste: bool },
+}
+
+impl Person {
+    fn at_terminal(&self) -> bool {
+        matches!(self, Person::AtTerminal { .. })
+    }
+
+    fn pastes(&self) -> bool {
+        matches!(self, Person::AtTerminal { paste: true })
+    }
+
+    /// The host declared it can show the person a link.
+    fn host_opens_urls(&self) -> bool {
+        match self {
+            Person::ViaHost {
+                host_opens_urls, ..
+            } => host_opens_urls.load(std::sync::atomic::Ordering::Acquire),
+            Person::AtTerminal { .. } => false,
+        }
+    }
+
+    /// Send a notice to the host, if there is one to send it to.
+    fn notify(&self, notice: Notice) {
+        if let Person::ViaHost {
+            notifier: Some(n), ..
+        } = self
+        {
+            let _ = n.send(notice);
+        }
+    }
+
+    fn notifier(&self) -> Option<&tokio::sync::mpsc::UnboundedSender<Notice>> {
+        match self {
+            Person::ViaHost { notifier, .. } => notifier.as_ref(),
+            Person::AtTerminal { .. } => None,
+        }
+    }
 }
 
 /// The token the relay currently sends.
@@ -277,6 +323,7 @@ struct Current {
 pub struct Auth {
     server: Url,
     cfg: AuthConfig,
+    person: Person,
     /// For metadata, registration and token requests: never follows redirects,
     /// and never carries the MCP server's token. Built on first use: with a
     /// valid stored token the bridge never needs it, and building a TLS
@@ -312,7 +359,12 @@ pub struct Auth {
 }
 
 impl Auth {
-    pub fn new(server: Url, cfg: AuthConfig, timeout: Duration) -> Result<Auth, AuthError> {
+    pub fn new(
+        server: Url,
+        cfg: AuthConfig,
+        person: Person,
+        timeout: Duration,
+    ) -> Result<Auth, AuthError> {
         let record = cfg
             .store
             .as_ref()
@@ -326,6 +378,7 @@ impl Auth {
         let auth = Auth {
             server,
             cfg,
+            person,
             http_client: std::sync::OnceLock::new(),
             timeout,
             current: std::sync::RwLock::new(None),
@@ -794,7 +847,7 @@ impl Auth {
     /// host-started bridge with a token store, when a person may be
     /// involved (client credentials involve nobody and take a second).
     fn delegates_sign_in(&self) -> bool {
-        self.cfg.sign_in_helper
+        matches!(self.person, Person::ViaHost { detach: true, .. })
             && self.cfg.store.is_some()
             && self.cfg.flow != Flow::ClientCredentials
     }
@@ -810,15 +863,12 @@ impl Auth {
             challenge: challenge.clone(),
             step_up_scope,
             refused: self.header_now().as_ref().map(keeper::fingerprint),
-            host_opens_urls: self
-                .cfg
-                .host_opens_urls
-                .load(std::sync::atomic::Ordering::Acquire),
+            host_opens_urls: self.person.host_opens_urls(),
             fresh_clients: self.fresh_clients.locked().iter().cloned().collect(),
         };
         keeper::sign_in_elsewhere(
             &order,
-            self.cfg.notifier.as_ref(),
+            self.person.notifier(),
             &self.sign_in_hint,
             &self.fresh_clients,
             self.cfg.auth_timeout,
@@ -1022,11 +1072,6 @@ impl Auth {
                 .ok_or_else(|| AuthError::NoDeviceFlow {
                     issuer: md.issuer.clone(),
                 })?;
-        let through_host = !self.cfg.interactive
-            && self
-                .cfg
-                .host_opens_urls
-                .load(std::sync::atomic::Ordering::Acquire);
         let token_endpoint =
             md.token_endpoint
                 .clone()
@@ -1063,7 +1108,7 @@ impl Auth {
                 Err(e) => return Err(e),
             }
         };
-        self.show_device_code(&d, through_host);
+        self.show_device_code(&d);
         let tokens =
             device::poll(self.http(), &token_endpoint, &client, &d, scope, resource).await?;
         self.finish(record, Some(client), tokens)
@@ -1072,8 +1117,8 @@ impl Auth {
     /// Put the device code where the person looks, whatever the host shows:
     /// stderr (hosts log it, people tail it), a log notification at warning
     /// level, and a URL elicitation when the host declared it can show one.
-    fn show_device_code(&self, d: &device::DeviceAuthorization, through_host: bool) {
-        if self.cfg.interactive {
+    fn show_device_code(&self, d: &device::DeviceAuthorization) {
+        if self.person.at_terminal() {
             device::show(d);
             return;
         }
@@ -1085,14 +1130,13 @@ impl Auth {
         );
         self.sign_in_hint.send_replace(Some(d.instruction()));
         device::show(d);
-        if let Some(n) = &self.cfg.notifier {
-            let _ = n.send(Notice::Log(format!("mcp-tether: {message}")));
-            if through_host {
-                let _ = n.send(Notice::OpenUrl {
-                    url: d.url().to_string(),
-                    message,
-                });
-            }
+        self.person
+            .notify(Notice::Log(format!("mcp-tether: {message}")));
+        if self.person.host_opens_urls() {
+            self.person.notify(Notice::OpenUrl {
+                url: d.url().to_string(),
+                message,
+            });
         }
     }
 
@@ -1100,25 +1144,20 @@ impl Auth {
     /// looks (stderr has it already): the host's log, and a link the host
     /// shows when it declared URL elicitation.
     fn show_sign_in_url(&self, url: &str, why: &str) {
-        if self.cfg.interactive {
+        if self.person.at_terminal() {
             return;
         }
         let message = format!(
             "Sign in to {} to continue: open {url} (no browser could be opened here: {why}; or run `mcp-tether login {}` in a terminal)",
             self.server, self.server
         );
-        if let Some(n) = &self.cfg.notifier {
-            let _ = n.send(Notice::Log(format!("mcp-tether: {message}")));
-            if self
-                .cfg
-                .host_opens_urls
-                .load(std::sync::atomic::Ordering::Acquire)
-            {
-                let _ = n.send(Notice::OpenUrl {
-                    url: url.to_string(),
-                    message,
-                });
-            }
+        self.person
+            .notify(Notice::Log(format!("mcp-tether: {message}")));
+        if self.person.host_opens_urls() {
+            self.person.notify(Notice::OpenUrl {
+                url: url.to_string(),
+                message,
+            });
         }
     }
 
@@ -1331,7 +1370,8 @@ impl Auth {
             }
         }
         let launch =
-            browser::send_person_to(url.as_str(), self.cfg.open_browser && !self.cfg.paste).await;
+            browser::send_person_to(url.as_str(), self.cfg.open_browser && !self.person.pastes())
+                .await;
         self.sign_in_hint.send_replace(Some(format!("open {url}")));
         let launch_failed = match launch {
             browser::Launch::Failed(why) => {
@@ -1349,7 +1389,7 @@ impl Auth {
             issuer: &md.issuer,
             iss_required: md.authorization_response_iss_parameter_supported,
         };
-        let (code, answer) = if self.cfg.paste {
+        let (code, answer) = if self.person.pastes() {
             // The browser may be on another machine: take whichever comes first,
             // the pasted address or a callback on this one.
             tokio::select! {

@@ -4,16 +4,14 @@
 use anyhow::{Context, bail};
 use reqwest::StatusCode;
 
-use crate::auth::Auth;
 use crate::auth::challenge::Challenge;
+use crate::auth::{Auth, Person};
 use crate::config::Config;
 
 pub async fn run(config: Config, paste: bool) -> anyhow::Result<()> {
-    let Some(mut auth_config) = config.auth.clone() else {
+    let Some(auth_config) = config.auth.clone() else {
         bail!("you passed your own Authorization header, so there is nothing to sign in to");
     };
-    auth_config.interactive = true;
-    auth_config.paste = paste;
     let store_dir = auth_config
         .store
         .as_ref()
@@ -28,7 +26,12 @@ pub async fn run(config: Config, paste: bool) -> anyhow::Result<()> {
             return Ok(());
         }
     };
-    let auth = Auth::new(config.url.clone(), auth_config, config.timeout)?;
+    let auth = Auth::new(
+        config.url.clone(),
+        auth_config,
+        Person::AtTerminal { paste },
+        config.timeout,
+    )?;
     auth.login(challenge).await?;
     let record = auth.record().await;
     let client = record

@@ -34,7 +34,7 @@ use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::auth::{Auth, Notice};
+use crate::auth::{Auth, Notice, Person};
 use crate::config::{Config, Transport};
 use cookies::CookieJar;
 use error::RelayError;
@@ -175,14 +175,16 @@ impl Relay {
         let host_opens_urls = Arc::new(AtomicBool::new(false));
         let auth = match &config.auth {
             Some(cfg) => {
-                let mut cfg = cfg.clone();
-                cfg.notifier = Some(spawn_notifier(out.clone()));
-                cfg.host_opens_urls = host_opens_urls.clone();
-                // The host may close the bridge before a person finishes.
-                cfg.sign_in_helper = true;
+                let person = Person::ViaHost {
+                    notifier: Some(spawn_notifier(out.clone())),
+                    host_opens_urls: host_opens_urls.clone(),
+                    // The host may close the bridge before a person finishes.
+                    detach: true,
+                };
                 Some(Arc::new(Auth::new(
                     config.url.clone(),
-                    cfg,
+                    cfg.clone(),
+                    person,
                     config.timeout,
                 )?))
             }
