@@ -119,7 +119,7 @@ impl Relay {
                 }
             }
             // The server speaks 2026-07-28 but refused us: no fallback.
-            Err(e) if e.rpc_code().is_some_and(is_modern_code) => {
+            Err(e) if e.rpc_code().is_some_and(modern::is_modern_code) => {
                 return Err(e);
             }
             Err(e) if e.http_status().is_some_and(|s| s.is_client_error()) => e.to_string(),
@@ -212,7 +212,7 @@ impl Relay {
                 }
                 Some(Some(response))
             }
-            Err(e) if e.rpc_code().is_some_and(is_modern_code) => {
+            Err(e) if e.rpc_code().is_some_and(modern::is_modern_code) => {
                 Some(verbatim(message, "server/discover", e))
             }
             Err(_) => {
@@ -546,15 +546,6 @@ fn verbatim(message: &Message, method: &str, e: RelayError) -> Option<Bytes> {
         }
         None => report(message, method, e),
     }
-}
-
-fn is_modern_code(code: i64) -> bool {
-    matches!(
-        code,
-        modern::code::HEADER_MISMATCH
-            | modern::code::MISSING_CAPABILITY
-            | modern::code::UNSUPPORTED_VERSION
-    )
 }
 
 fn params(message: &Message) -> Value {

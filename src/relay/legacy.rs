@@ -17,7 +17,7 @@ use url::Url;
 
 use super::cookies::{self, CookieJar};
 use super::error::RelayError;
-use super::jsonrpc::{self, Kind, Message};
+use super::jsonrpc::{Kind, Message};
 use super::stdio::Output;
 use super::streamable::{accept_answer, unauthorized};
 use crate::auth::Auth;
@@ -218,13 +218,10 @@ async fn read_stream<S>(
 {
     while let Some(event) = events.next().await {
         let Ok(event) = event else { break };
-        if event.event.as_deref().is_some_and(|e| e != "message") {
-            continue;
-        }
-        let Some(data) = event.data.filter(|d| !d.trim().is_empty()) else {
+        let Some(message) = super::streamable::message_in(event) else {
             continue;
         };
-        match jsonrpc::parse_owned(bytes::Bytes::from(data.into_bytes())) {
+        match message {
             Ok(m) => {
                 let message = match &m.kind {
                     Kind::Response { id } => {

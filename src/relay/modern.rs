@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
-use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Map, Value, json};
 
@@ -314,17 +313,12 @@ pub fn speaks_modern(discover: &Value) -> bool {
         .is_some_and(|v| v.iter().any(|v| v == VERSION))
 }
 
-/// Whether a 4xx answer is a 2026-07-28 server speaking (so: no fallback).
-pub fn is_modern_refusal(status: StatusCode, body: &[u8]) -> bool {
-    if !status.is_client_error() {
-        return false;
-    }
-    let code = serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| v.pointer("/error/code").and_then(Value::as_i64));
+/// Whether a JSON-RPC error code is one only a 2026-07-28 server sends (a
+/// refusal of the envelope or headers, not of the request itself).
+pub fn is_modern_code(code: i64) -> bool {
     matches!(
         code,
-        Some(code::HEADER_MISMATCH | code::MISSING_CAPABILITY | code::UNSUPPORTED_VERSION)
+        code::HEADER_MISMATCH | code::MISSING_CAPABILITY | code::UNSUPPORTED_VERSION
     )
 }
 
@@ -542,12 +536,13 @@ mod tests {
 
     #[test]
     fn modern_refusals_are_told_apart_from_legacy_ones() {
-        let modern =
-            br#"{"jsonrpc":"2.0","id":null,"error":{"code":-32020,"message":"HeaderMismatch"}}"#;
-        let legacy = br#"{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"Bad Request: No valid session ID provided"}}"#;
-        assert!(is_modern_refusal(StatusCode::BAD_REQUEST, modern));
-        assert!(!is_modern_refusal(StatusCode::BAD_REQUEST, legacy));
-        assert!(!is_modern_refusal(StatusCode::BAD_REQUEST, b""));
+        // HeaderMismatch, MissingCapability, UnsupportedVersion.
+        assert!(is_modern_code(code::HEADER_MISMATCH));
+        assert!(is_modern_code(code::MISSING_CAPABILITY));
+        assert!(is_modern_code(code::UNSUPPORTED_VERSION));
+        // "Bad Request: No valid session ID provided" from a 2025 server.
+        assert!(!is_modern_code(-32000));
+        assert!(!is_modern_code(-32601));
     }
 
     #[test]

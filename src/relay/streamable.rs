@@ -731,16 +731,22 @@ pub fn backoff(base: Duration, attempt: u32, ceiling: Duration) -> Duration {
 /// One decoded SSE event: move the cursor on, and give the JSON-RPC message
 /// it carries (None: an event that carries none, such as a priming event).
 pub fn read_event(
-    event: sse_stream::Sse,
+    mut event: sse_stream::Sse,
     cursor: &mut Cursor,
 ) -> Option<Result<Message, jsonrpc::Rejected>> {
-    if let Some(id) = event.id {
+    if let Some(id) = event.id.take() {
         cursor.last_event_id = Some(id);
     }
     if let Some(retry) = event.retry {
         cursor.retry = Some(Duration::from_millis(retry).min(MAX_RETRY));
     }
-    // Only `message` events carry JSON-RPC; priming events have empty data.
+    message_in(event)
+}
+
+/// The JSON-RPC message an SSE event carries, for both transports: only
+/// `message` events (or events with no type) carry one; a priming event's
+/// empty data carries none.
+pub fn message_in(event: sse_stream::Sse) -> Option<Result<Message, jsonrpc::Rejected>> {
     if event.event.as_deref().is_some_and(|e| e != "message") {
         return None;
     }
