@@ -113,7 +113,7 @@ pub enum ConfigError {
     #[error("--client-secret-env {0}: that environment variable is not set")]
     MissingSecretVar(String),
     #[error("{0}")]
-    Store(String),
+    Store(#[from] crate::auth::store::StoreError),
     #[error("--auth-param '{0}' is not of the form key=value")]
     BadAuthParam(String),
     #[error(
@@ -513,17 +513,14 @@ fn auth_config(
         },
         open_browser: !cli.no_browser,
         auth_timeout: Duration::from_secs(cli.auth_timeout.max(1)),
-        store: Some(
-            TokenStore::open(
-                env("MCP_TETHER_CONFIG_DIR"),
-                match cli.token_store {
-                    TokenStoreArg::Auto => StoreChoice::Auto,
-                    TokenStoreArg::Keyring => StoreChoice::Keyring,
-                    TokenStoreArg::File => StoreChoice::File,
-                },
-            )
-            .map_err(ConfigError::Store)?,
-        ),
+        store: Some(TokenStore::open(
+            env("MCP_TETHER_CONFIG_DIR"),
+            match cli.token_store {
+                TokenStoreArg::Auto => StoreChoice::Auto,
+                TokenStoreArg::Keyring => StoreChoice::Keyring,
+                TokenStoreArg::File => StoreChoice::File,
+            },
+        )?),
         flow: match cli.flow {
             FlowArg::Auto => Flow::Auto,
             FlowArg::Browser => Flow::Browser,

@@ -16,29 +16,48 @@ pub const CHUNK_BYTES: usize = 2048;
 /// A head entry that says the record is split, and into how many parts.
 const SPLIT_MARK: &str = "mcp-tether-split:";
 
+/// Why the keyring can't be used, or failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum KeyringError {
+    /// No keyring service could be reached (no Secret Service on the bus, no
+    /// Keychain, no Credential Manager, or none on this platform).
+    #[error("no {what} ({cause})")]
+    Unavailable { what: &'static str, cause: String },
+    /// It did not answer in time (a headless Secret Service, a locked
+    /// Keychain waiting for a prompt).
+    #[error("the keyring did not answer within {} s", .0.as_secs())]
+    NoAnswer(Duration),
+    /// The keyring answered with an error.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<Error> for KeyringError {
+    fn from(e: Error) -> Self {
+        KeyringError::Failed(e.to_string())
+    }
+}
+
 /// Connect to the platform's keyring and check it answers, within `timeout`
 /// (Secret Service can hang on a headless box, a locked Keychain over SSH can
 /// wait for a prompt). On success the store is installed for the process.
-pub fn probe(timeout: Duration) -> Result<(), String> {
+pub fn probe(timeout: Duration) -> Result<(), KeyringError> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let _ = tx.send(install_and_check());
     });
     match rx.recv_timeout(timeout) {
         Ok(result) => result,
-        Err(_) => Err(format!(
-            "the keyring did not answer within {} s",
-            timeout.as_secs()
-        )),
+        Err(_) => Err(KeyringError::NoAnswer(timeout)),
     }
 }
 
-fn install_and_check() -> Result<(), String> {
+fn install_and_check() -> Result<(), KeyringError> {
     install_platform_store()?;
-    let entry = Entry::new(SERVICE, "probe").map_err(|e| e.to_string())?;
+    let entry = Entry::new(SERVICE, "probe")?;
     match entry.get_secret() {
         Ok(_) | Err(Error::NoEntry) => Ok(()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -46,32 +65,45 @@ fn install_and_check() -> Result<(), String> {
     unix,
     not(any(target_os = "macos", target_os = "ios", target_os = "android"))
 ))]
-fn install_platform_store() -> Result<(), String> {
-    let store = zbus_secret_service_keyring_store::Store::new()
-        .map_err(|e| format!("no Secret Service ({e})"))?;
+fn install_platform_store() -> Result<(), KeyringError> {
+    let store =
+        zbus_secret_service_keyring_store::Store::new().map_err(|e| KeyringError::Unavailable {
+            what: "Secret Service",
+            cause: e.to_string(),
+        })?;
     keyring_core::set_default_store(store);
     Ok(())
 }
 
 #[cfg(target_os = "macos")]
-fn install_platform_store() -> Result<(), String> {
-    let store = apple_native_keyring_store::keychain::Store::new()
-        .map_err(|e| format!("no Keychain ({e})"))?;
+fn install_platform_store() -> Result<(), KeyringError> {
+    let store = apple_native_keyring_store::keychain::Store::new().map_err(|e| {
+        KeyringError::Unavailable {
+            what: "Keychain",
+            cause: e.to_string(),
+        }
+    })?;
     keyring_core::set_default_store(store);
     Ok(())
 }
 
 #[cfg(windows)]
-fn install_platform_store() -> Result<(), String> {
-    let store = windows_native_keyring_store::Store::new()
-        .map_err(|e| format!("no Credential Manager ({e})"))?;
+fn install_platform_store() -> Result<(), KeyringError> {
+    let store =
+        windows_native_keyring_store::Store::new().map_err(|e| KeyringError::Unavailable {
+            what: "Credential Manager",
+            cause: e.to_string(),
+        })?;
     keyring_core::set_default_store(store);
     Ok(())
 }
 
 #[cfg(not(any(unix, windows)))]
-fn install_platform_store() -> Result<(), String> {
-    Err("no keyring on this platform".into())
+fn install_platform_store() -> Result<(), KeyringError> {
+    Err(KeyringError::Unavailable {
+        what: "keyring",
+        cause: "none on this platform".into(),
+    })
 }
 
 /// The entries a record of `bytes` is stored in: one, or a head plus parts.
@@ -93,26 +125,22 @@ fn user(key: &str, part: usize) -> String {
     }
 }
 
-fn entry(key: &str, part: usize) -> Result<Entry, String> {
-    Entry::new(SERVICE, &user(key, part)).map_err(|e| e.to_string())
+fn entry(key: &str, part: usize) -> Result<Entry, KeyringError> {
+    Ok(Entry::new(SERVICE, &user(key, part))?)
 }
 
-pub fn save(key: &str, bytes: &[u8]) -> Result<(), String> {
+pub fn save(key: &str, bytes: &[u8]) -> Result<(), KeyringError> {
     let old_parts = part_count(key).unwrap_or(0);
     let pieces = split(bytes);
     // Parts first, head last: a reader never sees a head without its parts.
     for (i, piece) in pieces.iter().enumerate().skip(1) {
-        entry(key, i)?
-            .set_secret(piece)
-            .map_err(|e| e.to_string())?;
+        entry(key, i)?.set_secret(piece)?;
     }
-    entry(key, 0)?
-        .set_secret(&pieces[0])
-        .map_err(|e| e.to_string())?;
+    entry(key, 0)?.set_secret(&pieces[0])?;
     for stale in pieces.len()..=old_parts {
         if stale > 0 {
             let _ =
-                entry(key, stale).and_then(|e| e.delete_credential().map_err(|e| e.to_string()));
+                entry(key, stale).and_then(|e| e.delete_credential().map_err(KeyringError::from));
         }
     }
     Ok(())
@@ -130,11 +158,11 @@ fn part_count(key: &str) -> Option<usize> {
     )
 }
 
-pub fn load(key: &str) -> Result<Option<Vec<u8>>, String> {
+pub fn load(key: &str) -> Result<Option<Vec<u8>>, KeyringError> {
     let head = match entry(key, 0)?.get_secret() {
         Ok(h) => h,
         Err(Error::NoEntry) => return Ok(None),
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e.into()),
     };
     let Some(n) = std::str::from_utf8(&head)
         .ok()
@@ -145,17 +173,17 @@ pub fn load(key: &str) -> Result<Option<Vec<u8>>, String> {
     };
     let mut bytes = Vec::new();
     for i in 1..=n {
-        bytes.extend(entry(key, i)?.get_secret().map_err(|e| e.to_string())?);
+        bytes.extend(entry(key, i)?.get_secret()?);
     }
     Ok(Some(bytes))
 }
 
-pub fn delete(key: &str) -> Result<(), String> {
+pub fn delete(key: &str) -> Result<(), KeyringError> {
     let parts = part_count(key).unwrap_or(0);
     for i in (0..=parts).rev() {
         match entry(key, i)?.delete_credential() {
             Ok(()) | Err(Error::NoEntry) => {}
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(())

@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::discovery::Discovered;
-use super::keyring_store;
+use super::keyring_store::{self, KeyringError};
 use super::private_files::{create_private_dir, write_atomically};
 use super::registration::Client;
 use super::token::Tokens;
@@ -70,12 +70,22 @@ pub struct TokenStore {
     backend: Arc<OnceLock<Backend>>,
 }
 
+/// Why the token store can't be opened.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error("no config directory could be found; set MCP_TETHER_CONFIG_DIR")]
+    NoConfigDir,
+    /// `--token-store keyring`, and the keyring can't be used.
+    #[error("--token-store keyring: {0}")]
+    KeyringRequired(#[source] KeyringError),
+}
+
 /// mcp-tether's config directory: `MCP_TETHER_CONFIG_DIR`, else the platform's.
-pub fn config_dir(env_dir: Option<String>) -> Result<PathBuf, String> {
+pub fn config_dir(env_dir: Option<String>) -> Result<PathBuf, StoreError> {
     match env_dir.filter(|d| !d.is_empty()) {
         Some(d) => Ok(PathBuf::from(d)),
         None => Ok(directories::ProjectDirs::from("", "", "mcp-tether")
-            .ok_or("no config directory could be found; set MCP_TETHER_CONFIG_DIR")?
+            .ok_or(StoreError::NoConfigDir)?
             .config_dir()
             .to_path_buf()),
     }
@@ -86,7 +96,7 @@ impl TokenStore {
     /// holds the file store, the locks and the keyring's index.
     /// `--token-store keyring` is probed here, so a missing keyring fails at
     /// startup; `auto` waits until the store is first needed.
-    pub fn open(env_dir: Option<String>, choice: StoreChoice) -> Result<TokenStore, String> {
+    pub fn open(env_dir: Option<String>, choice: StoreChoice) -> Result<TokenStore, StoreError> {
         let base = config_dir(env_dir)?;
         let backend = OnceLock::new();
         match choice {
@@ -95,8 +105,7 @@ impl TokenStore {
                 let _ = backend.set(Backend::Files);
             }
             StoreChoice::Keyring => {
-                keyring_store::probe(KEYRING_PROBE)
-                    .map_err(|why| format!("--token-store keyring: {why}"))?;
+                keyring_store::probe(KEYRING_PROBE).map_err(StoreError::KeyringRequired)?;
                 let _ = backend.set(Backend::Keyring);
             }
         }
@@ -123,7 +132,7 @@ impl TokenStore {
             .get_or_init(|| match keyring_store::probe(KEYRING_PROBE) {
                 Ok(()) => Backend::Keyring,
                 Err(why) => {
-                    notice_file_fallback(&self.base, &why);
+                    notice_file_fallback(&self.base, &why.to_string());
                     Backend::Files
                 }
             })

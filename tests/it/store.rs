@@ -329,3 +329,28 @@ fn an_abandoned_sign_in_helper_ends_by_itself_at_the_auth_timeout() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// `--token-store keyring` where no keyring answers: the bridge refuses to
+/// start, with one line that says which keyring and why (no silent fallback
+/// to files when the person asked for the keyring).
+#[test]
+fn a_required_keyring_that_is_missing_stops_the_start_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::support::bin()
+        .args(["http://127.0.0.1:9/mcp", "--token-store", "keyring"])
+        .env("MCP_TETHER_CONFIG_DIR", dir.path())
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--token-store keyring: "), "{stderr}");
+    if cfg!(target_os = "linux") {
+        assert!(stderr.contains("Secret Service"), "{stderr}");
+    }
+    assert!(
+        !dir.path().join("tokens").exists(),
+        "nothing was written to files"
+    );
+}
