@@ -21,6 +21,23 @@ pub mod code {
     pub const REQUEST_CANCELLED: i64 = -32800;
 }
 
+/// A request id as a map key: its JSON text, so `1` and `"1"` stay two ids
+/// and `1.0` is not `1` (a response must carry the id exactly as sent).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdKey(String);
+
+impl IdKey {
+    pub fn of(id: &Value) -> IdKey {
+        IdKey(id.to_string())
+    }
+}
+
+impl std::fmt::Display for IdKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// What a message is, from the router's point of view.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {

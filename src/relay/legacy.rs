@@ -17,13 +17,13 @@ use url::Url;
 
 use super::cookies::{self, CookieJar};
 use super::error::RelayError;
-use super::jsonrpc::{Kind, Message};
+use super::jsonrpc::{IdKey, Kind, Message};
 use super::stdio::Output;
 use super::streamable::{accept_answer, unauthorized};
 use crate::auth::Auth;
 
 /// Requests sent and not yet answered, by id, with their method (for error messages).
-type Pending = Arc<Mutex<HashMap<String, (Value, String)>>>;
+type Pending = Arc<Mutex<HashMap<IdKey, (Value, String)>>>;
 
 pub struct LegacySse {
     http: reqwest::Client,
@@ -149,7 +149,7 @@ impl LegacySse {
         }
         let key = match &message.kind {
             Kind::Request { id, method } => {
-                let key = id.to_string();
+                let key = IdKey::of(id);
                 self.pending
                     .locked()
                     .insert(key.clone(), (id.clone(), method.clone()));
@@ -225,7 +225,7 @@ async fn read_stream<S>(
             Ok(m) => {
                 let message = match &m.kind {
                     Kind::Response { id } => {
-                        let waiting = pending.locked().remove(&id.to_string());
+                        let waiting = pending.locked().remove(&IdKey::of(id));
                         match waiting {
                             // Relaying it would answer a request twice, or
                             // one the host never sent.

@@ -38,7 +38,7 @@ use crate::auth::{Auth, Notice, Person};
 use crate::config::{Config, Transport};
 use cookies::CookieJar;
 use error::RelayError;
-use jsonrpc::{Line, Message, code, error_response};
+use jsonrpc::{IdKey, Line, Message, code, error_response};
 use legacy::LegacySse;
 use stdio::{Input, Output};
 use streamable::StreamableHttp;
@@ -102,7 +102,7 @@ pub struct Relay {
     pending: Mutex<HashMap<String, tokio::sync::oneshot::Sender<Value>>>,
     bridge_ids: AtomicU64,
     /// Host requests in flight, by id: firing one cancels that request.
-    in_flight: Mutex<HashMap<String, tokio::sync::oneshot::Sender<()>>>,
+    in_flight: Mutex<HashMap<IdKey, tokio::sync::oneshot::Sender<()>>>,
     replays: AtomicU64,
     /// The server has answered at least one initialize.
     connected: AtomicBool,
@@ -402,7 +402,7 @@ impl Relay {
                         Some(id) => {
                             // A cancelled request stops here (its stream is
                             // dropped, its slot freed) and still gets one answer.
-                            let key = id.to_string();
+                            let key = IdKey::of(&id);
                             let (cancel, cancelled) = tokio::sync::oneshot::channel::<()>();
                             self.in_flight.locked().insert(key.clone(), cancel);
                             tasks.spawn(async move {
@@ -459,7 +459,7 @@ impl Relay {
     fn cancel_in_flight(&self, message: &Message) {
         let Some(key) = serde_json::from_slice::<Value>(&message.bytes)
             .ok()
-            .and_then(|v| v.pointer("/params/requestId").map(Value::to_string))
+            .and_then(|v| v.pointer("/params/requestId").map(IdKey::of))
         else {
             return;
         };

@@ -18,7 +18,7 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
-use super::jsonrpc::Message;
+use super::jsonrpc::{IdKey, Message};
 
 /// Lines longer than this are discarded (and answered with an error) rather than
 /// buffered without bound.
@@ -174,7 +174,7 @@ pub struct Output {
     tx: mpsc::Sender<Out>,
     /// Ids of the server's requests the host has yet to answer: an answer
     /// to anything else is the host's mistake and goes nowhere.
-    asked: Arc<Mutex<HashSet<String>>>,
+    asked: Arc<Mutex<HashSet<IdKey>>>,
 }
 
 impl Output {
@@ -195,7 +195,7 @@ impl Output {
     /// Queue a message from the server, noting it if it is a request.
     pub async fn send_from_server(&self, message: Message) -> bool {
         if let Some(id) = message.request_id() {
-            self.asked.locked().insert(id.to_string());
+            self.asked.locked().insert(IdKey::of(id));
         }
         self.send(message.bytes).await
     }
@@ -203,7 +203,7 @@ impl Output {
     /// Whether the server asked the host something with this id (and forget
     /// it: each request gets one answer).
     pub fn take_asked(&self, id: &Value) -> bool {
-        self.asked.locked().remove(&id.to_string())
+        self.asked.locked().remove(&IdKey::of(id))
     }
 }
 

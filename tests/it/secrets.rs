@@ -335,8 +335,17 @@ fn the_callback_listener_is_reachable_on_loopback_only() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
+    // Nobody finishes this sign-in: a short --auth-timeout ends its helper
+    // soon after the test.
     let mut bridge = lab.bridge_env(
-        &["--flow", "browser", "--token-store", "file"],
+        &[
+            "--flow",
+            "browser",
+            "--token-store",
+            "file",
+            "--auth-timeout",
+            "15",
+        ],
         &[("BROWSER", browser.to_str().unwrap())],
     );
     bridge.send(
