@@ -249,7 +249,7 @@ pub fn well_known_resource_metadata(server: &Url) -> Vec<(Url, Source)> {
 /// well-known URLs.
 pub fn server_metadata_plan(
     issuer: &Url,
-    legacy: bool,
+    own_auth_server: bool,
     overrides: &Overrides,
 ) -> Vec<(Url, Source)> {
     match &overrides.auth_server_metadata {
@@ -259,7 +259,7 @@ pub fn server_metadata_plan(
             .map(|u| {
                 (
                     u,
-                    if legacy {
+                    if own_auth_server {
                         Source::Origin
                     } else {
                         Source::Issuer
@@ -277,7 +277,7 @@ pub fn server_metadata_plan(
 pub fn accept_issuer(
     md: &ServerMetadata,
     looked_up_for: &Url,
-    legacy: bool,
+    own_auth_server: bool,
     server: &Url,
     overrides: &Overrides,
 ) -> Result<(), String> {
@@ -285,7 +285,9 @@ pub fn accept_issuer(
         (Some(_), None) => md.issuer.clone(),
         _ => looked_up_for.to_string(),
     };
-    if same_issuer(&md.issuer, &expected) || (legacy && same_origin_str(&md.issuer, server)) {
+    if same_issuer(&md.issuer, &expected)
+        || (own_auth_server && same_origin_str(&md.issuer, server))
+    {
         Ok(())
     } else {
         Err(expected)
@@ -347,15 +349,19 @@ pub async fn discover(
         // A 2025-03-26 server is its own authorization server.
         (None, None) => None,
     };
-    let legacy = issuer.is_none();
+    // No protected resource metadata and no issuer named: a 2025-03-26
+    // server, which is its own authorization server.
+    let own_auth_server = issuer.is_none();
     let issuer = issuer.unwrap_or_else(|| with_path(server, ""));
 
     // 3. Authorization server metadata.
-    for (url, _) in server_metadata_plan(&issuer, legacy, overrides) {
+    for (url, _) in server_metadata_plan(&issuer, own_auth_server, overrides) {
         check_transport(&url, overrides.allow_http)?;
         match fetch_json::<ServerMetadata>(http, &url).await {
             Ok(md) => {
-                if let Err(expected) = accept_issuer(&md, &issuer, legacy, server, overrides) {
+                if let Err(expected) =
+                    accept_issuer(&md, &issuer, own_auth_server, server, overrides)
+                {
                     return Err(AuthError::IssuerMismatch {
                         expected,
                         found: md.issuer.clone(),
@@ -376,7 +382,7 @@ pub async fn discover(
             Err(why) => tried.push(format!("{url}: {why}")),
         }
     }
-    if legacy && overrides.auth_server_metadata.is_none() {
+    if own_auth_server && overrides.auth_server_metadata.is_none() {
         // 2025-03-26: no metadata at all means the default endpoints at the origin.
         let base = with_path(server, "");
         let at = |p: &str| with_path(&base, p).to_string();

@@ -583,12 +583,12 @@ async fn authorization_server(
         },
         (None, None) => None,
     };
-    let legacy = issuer.is_none();
+    let own_auth_server = issuer.is_none();
     let mut origin = config.url.clone();
     origin.set_path("");
     origin.set_query(None);
     origin.set_fragment(None);
-    if legacy && !r.checks.iter().any(|c| c.id == "resource_metadata") {
+    if own_auth_server && !r.checks.iter().any(|c| c.id == "resource_metadata") {
         let tried = r
             .resource_metadata
             .as_ref()
@@ -603,15 +603,19 @@ async fn authorization_server(
         .tried(&tried);
     }
     let issuer = issuer.unwrap_or_else(|| origin.clone());
-    let candidates = discovery::server_metadata_plan(&issuer, legacy, &auth.overrides);
+    let candidates = discovery::server_metadata_plan(&issuer, own_auth_server, &auth.overrides);
     let mut tried = Vec::new();
     let mut found = None;
     for (url, source) in candidates {
         match fetch_json::<ServerMetadata>(http, &url, allow_http).await {
             Ok(md) => {
-                if let Err(expected) =
-                    discovery::accept_issuer(&md, &issuer, legacy, &config.url, &auth.overrides)
-                {
+                if let Err(expected) = discovery::accept_issuer(
+                    &md,
+                    &issuer,
+                    own_auth_server,
+                    &config.url,
+                    &auth.overrides,
+                ) {
                     tried.push(Attempt {
                         url: url.to_string(),
                         source: source.as_str(),
@@ -655,7 +659,7 @@ async fn authorization_server(
             r.authorization_server = Some(as_report(&md, Some(url.to_string()), tried));
             Some(md)
         }
-        None if legacy && auth.overrides.auth_server_metadata.is_none() => {
+        None if own_auth_server && auth.overrides.auth_server_metadata.is_none() => {
             // What the bridge would do: the 2025-03-26 default endpoints. They
             // seldom exist, so say so rather than promise a sign-in.
             let mut all = r
