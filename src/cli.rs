@@ -401,7 +401,7 @@ pub struct ConnectArgs {
     /// --callback-path /oauth/callback
     #[arg(
         long,
-        default_value = crate::auth::callback::CALLBACK_PATH,
+        default_value = crate::auth::grant::callback::CALLBACK_PATH,
         value_name = "PATH",
         help_heading = "Authorization"
     )]

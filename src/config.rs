@@ -7,9 +7,9 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
 use crate::auth::AuthConfig;
-use crate::auth::callback::CallbackHost;
 use crate::auth::discovery::Overrides;
 use crate::auth::flow::{self, Flow};
+use crate::auth::grant::callback::CallbackHost;
 use crate::auth::registration::ClientOptions;
 use crate::auth::registration::JwtAlg;
 use crate::auth::store::{StoreChoice, TokenStore};

@@ -15,16 +15,12 @@
 )]
 
 pub mod body;
-pub mod browser;
-pub mod callback;
 pub mod challenge;
-pub mod device;
 pub mod discovery;
 pub mod flow;
+pub mod grant;
 pub mod keeper;
-pub mod keyring_store;
 pub mod lock;
-pub mod pkce;
 pub mod private_files;
 pub mod provider_error;
 pub mod registration;
@@ -38,10 +34,11 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderValue;
 use url::Url;
 
-use callback::{CallbackHost, Expect, Listener};
 use challenge::Challenge;
 use discovery::{Discovered, Overrides};
 use flow::{Flow, Grant};
+use grant::callback::{CallbackHost, Expect, Listener};
+use grant::{browser, callback, device, pkce};
 pub use provider_error::{ErrorCode, ProviderError};
 use registration::{Client, ClientOptions, ClientSource};
 use store::{Record, TokenStore};

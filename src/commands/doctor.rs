@@ -1007,8 +1007,8 @@ async fn registration_hint(http: &reqwest::Client, endpoint: &str) -> Option<boo
 
 async fn redirect_uri(auth: &AuthConfig, r: &mut Report) {
     let host = match auth.callback_host {
-        crate::auth::callback::CallbackHost::Ip => "127.0.0.1",
-        crate::auth::callback::CallbackHost::Localhost => "localhost",
+        crate::auth::grant::callback::CallbackHost::Ip => "127.0.0.1",
+        crate::auth::grant::callback::CallbackHost::Localhost => "localhost",
     };
     let pre_registered = auth.client.client_id.is_some();
     let path = &auth.callback_path;

@@ -12,10 +12,12 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::discovery::Discovered;
-use super::keyring_store::{self, KeyringError};
+pub mod keyring;
+
 use super::private_files::{create_private_dir, write_atomically};
 use super::registration::Client;
 use super::token::Tokens;
+use keyring::KeyringError;
 
 /// Everything remembered about one server.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -105,7 +107,7 @@ impl TokenStore {
                 let _ = backend.set(Backend::Files);
             }
             StoreChoice::Keyring => {
-                keyring_store::probe(KEYRING_PROBE).map_err(StoreError::KeyringRequired)?;
+                keyring::probe(KEYRING_PROBE).map_err(StoreError::KeyringRequired)?;
                 let _ = backend.set(Backend::Keyring);
             }
         }
@@ -129,7 +131,7 @@ impl TokenStore {
     fn backend(&self) -> Backend {
         *self
             .backend
-            .get_or_init(|| match keyring_store::probe(KEYRING_PROBE) {
+            .get_or_init(|| match keyring::probe(KEYRING_PROBE) {
                 Ok(()) => Backend::Keyring,
                 Err(why) => {
                     notice_file_fallback(&self.base, &why.to_string());
@@ -166,7 +168,7 @@ impl TokenStore {
         if backend == Backend::Files {
             return self.files.load(server_url);
         }
-        match keyring_store::load(&key(server_url)) {
+        match keyring::load(&key(server_url)) {
             Ok(Some(bytes)) => serde_json::from_slice::<Record>(&bytes)
                 .ok()
                 .filter(|r| r.server_url == server_url),
@@ -183,7 +185,7 @@ impl TokenStore {
             return self.files.save(record);
         }
         let bytes = serde_json::to_vec(record).map_err(std::io::Error::other)?;
-        keyring_store::save(&key(&record.server_url), &bytes).map_err(std::io::Error::other)?;
+        keyring::save(&key(&record.server_url), &bytes).map_err(std::io::Error::other)?;
         self.update_index(|servers| {
             if !servers.contains(&record.server_url) {
                 servers.push(record.server_url.clone());
@@ -196,7 +198,7 @@ impl TokenStore {
 
     pub fn remove(&self, server_url: &str) -> std::io::Result<()> {
         if self.read_index().iter().any(|s| s == server_url) && self.backend() == Backend::Keyring {
-            keyring_store::delete(&key(server_url)).map_err(std::io::Error::other)?;
+            keyring::delete(&key(server_url)).map_err(std::io::Error::other)?;
             self.update_index(|servers| servers.retain(|s| s != server_url))?;
         }
         self.files.remove(server_url)

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::registration::Client;
-use super::token::{self, Tokens};
-use super::{AuthError, ErrorCode};
+use crate::auth::registration::Client;
+use crate::auth::token::{self, Tokens};
+use crate::auth::{AuthError, ErrorCode};
 
 pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
@@ -70,7 +70,7 @@ pub async fn start(
         ))
     })?;
     let status = resp.status();
-    let body = super::body::read_limited(resp, super::body::MAX_OAUTH_BODY)
+    let body = crate::auth::body::read_limited(resp, crate::auth::body::MAX_OAUTH_BODY)
         .await
         .map_err(|e| {
             AuthError::Http(format!(

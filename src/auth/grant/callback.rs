@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use url::Url;
 
-use super::{AuthError, ProviderError};
+use crate::auth::{AuthError, ProviderError};
 
 /// The default path of the redirect URI.
 pub const CALLBACK_PATH: &str = "/callback";
