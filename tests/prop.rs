@@ -24,7 +24,7 @@ use mcp_tether::auth::discovery::{
 use mcp_tether::relay::jsonrpc::{
     self, Kind, Line, Rejected, error_response, parse_line, parse_message, parse_owned, single_line,
 };
-use mcp_tether::relay::streamable::{Cursor, MAX_RETRY, read_event};
+use mcp_tether::relay::transport::streamable::{Cursor, MAX_RETRY, read_event};
 
 fn has_line_break(b: &[u8]) -> bool {
     b.iter().any(|&c| c == b'\n' || c == b'\r')
@@ -1124,7 +1124,7 @@ proptest! {
         };
         let (out, _writer) = mcp_tether::relay::stdio::spawn_writer(std::io::sink());
         let expect = json!(7);
-        let answer = mcp_tether::relay::streamable::answer_in_body(body, &expect, &out)
+        let answer = mcp_tether::relay::transport::streamable::answer_in_body(body, &expect, &out)
             .now_or_never()
             .expect("no waiting on a sink");
         if let Ok(bytes) = answer {

@@ -6,7 +6,7 @@
 use bytes::Bytes;
 use futures_util::{FutureExt, StreamExt};
 use libfuzzer_sys::fuzz_target;
-use mcp_tether::relay::streamable::{Cursor, read_event};
+use mcp_tether::relay::transport::streamable::{Cursor, read_event};
 
 fn decode(chunks: Vec<Bytes>) -> (Vec<sse_stream::Sse>, bool) {
     let stream = futures_util::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>));

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use mcp_tether::relay::stdio::spawn_writer;
-use mcp_tether::relay::streamable::{Session, StreamableHttp};
+use mcp_tether::relay::transport::streamable::{Session, StreamableHttp};
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 

@@ -20,7 +20,7 @@ use super::era::{self, Era};
 use super::error::RelayError;
 use super::jsonrpc::{Kind, Message, code, error_response};
 use super::modern::{self, Envelope, ToolHeaders};
-use super::streamable::StreamableHttp;
+use super::transport::streamable::StreamableHttp;
 use super::{BRIDGE_ID_PREFIX, Relay, Upstream, report};
 use crate::config::Protocol;
 

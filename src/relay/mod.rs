@@ -15,11 +15,10 @@ mod era;
 mod era_bridge;
 pub mod error;
 pub mod jsonrpc;
-pub mod legacy;
 pub mod modern;
 pub mod stdio;
-pub mod streamable;
 pub mod tools;
+pub mod transport;
 
 use crate::locked::Locked;
 use std::collections::{HashMap, VecDeque};
@@ -39,9 +38,9 @@ use crate::config::{Config, Transport};
 use cookies::CookieJar;
 use error::RelayError;
 use jsonrpc::{IdKey, Line, Message, code, error_response};
-use legacy::LegacySse;
 use stdio::{Input, Output};
-use streamable::StreamableHttp;
+use transport::legacy_sse::LegacySse;
+use transport::streamable::{self, StreamableHttp};
 
 /// How many times one request may send the person through authorization
 /// (a server that keeps refusing must not loop us).

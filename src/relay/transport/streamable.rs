@@ -13,12 +13,12 @@ use sse_stream::SseByteStream;
 use tokio::sync::oneshot;
 use url::Url;
 
-use super::cookies::{self, CookieJar};
-use super::error::RelayError;
-use super::jsonrpc::{self, Message};
-use super::stdio::Output;
 use crate::auth::Auth;
 use crate::auth::challenge::Challenge;
+use crate::relay::cookies::{self, CookieJar};
+use crate::relay::error::RelayError;
+use crate::relay::jsonrpc::{self, Message};
+use crate::relay::stdio::Output;
 
 pub const SESSION_HEADER: &str = "mcp-session-id";
 pub const VERSION_HEADER: &str = "mcp-protocol-version";
@@ -569,7 +569,7 @@ pub async fn answer_in_body(
 
 /// The largest JSON body read from the server: the same bound as a line
 /// from the host (a message the host could not send is not one it can take).
-pub const MAX_BODY_BYTES: usize = super::stdio::MAX_LINE_BYTES;
+pub const MAX_BODY_BYTES: usize = crate::relay::stdio::MAX_LINE_BYTES;
 
 /// Read a body, refusing one over [`MAX_BODY_BYTES`] as soon as it gets
 /// there rather than after buffering it all.

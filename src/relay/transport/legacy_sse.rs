@@ -15,12 +15,12 @@ use sse_stream::SseByteStream;
 use tokio::task::JoinHandle;
 use url::Url;
 
-use super::cookies::{self, CookieJar};
-use super::error::RelayError;
-use super::jsonrpc::{IdKey, Kind, Message};
-use super::stdio::Output;
 use super::streamable::{accept_answer, unauthorized};
 use crate::auth::Auth;
+use crate::relay::cookies::{self, CookieJar};
+use crate::relay::error::RelayError;
+use crate::relay::jsonrpc::{IdKey, Kind, Message};
+use crate::relay::stdio::Output;
 
 /// Requests sent and not yet answered, by id, with their method (for error messages).
 type Pending = Arc<Mutex<HashMap<IdKey, (Value, String)>>>;

@@ -1,0 +1,6 @@
+//! The two ways to talk HTTP to an MCP server: Streamable HTTP (2025-03-26
+//! and later) and the 2024-11-05 HTTP+SSE transport. Each sends what the
+//! relay gives it and hands back what the server answered.
+
+pub mod legacy_sse;
+pub mod streamable;
