@@ -136,9 +136,8 @@ pub async fn sign_in_elsewhere(
 }
 
 fn spawn_helper() -> Result<tokio::process::Child, AuthError> {
-    let exe = std::env::current_exe().map_err(|e| AuthError::Helper {
-        what: "cannot find mcp-tether's own binary",
-        cause: e.to_string(),
+    let exe = std::env::current_exe().map_err(|e| AuthError::HelperUnavailable {
+        cause: format!("cannot find mcp-tether's own binary ({e})"),
     })?;
     let mut cmd = tokio::process::Command::new(exe);
     cmd.args(std::env::args_os().skip(1))
@@ -158,8 +157,7 @@ fn spawn_helper() -> Result<tokio::process::Child, AuthError> {
         const CREATE_NO_WINDOW: u32 = 0x0800_0000;
         cmd.creation_flags(CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW);
     }
-    cmd.spawn().map_err(|e| AuthError::Helper {
-        what: "it could not be started",
+    cmd.spawn().map_err(|e| AuthError::HelperUnavailable {
         cause: e.to_string(),
     })
 }

@@ -132,9 +132,14 @@ pub enum AuthError {
     #[error("{url} answered HTTP {status}")]
     HttpStatus { url: String, status: u16 },
 
-    /// The sign-in helper process could not be started or talked to.
+    /// The sign-in helper process could not be talked to.
     #[error("the sign-in helper: {what} ({cause})")]
     Helper { what: &'static str, cause: String },
+
+    /// The sign-in helper could not be started (the binary was replaced by
+    /// an upgrade while the bridge ran, say): the sign-in runs in-process.
+    #[error("the sign-in helper could not be started ({cause})")]
+    HelperUnavailable { cause: String },
 
     /// The authorization server could not be reached (connect or timeout).
     #[error(
@@ -822,13 +827,20 @@ impl Auth {
     ) -> Result<(), AuthError> {
         let started = std::time::Instant::now();
         let result = if self.delegates_sign_in() {
-            self.sign_in_elsewhere(record, challenge, step_up_scope)
+            match self
+                .sign_in_elsewhere(record, challenge, step_up_scope.clone())
                 .await
+            {
+                Err(AuthError::HelperUnavailable { cause }) => {
+                    tracing::warn!(
+                        "the sign-in helper could not be started ({cause}); signing in within the bridge, so closing the host ends the sign-in"
+                    );
+                    self.authorize_here(record, challenge, step_up_scope).await
+                }
+                other => other,
+            }
         } else {
-            // Cleared on drop too: a request that is cancelled mid-sign-in
-            // drops this future.
-            let _flag = Flag::raise(&self.signing_in);
-            self.authorize_now(record, challenge, step_up_scope).await
+            self.authorize_here(record, challenge, step_up_scope).await
         };
         self.sign_in_hint.send_replace(None);
         // An authorization server that did not answer got no registration
@@ -838,6 +850,19 @@ impl Auth {
             *self.last_sign_in.locked() = Some((started, ended_with));
         }
         result
+    }
+
+    /// The sign-in, in this process.
+    async fn authorize_here(
+        &self,
+        record: &mut Record,
+        challenge: &Challenge,
+        step_up_scope: Option<String>,
+    ) -> Result<(), AuthError> {
+        // Cleared on drop too: a request that is cancelled mid-sign-in
+        // drops this future.
+        let _flag = Flag::raise(&self.signing_in);
+        self.authorize_now(record, challenge, step_up_scope).await
     }
 
     /// Whether a sign-in runs in a helper process ([`keeper`]): for a

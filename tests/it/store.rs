@@ -354,3 +354,33 @@ fn a_required_keyring_that_is_missing_stops_the_start_with_the_reason() {
         "nothing was written to files"
     );
 }
+
+/// The binary was replaced (an upgrade) while the bridge ran, so the sign-in
+/// helper, the same binary, can't be started: the bridge signs in itself
+/// instead of failing, and says what that costs.
+#[test]
+fn a_bridge_whose_binary_was_replaced_still_signs_in() {
+    let lab = Lab::start(&[], &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("mcp-tether");
+    std::fs::copy(crate::support::BIN, &copy).unwrap();
+    let mut cmd = std::process::Command::new(&copy);
+    cmd.arg(&lab.resource_server.url)
+        .env("MCP_TETHER_REQUIRE_CONFIG_DIR", "1")
+        .env("MCP_TETHER_CONFIG_DIR", lab.config_dir.path())
+        .env("BROWSER", crate::oauth::BROWSER)
+        .env("DISPLAY", ":0");
+    let mut bridge = Bridge::spawn_command(cmd, tempfile::tempdir().unwrap());
+    // The upgrade: the file the process was started from is gone.
+    std::fs::remove_file(&copy).unwrap();
+    bridge.initialize();
+    assert_eq!(whoami(&mut bridge)["sub"], "alice");
+    assert!(
+        bridge
+            .stderr()
+            .contains("sign-in helper could not be started"),
+        "{}",
+        bridge.stderr()
+    );
+    assert_eq!(count(&lab.counters()["authorization"]), 1);
+}
