@@ -128,6 +128,23 @@ pub enum AuthError {
         endpoint: &'static str,
     },
 
+    /// A request to an authorization server endpoint got no HTTP answer
+    /// (other than a connect failure or a timeout, which are `Unreachable`).
+    #[error("the {what} request to {url} failed: {cause}")]
+    RequestFailed {
+        what: &'static str,
+        url: String,
+        cause: String,
+    },
+
+    /// An authorization server endpoint's answer could not be used.
+    #[error("the {what} response from {url} {why}")]
+    BadResponse {
+        what: &'static str,
+        url: String,
+        why: String,
+    },
+
     /// An OAuth endpoint answered with an error status and no OAuth error body.
     #[error("{url} answered HTTP {status}")]
     HttpStatus { url: String, status: u16 },

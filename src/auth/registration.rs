@@ -302,10 +302,11 @@ async fn register_once(
     if let Some(token) = registration_token {
         req = req.bearer_auth(token);
     }
-    let resp = req
-        .send()
-        .await
-        .map_err(|e| AuthError::Http(format!("client registration at {endpoint} failed: {e}")))?;
+    let resp = req.send().await.map_err(|e| AuthError::RequestFailed {
+        what: "client registration",
+        url: endpoint.to_string(),
+        cause: e.to_string(),
+    })?;
     let status = resp.status();
     let body = super::body::read_limited(resp, super::body::MAX_OAUTH_BODY)
         .await

@@ -138,20 +138,28 @@ pub async fn request(
                 },
             }
         } else {
-            AuthError::Http(format!("the token request to {endpoint} failed: {e}"))
+            AuthError::RequestFailed {
+                what: "token",
+                url: endpoint.to_string(),
+                cause: e.to_string(),
+            }
         }
     })?;
     let status = resp.status();
     let body = super::body::read_limited(resp, super::body::MAX_OAUTH_BODY)
         .await
-        .map_err(|e| AuthError::Http(format!("the token response from {endpoint}: {e}")))?;
+        .map_err(|e| AuthError::BadResponse {
+            what: "token",
+            url: endpoint.to_string(),
+            why: format!("could not be read: {e}"),
+        })?;
     if !status.is_success() {
         return Err(oauth_error(&body, endpoint, status));
     }
-    let t: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
-        AuthError::Http(format!(
-            "the token endpoint's answer is not a token response: {e}"
-        ))
+    let t: TokenResponse = serde_json::from_slice(&body).map_err(|e| AuthError::BadResponse {
+        what: "token",
+        url: endpoint.to_string(),
+        why: format!("is not a token response: {e}"),
     })?;
     if let Some(tt) = &t.token_type
         && !tt.eq_ignore_ascii_case("bearer")

@@ -64,26 +64,30 @@ pub async fn start(
         .post(endpoint)
         .header(reqwest::header::ACCEPT, "application/json");
     let req = token::authenticate(req, &mut form, client)?;
-    let resp = req.form(&form).send().await.map_err(|e| {
-        AuthError::Http(format!(
-            "the device authorization request to {endpoint} failed: {e}"
-        ))
-    })?;
+    let resp = req
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| AuthError::RequestFailed {
+            what: "device authorization",
+            url: endpoint.to_string(),
+            cause: e.to_string(),
+        })?;
     let status = resp.status();
     let body = crate::auth::body::read_limited(resp, crate::auth::body::MAX_OAUTH_BODY)
         .await
-        .map_err(|e| {
-            AuthError::Http(format!(
-                "the device authorization response from {endpoint}: {e}"
-            ))
+        .map_err(|e| AuthError::BadResponse {
+            what: "device authorization",
+            url: endpoint.to_string(),
+            why: format!("could not be read: {e}"),
         })?;
     if !status.is_success() {
         return Err(token::oauth_error(&body, endpoint, status));
     }
-    serde_json::from_slice(&body).map_err(|e| {
-        AuthError::Http(format!(
-            "the device authorization response is not valid ({e})"
-        ))
+    serde_json::from_slice(&body).map_err(|e| AuthError::BadResponse {
+        what: "device authorization",
+        url: endpoint.to_string(),
+        why: format!("is not valid ({e})"),
     })
 }
 
