@@ -40,6 +40,12 @@ bash tests/lab-fastmcp/setup.sh
 echo "== installing the Cloudflare lab (wrangler 4.86 + workers-oauth-provider, pinned by tests/lab-cf/package-lock.json)"
 npm ci --prefix tests/lab-cf --no-audit --no-fund --loglevel=error
 
+# Every suite gives mcp-tether a private config dir. Anything written to the
+# real one during the run is a test that escaped: the run fails (checked at
+# the end against this marker).
+REAL_CONFIG="${XDG_CONFIG_HOME:-$HOME/.config}/mcp-tether"
+STARTED_MARK="$(mktemp)"
+
 echo "== building"
 cargo build --locked
 
@@ -57,3 +63,11 @@ node --test tests/browser/
 
 echo "== MCP conformance suite (client scenarios, through mcp-tether)"
 bash tests/conformance/run.sh
+
+echo "== no suite touched the real config dir ($REAL_CONFIG)"
+if [ -d "$REAL_CONFIG" ] && [ -n "$(find "$REAL_CONFIG" -newer "$STARTED_MARK" -print -quit)" ]; then
+  echo "a test wrote to $REAL_CONFIG:" >&2
+  find "$REAL_CONFIG" -newer "$STARTED_MARK" >&2
+  exit 1
+fi
+rm -f "$STARTED_MARK"

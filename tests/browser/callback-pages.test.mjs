@@ -58,6 +58,7 @@ async function login(name, extraEnv) {
       ...process.env,
       BROWSER: `${process.execPath} ${browser}`,
       MCP_TETHER_CONFIG_DIR: config,
+      MCP_TETHER_REQUIRE_CONFIG_DIR: '1',
       TETHER_ARTIFACTS: artifacts,
       TETHER_ARTIFACT: name,
       DISPLAY: process.env.DISPLAY || ':0',

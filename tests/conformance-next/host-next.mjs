@@ -102,11 +102,15 @@ function answerInput(req) {
 
 // --- the bridge on stdio -----------------------------------------------------
 function authSetup(scenario) {
-  const env = { ...process.env };
+  // Same as host.mjs: a private config dir for every scenario (and the guard
+  // that refuses the real one), a browser that approves at once for auth/.
+  const env = {
+    ...process.env,
+    MCP_TETHER_CONFIG_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-tether-conf-')),
+    MCP_TETHER_REQUIRE_CONFIG_DIR: '1',
+  };
   if (!scenario.startsWith('auth/')) return { args: [], env };
-  // Same as host.mjs: a browser that approves at once, a private config dir.
   env.BROWSER = `node ${path.join(REPO_ROOT, 'tests/conformance/approve-browser.mjs')}`;
-  env.MCP_TETHER_CONFIG_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-tether-conf-'));
   return { args: [], env };
 }
 

@@ -328,15 +328,20 @@ async function runScenario(peer, scenario) {
 
 /**
  * What a person would configure for the auth scenarios: a browser that
- * approves (the suite's AS redirects at once), a private config dir, and the
- * credentials the suite hands over in MCP_CONFORMANCE_CONTEXT.
+ * approves (the suite's AS redirects at once) and the credentials the suite
+ * hands over in MCP_CONFORMANCE_CONTEXT; every scenario: a private config dir.
  */
 function authSetup(scenario) {
-  const env = { ...process.env };
+  // Every scenario gets a private config dir (the era memory is written
+  // there too), and the guard that makes the bridge refuse the real one.
+  const env = {
+    ...process.env,
+    MCP_TETHER_CONFIG_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-tether-conf-')),
+    MCP_TETHER_REQUIRE_CONFIG_DIR: '1',
+  };
   const args = [];
   if (!scenario.startsWith('auth/')) return { args, env };
   env.BROWSER = `node ${path.join(REPO_ROOT, 'tests/conformance/approve-browser.mjs')}`;
-  env.MCP_TETHER_CONFIG_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-tether-conf-'));
   const ctx = process.env.MCP_CONFORMANCE_CONTEXT ? JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT) : {};
   if (ctx.client_id) args.push('--client-id', ctx.client_id);
   if (ctx.client_secret) {

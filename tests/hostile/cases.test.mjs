@@ -111,6 +111,7 @@ class Host {
         XDG_DATA_HOME: path.join(this.tmp, 'data'),
         XDG_CACHE_HOME: path.join(this.tmp, 'cache'),
         MCP_TETHER_CONFIG_DIR: path.join(this.tmp, 'tether'),
+        MCP_TETHER_REQUIRE_CONFIG_DIR: '1',
         BROWSER: '/bin/false',
         NO_PROXY: '*', no_proxy: '*',
         ...env,
