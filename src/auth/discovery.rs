@@ -50,6 +50,30 @@ fn is_false(b: &bool) -> bool {
 }
 
 impl ServerMetadata {
+    /// The token endpoint, which every grant needs.
+    pub fn require_token_endpoint(&self) -> Result<&str, AuthError> {
+        self.require(self.token_endpoint.as_deref(), "token_endpoint")
+    }
+
+    /// The authorization endpoint, which the browser flow needs.
+    pub fn require_authorization_endpoint(&self) -> Result<&str, AuthError> {
+        self.require(
+            self.authorization_endpoint.as_deref(),
+            "authorization_endpoint",
+        )
+    }
+
+    fn require<'a>(
+        &self,
+        endpoint: Option<&'a str>,
+        name: &'static str,
+    ) -> Result<&'a str, AuthError> {
+        endpoint.ok_or_else(|| AuthError::MissingEndpoint {
+            issuer: self.issuer.clone(),
+            endpoint: name,
+        })
+    }
+
     pub fn supports_s256(&self) -> bool {
         self.code_challenge_methods_supported
             .as_ref()

@@ -779,12 +779,7 @@ impl Auth {
         let client = self
             .effective_client(record, &discovered.metadata)
             .ok_or_else(|| AuthError::Http("no client to refresh with".into()))?;
-        let endpoint = discovered.metadata.token_endpoint.clone().ok_or_else(|| {
-            AuthError::MissingEndpoint {
-                issuer: discovered.metadata.issuer.clone(),
-                endpoint: "token_endpoint",
-            }
-        })?;
+        let endpoint = discovered.metadata.require_token_endpoint()?.to_string();
         let mut form = vec![
             ("grant_type", "refresh_token".to_string()),
             ("refresh_token", refresh_token.clone()),
@@ -1080,13 +1075,7 @@ impl Auth {
         let client = registration::configured_client(&self.cfg.client, md)
             .filter(|c| !matches!(c.auth, registration::ClientAuth::None))
             .ok_or(AuthError::ClientCredentialsNeedClient)?;
-        let endpoint = md
-            .token_endpoint
-            .as_deref()
-            .ok_or_else(|| AuthError::MissingEndpoint {
-                issuer: md.issuer.clone(),
-                endpoint: "token_endpoint",
-            })?;
+        let endpoint = md.require_token_endpoint()?;
         let mut form = vec![("grant_type", "client_credentials".to_string())];
         if let Some(resource) = resource {
             form.push(("resource", resource.to_string()));
@@ -1111,13 +1100,7 @@ impl Auth {
                 .ok_or_else(|| AuthError::NoDeviceFlow {
                     issuer: md.issuer.clone(),
                 })?;
-        let token_endpoint =
-            md.token_endpoint
-                .clone()
-                .ok_or_else(|| AuthError::MissingEndpoint {
-                    issuer: md.issuer.clone(),
-                    endpoint: "token_endpoint",
-                })?;
+        let token_endpoint = md.require_token_endpoint()?.to_string();
         let mut registered_again = false;
         let (client, d) = loop {
             let client = self.device_client(record, md).await?;
@@ -1372,20 +1355,8 @@ impl Auth {
         scope: Option<&str>,
         resource: Option<&str>,
     ) -> Result<Tokens, AuthError> {
-        let authorization_endpoint =
-            md.authorization_endpoint
-                .as_deref()
-                .ok_or_else(|| AuthError::MissingEndpoint {
-                    issuer: md.issuer.clone(),
-                    endpoint: "authorization_endpoint",
-                })?;
-        let token_endpoint =
-            md.token_endpoint
-                .as_deref()
-                .ok_or_else(|| AuthError::MissingEndpoint {
-                    issuer: md.issuer.clone(),
-                    endpoint: "token_endpoint",
-                })?;
+        let authorization_endpoint = md.require_authorization_endpoint()?;
+        let token_endpoint = md.require_token_endpoint()?;
         let pkce = pkce::Pkce::new();
         let state = pkce::random_token(24);
         let mut url = Url::parse(authorization_endpoint)
