@@ -527,7 +527,7 @@ fn auth_config(
             FlowArg::Device => Flow::Device,
             FlowArg::ClientCredentials => Flow::ClientCredentials,
         },
-        no_browser: flow::no_browser_reason(env, std::path::Path::new("/")),
+        surroundings: flow::Surroundings::read(env, std::path::Path::new("/")),
         tls: Tls::default(),
         network: Network::default(),
     })

@@ -318,6 +318,95 @@ pub fn accept_issuer(
     }
 }
 
+/// One place discovery looked, and what it found there.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub url: Url,
+    pub source: Source,
+    /// "found", or why not: "HTTP 404", "request failed (…)", "not valid
+    /// metadata (…)", "not fetched: …", "issuer is …, expected …".
+    pub result: String,
+}
+
+impl Attempt {
+    fn new(url: &Url, source: Source, result: impl Into<String>) -> Attempt {
+        Attempt {
+            url: url.clone(),
+            source,
+            result: result.into(),
+        }
+    }
+
+    /// The line for a `tried` list.
+    fn line(&self) -> String {
+        format!("{}: {}", self.url, self.result)
+    }
+}
+
+/// The lookup discovery stopped in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The protected resource metadata (RFC 9728), or which authorization
+    /// server it names.
+    ResourceMetadata,
+    /// The authorization server's metadata (RFC 8414 / OIDC).
+    AuthorizationServer,
+}
+
+/// What discovery tried and found, step by step. The bridge takes
+/// `outcome`; `doctor` shows the rest. One walk, so the two can't disagree.
+#[derive(Debug)]
+pub struct Trace {
+    pub resource_attempts: Vec<Attempt>,
+    /// Where the protected resource metadata was found, and the document.
+    pub resource_metadata: Option<(Url, Source, ResourceMetadata)>,
+    /// The authorization server whose metadata was looked up (for a server
+    /// that is its own, its origin); None if discovery stopped before.
+    pub issuer: Option<Url>,
+    /// No protected resource metadata and no issuer named: a 2025-03-26
+    /// server, its own authorization server.
+    pub own_auth_server: bool,
+    pub server_attempts: Vec<Attempt>,
+    /// The authorization server metadata fetched, whether or not it was
+    /// then accepted (its issuer and endpoints are checked after).
+    pub server_metadata: Option<(Url, ServerMetadata)>,
+    pub outcome: Result<Discovered, (Stage, AuthError)>,
+}
+
+impl Trace {
+    fn new() -> Trace {
+        Trace {
+            resource_attempts: Vec::new(),
+            resource_metadata: None,
+            issuer: None,
+            own_auth_server: false,
+            server_attempts: Vec::new(),
+            server_metadata: None,
+            outcome: Err((
+                Stage::ResourceMetadata,
+                AuthError::Discovery {
+                    what: "discovery did not run".into(),
+                    tried: Vec::new(),
+                },
+            )),
+        }
+    }
+
+    /// Every URL tried so far and what it gave, for error messages.
+    fn tried(&self) -> Vec<String> {
+        self.resource_attempts
+            .iter()
+            .chain(&self.server_attempts)
+            .map(Attempt::line)
+            .collect()
+    }
+
+    fn stop(mut self, stage: Stage, error: AuthError) -> Trace {
+        self.outcome = Err((stage, error));
+        self
+    }
+}
+
 /// Run discovery for `server`, starting from the 401's challenge if there was one.
 pub async fn discover(
     http: &reqwest::Client,
@@ -325,97 +414,154 @@ pub async fn discover(
     challenge: Option<&Challenge>,
     overrides: &Overrides,
 ) -> Result<Discovered, AuthError> {
+    trace(http, server, challenge, overrides)
+        .await
+        .outcome
+        .map_err(|(_, e)| e)
+}
+
+/// Run discovery and keep the record of every step: the protected resource
+/// metadata (the flag, the challenge's URL, the well-known ones), which
+/// authorization server it names, then that server's metadata (or, for a
+/// 2025-03-26 server, the default endpoints). Stops at the first error.
+pub async fn trace(
+    http: &reqwest::Client,
+    server: &Url,
+    challenge: Option<&Challenge>,
+    overrides: &Overrides,
+) -> Trace {
+    let mut t = Trace::new();
     if let Some(token_endpoint) = &overrides.token_endpoint {
-        return given_token_endpoint(token_endpoint, overrides.allow_http);
+        t.outcome = given_token_endpoint(token_endpoint, overrides.allow_http)
+            .map_err(|e| (Stage::AuthorizationServer, e));
+        return t;
     }
-    let mut tried = Vec::new();
 
     // 1. Protected resource metadata.
-    let mut prm = None;
-    for (url, _) in resource_metadata_plan(server, challenge, overrides) {
-        check_transport(&url, overrides.allow_http)?;
+    for (url, source) in resource_metadata_plan(server, challenge, overrides) {
+        if let Err(e) = check_transport(&url, overrides.allow_http) {
+            t.resource_attempts
+                .push(Attempt::new(&url, source, format!("not fetched: {e}")));
+            return t.stop(Stage::ResourceMetadata, e);
+        }
         match fetch_json::<ResourceMetadata>(http, &url).await {
             Ok(m) => {
-                tried.push(format!("{url}: found"));
-                prm = Some((url, m));
+                t.resource_attempts
+                    .push(Attempt::new(&url, source, "found"));
+                t.resource_metadata = Some((url, source, m));
                 break;
             }
-            Err(e) if e.fatal => return Err(e.into_discovery_error(&url, &tried)),
-            Err(why) => tried.push(format!("{url}: {why}")),
+            Err(e) if e.fatal => {
+                let why = e.why.clone();
+                let error = e.into_discovery_error(&url, &t.tried());
+                t.resource_attempts.push(Attempt::new(&url, source, why));
+                return t.stop(Stage::ResourceMetadata, error);
+            }
+            Err(why) => t
+                .resource_attempts
+                .push(Attempt::new(&url, source, why.to_string())),
         }
     }
-    if let Some((url, m)) = &prm
+    if let Some((url, _, m)) = &t.resource_metadata
         && !resource_matches(&m.resource, server)
     {
-        return Err(AuthError::ResourceMismatch {
+        let error = AuthError::ResourceMismatch {
             resource: m.resource.clone(),
             server: server.to_string(),
             metadata_url: url.to_string(),
-        });
+        };
+        return t.stop(Stage::ResourceMetadata, error);
     }
 
     // 2. Which authorization server.
-    let issuer: Option<Url> = match (&overrides.auth_server, &prm) {
+    let issuer: Option<Url> = match (&overrides.auth_server, &t.resource_metadata) {
         (Some(issuer), _) => Some(issuer.clone()),
-        (None, Some((_, m))) => {
-            let first = m
-                .authorization_servers
-                .first()
-                .ok_or_else(|| AuthError::Discovery {
+        (None, Some((_, _, m))) => {
+            let Some(first) = m.authorization_servers.first() else {
+                let error = AuthError::Discovery {
                     what: "the protected resource metadata lists no authorization_servers".into(),
-                    tried: tried.clone(),
-                })?;
-            Some(Url::parse(first).map_err(|e| AuthError::Discovery {
-                what: format!("the authorization server '{first}' is not a URL ({e})"),
-                tried: tried.clone(),
-            })?)
+                    tried: t.tried(),
+                };
+                return t.stop(Stage::ResourceMetadata, error);
+            };
+            match Url::parse(first) {
+                Ok(u) => Some(u),
+                Err(e) => {
+                    let error = AuthError::Discovery {
+                        what: format!("the authorization server '{first}' is not a URL ({e})"),
+                        tried: t.tried(),
+                    };
+                    return t.stop(Stage::ResourceMetadata, error);
+                }
+            }
         }
         // A 2025-03-26 server is its own authorization server.
         (None, None) => None,
     };
-    // No protected resource metadata and no issuer named: a 2025-03-26
-    // server, which is its own authorization server.
-    let own_auth_server = issuer.is_none();
+    t.own_auth_server = issuer.is_none();
     let issuer = issuer.unwrap_or_else(|| with_path(server, ""));
+    t.issuer = Some(issuer.clone());
 
     // 3. Authorization server metadata.
-    for (url, _) in server_metadata_plan(&issuer, own_auth_server, overrides) {
-        check_transport(&url, overrides.allow_http)?;
+    for (url, source) in server_metadata_plan(&issuer, t.own_auth_server, overrides) {
+        if let Err(e) = check_transport(&url, overrides.allow_http) {
+            t.server_attempts
+                .push(Attempt::new(&url, source, format!("not fetched: {e}")));
+            return t.stop(Stage::AuthorizationServer, e);
+        }
         match fetch_json::<ServerMetadata>(http, &url).await {
             Ok(md) => {
+                t.server_metadata = Some((url.clone(), md.clone()));
                 if let Err(expected) =
-                    accept_issuer(&md, &issuer, own_auth_server, server, overrides)
+                    accept_issuer(&md, &issuer, t.own_auth_server, server, overrides)
                 {
-                    return Err(AuthError::IssuerMismatch {
+                    t.server_attempts.push(Attempt::new(
+                        &url,
+                        source,
+                        format!("issuer is {}, expected {expected}", md.issuer),
+                    ));
+                    let error = AuthError::IssuerMismatch {
                         expected,
                         found: md.issuer.clone(),
                         metadata_url: url.to_string(),
-                    });
+                    };
+                    return t.stop(Stage::AuthorizationServer, error);
                 }
-                tried.push(format!("{url}: found"));
-                check_endpoints(&md, overrides.allow_http)?;
-                return Ok(Discovered {
-                    resource_metadata: prm.map(|(_, m)| m),
+                t.server_attempts.push(Attempt::new(&url, source, "found"));
+                if let Err(e) = check_endpoints(&md, overrides.allow_http) {
+                    return t.stop(Stage::AuthorizationServer, e);
+                }
+                t.outcome = Ok(Discovered {
+                    resource_metadata: t.resource_metadata.as_ref().map(|(_, _, m)| m.clone()),
                     resource_metadata_url: None,
                     metadata: md,
                     metadata_url: Some(url.to_string()),
-                    tried,
+                    tried: t.tried(),
                 });
+                return t;
             }
-            Err(e) if e.fatal => return Err(e.into_discovery_error(&url, &tried)),
-            Err(why) => tried.push(format!("{url}: {why}")),
+            Err(e) if e.fatal => {
+                let why = e.why.clone();
+                let error = e.into_discovery_error(&url, &t.tried());
+                t.server_attempts.push(Attempt::new(&url, source, why));
+                return t.stop(Stage::AuthorizationServer, error);
+            }
+            Err(why) => t
+                .server_attempts
+                .push(Attempt::new(&url, source, why.to_string())),
         }
     }
-    if own_auth_server && overrides.auth_server_metadata.is_none() {
+    if t.own_auth_server && overrides.auth_server_metadata.is_none() {
         // 2025-03-26: no metadata at all means the default endpoints at the origin.
         let base = with_path(server, "");
         let at = |p: &str| with_path(&base, p).to_string();
+        let mut tried = t.tried();
         tried.push(format!(
             "no metadata: using {} and {}",
             at("/authorize"),
             at("/token")
         ));
-        return Ok(Discovered {
+        t.outcome = Ok(Discovered {
             resource_metadata: None,
             resource_metadata_url: None,
             metadata: ServerMetadata {
@@ -430,11 +576,13 @@ pub async fn discover(
             metadata_url: None,
             tried,
         });
+        return t;
     }
-    Err(AuthError::Discovery {
+    let error = AuthError::Discovery {
         what: format!("found no authorization server metadata for {issuer}"),
-        tried,
-    })
+        tried: t.tried(),
+    };
+    t.stop(Stage::AuthorizationServer, error)
 }
 
 fn same_origin_str(a: &str, server: &Url) -> bool {

@@ -24,6 +24,27 @@ pub enum Grant {
     ClientCredentials,
 }
 
+impl Grant {
+    /// As `--flow` spells it (and `doctor --json`).
+    pub fn as_flag(self) -> &'static str {
+        match self {
+            Grant::Browser => "browser",
+            Grant::Device => "device",
+            Grant::ClientCredentials => "client-credentials",
+        }
+    }
+}
+
+/// In a sentence: "signing in with the client credentials flow".
+impl std::fmt::Display for Grant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Grant::ClientCredentials => "client credentials",
+            other => other.as_flag(),
+        })
+    }
+}
+
 /// Pick the grant. Client credentials only when asked for, never silently.
 pub fn choose(requested: Flow, no_browser: Option<&str>, md: &ServerMetadata) -> (Grant, String) {
     match requested {
@@ -48,23 +69,74 @@ pub fn choose(requested: Flow, no_browser: Option<&str>, md: &ServerMetadata) ->
     }
 }
 
+/// What this machine says about opening a browser here: the environment,
+/// read once at start, and the process tree and the display sockets, looked
+/// at only when a sign-in needs to know (a start with a valid token never
+/// does, so it never walks /proc).
+#[derive(Debug, Clone)]
+pub struct Surroundings {
+    ssh_env: bool,
+    display_env: bool,
+    root: std::path::PathBuf,
+    verdict: std::sync::Arc<std::sync::OnceLock<Option<String>>>,
+}
+
+impl Default for Surroundings {
+    /// A machine where a browser can be opened.
+    fn default() -> Self {
+        Surroundings {
+            ssh_env: false,
+            display_env: true,
+            root: std::path::PathBuf::from("/"),
+            verdict: std::sync::Arc::new(std::sync::OnceLock::from(None)),
+        }
+    }
+}
+
+impl Surroundings {
+    /// Read the environment now; `root` is where /proc, /tmp and /run are
+    /// (a temp dir in tests).
+    pub fn read(env: &dyn Fn(&str) -> Option<String>, root: &Path) -> Surroundings {
+        let set = |name: &str| env(name).is_some_and(|v| !v.is_empty());
+        Surroundings {
+            ssh_env: set("SSH_CONNECTION") || set("SSH_TTY"),
+            display_env: set("DISPLAY") || set("WAYLAND_DISPLAY"),
+            root: root.to_path_buf(),
+            verdict: std::sync::Arc::default(),
+        }
+    }
+
+    /// Why no browser can be opened here (None: one can).
+    pub fn no_browser(&self) -> Option<&str> {
+        self.verdict
+            .get_or_init(|| {
+                if self.ssh_env {
+                    return Some("this is an SSH session".into());
+                }
+                if cfg!(target_os = "linux") {
+                    // Hosts often strip SSH_*; an sshd among our ancestors survives that.
+                    if has_sshd_ancestor(&self.root) {
+                        return Some("this process runs under sshd".into());
+                    }
+                    if !self.display_env && !display_server_running(&self.root) {
+                        return Some(
+                            "no DISPLAY or WAYLAND_DISPLAY, and no display server is running"
+                                .into(),
+                        );
+                    }
+                }
+                None
+            })
+            .as_deref()
+    }
+}
+
 /// Why no browser can be opened on this machine, or None when one can.
 /// `env` reads environment variables; `root` is `/` (tests pass a fake tree).
 pub fn no_browser_reason(env: &dyn Fn(&str) -> Option<String>, root: &Path) -> Option<String> {
-    let set = |name: &str| env(name).is_some_and(|v| !v.is_empty());
-    if set("SSH_CONNECTION") || set("SSH_TTY") {
-        return Some("this is an SSH session".into());
-    }
-    if cfg!(target_os = "linux") {
-        // Hosts often strip SSH_*; an sshd among our ancestors survives that.
-        if has_sshd_ancestor(root) {
-            return Some("this process runs under sshd".into());
-        }
-        if !set("DISPLAY") && !set("WAYLAND_DISPLAY") && !display_server_running(root) {
-            return Some("no DISPLAY or WAYLAND_DISPLAY, and no display server is running".into());
-        }
-    }
-    None
+    Surroundings::read(env, root)
+        .no_browser()
+        .map(str::to_string)
 }
 
 /// An X11 or Wayland socket exists: a desktop is running even if the host

@@ -205,10 +205,7 @@ async fn read_reports(
             Report::Failed { message } => return Err(AuthError::Earlier(message)),
         }
     }
-    Err(AuthError::Http(
-        "the sign-in helper ended without saying how the sign-in went (its messages are above)"
-            .into(),
-    ))
+    Err(AuthError::HelperSilent)
 }
 
 /// The helper's side: read the order, sign in (or find that another helper
@@ -263,7 +260,7 @@ async fn sign_in(
         .store
         .as_ref()
         .map(|s| s.lock_path(server.as_str()).with_extension("sign-in.lock"))
-        .ok_or_else(|| AuthError::Http("the sign-in helper needs a token store".into()))?;
+        .ok_or(AuthError::HelperNeedsStore)?;
     let pending = lock_path.with_extension("json");
     // The whole helper, waiting included, within --auth-timeout.
     let auth_timeout = cfg.auth_timeout;
@@ -279,9 +276,7 @@ async fn sign_in(
         tracing::info!("another sign-in just stored a token for this server; using it");
         return Ok(());
     }
-    auth.fresh_clients
-        .locked()
-        .extend(order.fresh_clients.iter().cloned());
+    auth.adopt_fresh_clients(order.fresh_clients.iter().cloned());
     let _watcher = AbortOnDrop(tokio::spawn(publish_pending(auth.clone(), pending.clone())));
     let signed_in = auth.sign_in_here(order.challenge.clone(), order.step_up_scope.clone());
     let result = match tokio::time::timeout_at(deadline, signed_in).await {
@@ -289,7 +284,7 @@ async fn sign_in(
         Err(_) => Err(AuthError::AuthTimeout(auth_timeout.as_secs())),
     };
     // Even after a failure: the next helper reuses what this one registered.
-    let registered: Vec<String> = auth.fresh_clients.locked().iter().cloned().collect();
+    let registered = auth.fresh_clients();
     for client_id in registered {
         if !order.fresh_clients.contains(&client_id) {
             report(&Report::Registered { client_id });
@@ -318,13 +313,11 @@ async fn wait_for_our_turn(
                 told = true;
             }
             Ok(None) => {}
-            Err(e) => return Err(AuthError::Http(format!("waiting for another sign-in: {e}"))),
+            Err(e) => return Err(AuthError::Lock(e)),
         }
         tokio::time::sleep(PENDING_POLL).await;
         if tokio::time::Instant::now() >= deadline {
-            return Err(AuthError::Http(
-                "another sign-in to this server is still under way".into(),
-            ));
+            return Err(AuthError::OtherSignInUnderWay);
         }
         let instruction = std::fs::read(pending)
             .ok()
@@ -370,7 +363,7 @@ struct Pending {
 /// Tell the bridge, and helpers that wait, what the person must do, each
 /// time that changes.
 async fn publish_pending(auth: Arc<Auth>, path: std::path::PathBuf) {
-    let mut hints = auth.sign_in_hint.subscribe();
+    let mut hints = auth.watch_sign_in_hint();
     loop {
         let now = hints.borrow_and_update().clone();
         if let Some(instruction) = now {

@@ -6,8 +6,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
-use super::AuthError;
 use super::registration::{Client, ClientAuth, JwtAlg};
+use super::{AuthError, ClientAssertionError};
 
 /// Tokens as stored. `expires_at` is seconds since the Unix epoch.
 #[derive(Clone, Serialize, Deserialize, PartialEq)]
@@ -164,9 +164,7 @@ pub async fn request(
     if let Some(tt) = &t.token_type
         && !tt.eq_ignore_ascii_case("bearer")
     {
-        return Err(AuthError::Http(format!(
-            "the token endpoint issued a '{tt}' token; mcp-tether sends Bearer tokens only"
-        )));
+        return Err(AuthError::NotBearer(tt.clone()));
     }
     // Some servers send expires_in as a string.
     let expires_in = t.expires_in.and_then(|v| match v {
@@ -251,17 +249,21 @@ fn client_assertion(
     audience: &str,
 ) -> Result<String, AuthError> {
     use jsonwebtoken::{Algorithm, EncodingKey, Header};
-    let pem = std::fs::read(key_path).map_err(|e| {
-        AuthError::Http(format!(
-            "cannot read --client-assertion-key {}: {e}",
-            key_path.display()
-        ))
+    let pem = std::fs::read(key_path).map_err(|cause| {
+        AuthError::ClientAssertion(ClientAssertionError::Read {
+            path: key_path.to_path_buf(),
+            cause,
+        })
     })?;
-    let bad_key = |e: jsonwebtoken::errors::Error| {
-        AuthError::Http(format!(
-            "--client-assertion-key {} is not a {alg:?} private key in PEM ({e})",
-            key_path.display()
-        ))
+    let bad_key = |cause: jsonwebtoken::errors::Error| {
+        AuthError::ClientAssertion(ClientAssertionError::NotAKey {
+            path: key_path.to_path_buf(),
+            alg: match alg {
+                JwtAlg::RS256 => "RS256",
+                JwtAlg::ES256 => "ES256",
+            },
+            cause,
+        })
     };
     let (algorithm, key) = match alg {
         JwtAlg::RS256 => (
@@ -280,10 +282,10 @@ fn client_assertion(
         "aud": audience,
         "iat": iat,
         "exp": iat + 60,
-        "jti": super::pkce::random_token(16),
+        "jti": super::grant::pkce::random_token(16),
     });
     jsonwebtoken::encode(&Header::new(algorithm), &claims, &key)
-        .map_err(|e| AuthError::Http(format!("signing the client assertion failed: {e}")))
+        .map_err(|e| AuthError::ClientAssertion(ClientAssertionError::Sign(e)))
 }
 
 fn form_encode(s: &str) -> String {

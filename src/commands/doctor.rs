@@ -14,9 +14,10 @@ use serde::Serialize;
 use url::Url;
 
 use crate::auth::AuthConfig;
+use crate::auth::AuthError;
 use crate::auth::ScopeSource;
 use crate::auth::challenge::Challenge;
-use crate::auth::discovery::{self, ResourceMetadata, ServerMetadata};
+use crate::auth::discovery::{self, ResourceMetadata, ServerMetadata, Stage, Trace};
 use crate::auth::flow::{self, Flow, Grant};
 use crate::auth::registration::ClientSource;
 use crate::auth::token;
@@ -244,15 +245,16 @@ pub async fn diagnose(config: &Config) -> anyhow::Result<Report> {
         .expect("probe() stops when there is no OAuth");
     stored_token(config, auth, &mut r);
 
-    // 2. Protected resource metadata.
-    let prm = resource_metadata(&http, config, auth, challenge.as_ref(), &mut r).await;
+    // 2. Discovery, exactly as the bridge runs it; doctor reports each step.
+    let trace = discovery::trace(&http, &config.url, challenge.as_ref(), &auth.overrides).await;
+    let prm = resource_metadata(&http, config, auth, &trace, &mut r).await;
     if r.checks.iter().any(|c| c.status == Status::Fail) {
         finish(&mut r);
         return Ok(r);
     }
 
     // 3. Authorization server metadata.
-    let Some(md) = authorization_server(&http, config, auth, prm.as_ref(), &mut r).await else {
+    let Some(md) = authorization_server(config, auth, &trace, &mut r) else {
         finish(&mut r);
         return Ok(r);
     };
@@ -269,7 +271,7 @@ pub async fn diagnose(config: &Config) -> anyhow::Result<Report> {
     );
 
     // 4. The flow, then what it needs.
-    let (grant, why) = flow::choose(auth.flow, auth.no_browser.as_deref(), &md);
+    let (grant, why) = flow::choose(auth.flow, auth.surroundings.no_browser(), &md);
     if grant != Grant::ClientCredentials {
         pkce(auth, &md, &mut r);
     }
@@ -428,41 +430,54 @@ async fn fetch_json<T: serde::de::DeserializeOwned>(
         .map_err(|e| e.to_string())
 }
 
+/// One attempt of discovery's, as doctor reports it.
+fn attempt(a: &discovery::Attempt) -> Attempt {
+    Attempt {
+        url: a.url.to_string(),
+        source: a.source.as_str(),
+        result: a.result.clone(),
+    }
+}
+
+/// Why discovery stopped, short (the `tried` list is shown on its own).
+fn stop_reason(e: &AuthError) -> String {
+    match e {
+        AuthError::Discovery { what, .. } => what.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The protected resource metadata step of discovery's trace.
 async fn resource_metadata(
     http: &reqwest::Client,
     config: &Config,
     auth: &AuthConfig,
-    challenge: Option<&Challenge>,
+    trace: &Trace,
     r: &mut Report,
 ) -> Option<ResourceMetadata> {
-    let allow_http = auth.overrides.allow_http;
-    // The same plan the bridge follows (auth::discovery), so the two agree.
-    let well_known = discovery::well_known_resource_metadata(&config.url);
-    let candidates = discovery::resource_metadata_plan(&config.url, challenge, &auth.overrides);
-    let mut report = PrmReport::default();
-    let mut found = None;
-    for (url, source) in candidates {
-        match fetch_json::<ResourceMetadata>(http, &url, allow_http).await {
-            Ok(m) => {
-                report.tried.push(Attempt {
-                    url: url.to_string(),
-                    source: source.as_str(),
-                    result: "found".into(),
-                });
-                found = Some((url, source, m));
-                break;
-            }
-            Err(why) => report.tried.push(Attempt {
-                url: url.to_string(),
-                source: source.as_str(),
-                result: why,
-            }),
-        }
+    if auth.overrides.token_endpoint.is_some() {
+        return None; // no discovery at all: see authorization_server()
     }
-    let Some((url, source, m)) = found else {
+    let allow_http = auth.overrides.allow_http;
+    let well_known = discovery::well_known_resource_metadata(&config.url);
+    let mut report = PrmReport {
+        tried: trace.resource_attempts.iter().map(attempt).collect(),
+        ..PrmReport::default()
+    };
+    let stopped = match &trace.outcome {
+        Err((Stage::ResourceMetadata, e)) => Some(e),
+        _ => None,
+    };
+    let Some((url, source, m)) = trace.resource_metadata.clone() else {
         let tried = report.tried.clone();
         r.resource_metadata = Some(report);
-        if let Some(u) = &auth.overrides.resource_metadata {
+        if let Some(e) = stopped {
+            // Discovery stopped before it found any (a URL it may not fetch,
+            // a hostile answer): the bridge stops there too.
+            r.check("resource_metadata", Status::Fail, stop_reason(e))
+                .fix("check the URL with the server's admin, or pass --resource-metadata URL")
+                .tried(&tried);
+        } else if let Some(u) = &auth.overrides.resource_metadata {
             r.check(
                 "resource_metadata",
                 Status::Fail,
@@ -477,7 +492,7 @@ async fn resource_metadata(
     report.source = Some(source.as_str());
     report.document = Some(m.clone());
     let at_well_known = well_known.iter().any(|(u, _)| *u == url);
-    if !discovery::resource_matches(&m.resource, &config.url) {
+    if let Some(AuthError::ResourceMismatch { .. }) = stopped {
         let tried = report.tried.clone();
         r.resource_metadata = Some(report);
         r.check(
@@ -504,86 +519,74 @@ async fn resource_metadata(
     if at_well_known {
         r.resource_metadata = Some(report);
         r.check("resource_metadata", Status::Ok, summary);
-        return Some(m);
-    }
-    // Found only at a custom path: see whether the well-known paths have it too.
-    let mut elsewhere = false;
-    for (u, source) in &well_known {
-        let result = match fetch_json::<ResourceMetadata>(http, u, allow_http).await {
-            Ok(_) => {
-                elsewhere = true;
-                "found".to_string()
-            }
-            Err(why) => why,
-        };
-        report.tried.push(Attempt {
-            url: u.to_string(),
-            source: source.as_str(),
-            result,
-        });
-    }
-    let tried = report.tried.clone();
-    r.resource_metadata = Some(report);
-    if elsewhere {
-        r.check("resource_metadata", Status::Ok, summary);
-    } else if source == discovery::Source::Flag {
-        r.check(
-            "resource_metadata",
-            Status::Warn,
-            format!("{summary}; found only through --resource-metadata, not at the well-known paths"),
-        )
-        .fix("keep --resource-metadata in the host's config, or ask the server's admin to serve it at /.well-known/oauth-protected-resource")
-        .tried(&tried);
     } else {
-        r.check(
-            "resource_metadata",
-            Status::Warn,
-            format!("{summary}; found only through the 401's resource_metadata, not at the well-known paths (mcp-tether follows the challenge; clients that don't would miss it)"),
-        )
-        .fix("nothing to do for mcp-tether; if the server ever stops naming it in WWW-Authenticate, pass --resource-metadata with that URL")
-        .tried(&tried);
+        // Found only at a custom path: see whether the well-known paths have
+        // it too (doctor's own question; discovery stops at the first found).
+        let mut elsewhere = false;
+        for (u, source) in &well_known {
+            let result = match fetch_json::<ResourceMetadata>(http, u, allow_http).await {
+                Ok(_) => {
+                    elsewhere = true;
+                    "found".to_string()
+                }
+                Err(why) => why,
+            };
+            report.tried.push(Attempt {
+                url: u.to_string(),
+                source: source.as_str(),
+                result,
+            });
+        }
+        let tried = report.tried.clone();
+        r.resource_metadata = Some(report);
+        if elsewhere {
+            r.check("resource_metadata", Status::Ok, summary);
+        } else if source == discovery::Source::Flag {
+            r.check(
+                "resource_metadata",
+                Status::Warn,
+                format!("{summary}; found only through --resource-metadata, not at the well-known paths"),
+            )
+            .fix("keep --resource-metadata in the host's config, or ask the server's admin to serve it at /.well-known/oauth-protected-resource")
+            .tried(&tried);
+        } else {
+            r.check(
+                "resource_metadata",
+                Status::Warn,
+                format!("{summary}; found only through the 401's resource_metadata, not at the well-known paths (mcp-tether follows the challenge; clients that don't would miss it)"),
+            )
+            .fix("nothing to do for mcp-tether; if the server ever stops naming it in WWW-Authenticate, pass --resource-metadata with that URL")
+            .tried(&tried);
+        }
     }
-    if m.authorization_servers.is_empty() && auth.overrides.auth_server.is_none() {
-        r.check(
-            "authorization_server",
-            Status::Fail,
-            "the protected resource metadata lists no authorization_servers",
-        )
-        .fix("pass --auth-server ISSUER, and tell the server's admin to list it in authorization_servers");
+    if let Some(e) = stopped {
+        // The document names no authorization server the bridge can use.
+        r.check("authorization_server", Status::Fail, stop_reason(e))
+            .fix("pass --auth-server ISSUER, and tell the server's admin to list it in authorization_servers");
         return None;
     }
     Some(m)
 }
 
-async fn authorization_server(
-    http: &reqwest::Client,
+/// The authorization server step of discovery's trace.
+fn authorization_server(
     config: &Config,
     auth: &AuthConfig,
-    prm: Option<&ResourceMetadata>,
+    trace: &Trace,
     r: &mut Report,
 ) -> Option<ServerMetadata> {
-    let allow_http = auth.overrides.allow_http;
-    let issuer: Option<Url> = match (&auth.overrides.auth_server, prm) {
-        (Some(i), _) => Some(i.clone()),
-        (None, Some(m)) => match m.authorization_servers.first().map(|s| Url::parse(s)) {
-            Some(Ok(u)) => Some(u),
-            Some(Err(e)) => {
-                r.check(
-                    "authorization_server",
-                    Status::Fail,
-                    format!(
-                        "the authorization server '{}' in the resource metadata is not a URL ({e})",
-                        m.authorization_servers[0]
-                    ),
-                )
-                .fix("pass --auth-server ISSUER, and tell the server's admin");
-                return None;
-            }
-            None => None,
-        },
-        (None, None) => None,
-    };
-    let own_auth_server = issuer.is_none();
+    if let (Some(endpoint), Ok(d)) = (&auth.overrides.token_endpoint, &trace.outcome) {
+        r.check(
+            "authorization_server",
+            Status::Ok,
+            format!("token endpoint {endpoint} given with --token-endpoint; discovery skipped"),
+        );
+        r.authorization_server = Some(as_report(&d.metadata, None, Vec::new()));
+        return Some(d.metadata.clone());
+    }
+    // None: discovery stopped before it knew which (reported above).
+    let issuer = trace.issuer.clone()?;
+    let own_auth_server = trace.own_auth_server;
     let mut origin = config.url.clone();
     origin.set_path("");
     origin.set_query(None);
@@ -602,65 +605,21 @@ async fn authorization_server(
         .fix("if the server's metadata lives elsewhere, pass --resource-metadata URL (ask the server's admin where it is)")
         .tried(&tried);
     }
-    let issuer = issuer.unwrap_or_else(|| origin.clone());
-    let candidates = discovery::server_metadata_plan(&issuer, own_auth_server, &auth.overrides);
-    let mut tried = Vec::new();
-    let mut found = None;
-    for (url, source) in candidates {
-        match fetch_json::<ServerMetadata>(http, &url, allow_http).await {
-            Ok(md) => {
-                if let Err(expected) = discovery::accept_issuer(
-                    &md,
-                    &issuer,
-                    own_auth_server,
-                    &config.url,
-                    &auth.overrides,
-                ) {
-                    tried.push(Attempt {
-                        url: url.to_string(),
-                        source: source.as_str(),
-                        result: format!("issuer is {}, expected {expected}", md.issuer),
-                    });
-                    r.check(
-                        "authorization_server",
-                        Status::Fail,
-                        format!(
-                            "the metadata at {url} says its issuer is {}, but it was looked up for {expected}; the bridge refuses it (possible mix-up)",
-                            md.issuer
-                        ),
-                    )
-                    .fix("check --auth-server / --auth-server-metadata; if the resource metadata names the server by another spelling, tell the server's admin")
-                    .tried(&tried);
-                    r.authorization_server = Some(as_report(&md, Some(url.to_string()), tried));
-                    return None;
-                }
-                tried.push(Attempt {
-                    url: url.to_string(),
-                    source: source.as_str(),
-                    result: "found".into(),
-                });
-                found = Some((url, md));
-                break;
-            }
-            Err(why) => tried.push(Attempt {
-                url: url.to_string(),
-                source: source.as_str(),
-                result: why,
-            }),
-        }
-    }
-    match found {
-        Some((url, md)) => {
+    let tried: Vec<Attempt> = trace.server_attempts.iter().map(attempt).collect();
+    let fetched = trace.server_metadata.as_ref();
+    match &trace.outcome {
+        Ok(d) if d.metadata_url.is_some() => {
+            let url = d.metadata_url.clone().unwrap_or_default();
             r.check(
                 "authorization_server",
                 Status::Ok,
-                format!("{} (metadata at {url})", md.issuer),
+                format!("{} (metadata at {url})", d.metadata.issuer),
             );
-            r.authorization_server = Some(as_report(&md, Some(url.to_string()), tried));
-            Some(md)
+            r.authorization_server = Some(as_report(&d.metadata, Some(url), tried));
+            Some(d.metadata.clone())
         }
-        None if own_auth_server && auth.overrides.auth_server_metadata.is_none() => {
-            // What the bridge would do: the 2025-03-26 default endpoints. They
+        Ok(_) => {
+            // What the bridge does: the 2025-03-26 default endpoints. They
             // seldom exist, so say so rather than promise a sign-in.
             let mut all = r
                 .resource_metadata
@@ -694,26 +653,57 @@ async fn authorization_server(
             });
             None
         }
-        None => {
+        Err((
+            _,
+            AuthError::IssuerMismatch {
+                expected,
+                found,
+                metadata_url,
+            },
+        )) => {
             r.check(
                 "authorization_server",
                 Status::Fail,
-                format!("found no authorization server metadata for {issuer}"),
+                format!(
+                    "the metadata at {metadata_url} says its issuer is {found}, but it was looked up for {expected}; the bridge refuses it (possible mix-up)"
+                ),
             )
-            .fix("if the provider publishes it elsewhere, pass --auth-server-metadata URL; otherwise tell the server's admin which issuer the resource metadata should name")
+            .fix("check --auth-server / --auth-server-metadata; if the resource metadata names the server by another spelling, tell the server's admin")
             .tried(&tried);
-            r.authorization_server = Some(AsReport {
-                issuer: issuer.to_string(),
-                metadata_url: None,
-                tried,
-                authorization_endpoint: None,
-                token_endpoint: None,
-                grant_types_supported: None,
-                code_challenge_methods_supported: None,
-                registration_endpoint: None,
-                client_id_metadata_document_supported: false,
-                device_authorization_endpoint: None,
-                scopes_supported: None,
+            r.authorization_server =
+                fetched.map(|(url, md)| as_report(md, Some(url.to_string()), tried));
+            None
+        }
+        Err((_, e)) => {
+            let (message, fix) = match e {
+                AuthError::Discovery { .. } => (
+                    stop_reason(e),
+                    "if the provider publishes it elsewhere, pass --auth-server-metadata URL; otherwise tell the server's admin which issuer the resource metadata should name",
+                ),
+                // An endpoint or a metadata URL the bridge may not use.
+                _ => (
+                    e.to_string(),
+                    "tell the provider's admin; the bridge sends nothing over plain http except to loopback (--allow-http overrides that)",
+                ),
+            };
+            r.check("authorization_server", Status::Fail, message)
+                .fix(fix)
+                .tried(&tried);
+            r.authorization_server = Some(match fetched {
+                Some((url, md)) => as_report(md, Some(url.to_string()), tried),
+                None => AsReport {
+                    issuer: issuer.to_string(),
+                    metadata_url: None,
+                    tried,
+                    authorization_endpoint: None,
+                    token_endpoint: None,
+                    grant_types_supported: None,
+                    code_challenge_methods_supported: None,
+                    registration_endpoint: None,
+                    client_id_metadata_document_supported: false,
+                    device_authorization_endpoint: None,
+                    scopes_supported: None,
+                },
             });
             None
         }
@@ -778,14 +768,6 @@ fn pkce(auth: &AuthConfig, md: &ServerMetadata, r: &mut Report) {
     }
 }
 
-fn grant_name(g: Grant) -> &'static str {
-    match g {
-        Grant::Browser => "browser",
-        Grant::Device => "device",
-        Grant::ClientCredentials => "client-credentials",
-    }
-}
-
 fn flow_check(
     config: &Config,
     auth: &AuthConfig,
@@ -795,9 +777,9 @@ fn flow_check(
     r: &mut Report,
 ) {
     r.flow = Some(FlowReport {
-        grant: grant_name(grant),
+        grant: grant.as_flag(),
         why: why.clone(),
-        no_browser: auth.no_browser.clone(),
+        no_browser: auth.surroundings.no_browser().map(str::to_string),
     });
     match grant {
         Grant::Device if md.device_authorization_endpoint.is_none() => {
@@ -817,7 +799,7 @@ fn flow_check(
                 config.url
             ));
         }
-        Grant::Browser if auth.no_browser.is_some() && auth.flow == Flow::Auto => {
+        Grant::Browser if auth.surroundings.no_browser().is_some() && auth.flow == Flow::Auto => {
             r.check("flow", Status::Warn, format!("browser flow: {why}")).fix(format!(
                 "run `mcp-tether login {} --paste`: open the printed URL on any machine, then paste back the address the browser ends on",
                 config.url

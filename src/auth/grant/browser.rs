@@ -29,12 +29,9 @@ pub enum Launch {
     Failed(String),
 }
 
-/// Show `url` to the person and try to open it. Never writes to stdout: the
-/// launcher's output is discarded.
+/// Try to open `url` in the person's browser (the caller has shown it to
+/// them already). Never writes to stdout: the launcher's output is discarded.
 pub async fn send_person_to(url: &str, open_browser: bool) -> Launch {
-    crate::say::say(format!(
-        "mcp-tether: authorization needed. Open this URL to sign in:\n\n    {url}\n"
-    ));
     if !open_browser {
         return Launch::NotTried;
     }

@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use url::Url;
 
-use crate::auth::{AuthError, ProviderError};
+use crate::auth::{AuthError, PasteError, ProviderError};
 
 /// The default path of the redirect URI.
 pub const CALLBACK_PATH: &str = "/callback";
@@ -73,7 +73,7 @@ impl Listener {
             let (stream, _) = tokio::time::timeout_at(deadline, self.listener.accept())
                 .await
                 .map_err(|_| AuthError::AuthTimeout(timeout.as_secs()))?
-                .map_err(|e| AuthError::Http(format!("the callback listener failed: {e}")))?;
+                .map_err(AuthError::CallbackListener)?;
             if let Some(outcome) = handle(stream, &self.path, &expect).await {
                 return outcome;
             }
@@ -171,11 +171,11 @@ pub async fn read_pasted(expect: &Expect<'_>) -> Result<String, AuthError> {
         std::io::stdin().read_line(&mut line).map(|_| line)
     })
     .await
-    .map_err(|e| AuthError::Http(format!("reading stdin failed: {e}")))?
-    .map_err(|e| AuthError::Http(format!("reading stdin failed: {e}")))?;
+    .map_err(|e| AuthError::Paste(PasteError::Read(std::io::Error::other(e))))?
+    .map_err(|e| AuthError::Paste(PasteError::Read(e)))?;
     let pasted = line.trim();
     if pasted.is_empty() {
-        return Err(AuthError::Http("nothing was pasted".into()));
+        return Err(AuthError::Paste(PasteError::Nothing));
     }
     match Url::parse(pasted) {
         Ok(url) => check_redirect(&url, expect),
@@ -230,8 +230,7 @@ pub fn check_response(
     if let Some(error) = error {
         return Err(AuthError::Denied(error));
     }
-    code.filter(|c| !c.is_empty())
-        .ok_or_else(|| AuthError::Http("the authorization response has no code".into()))
+    code.filter(|c| !c.is_empty()).ok_or(AuthError::NoCode)
 }
 
 /// Read up to the end of the request head (8 KiB at most).

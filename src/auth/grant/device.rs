@@ -6,9 +6,12 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::auth::registration::Client;
+use crate::auth::context::Context;
+use crate::auth::registration::{Client, ClientSource};
+use crate::auth::store::Record;
 use crate::auth::token::{self, Tokens};
-use crate::auth::{AuthError, ErrorCode};
+use crate::auth::{AuthError, ErrorCode, Notice, discovery, registration};
+use crate::locked::Locked;
 
 pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
@@ -91,9 +94,9 @@ pub async fn start(
     })
 }
 
-/// Show the code to the person on stderr: prominently, with a QR code of the
+/// What the person is shown: the code, prominently, with a QR code of the
 /// URL when stderr is a terminal (a phone can scan it).
-pub fn show(d: &DeviceAuthorization) {
+pub fn instructions(d: &DeviceAuthorization) -> String {
     let mut text = String::new();
     text.push_str("\nmcp-tether: sign in on any device with a browser.\n\n");
     text.push_str(&format!("    Open:  {}\n", d.verification_uri));
@@ -118,7 +121,7 @@ pub fn show(d: &DeviceAuthorization) {
         "\nWaiting for approval (the code expires in {} min)…\n",
         d.expires_in.div_ceil(60)
     ));
-    crate::say::say_raw(&text);
+    text
 }
 
 /// Poll the token endpoint until the person approves, refuses, or the code expires.
@@ -155,5 +158,106 @@ pub async fn poll(
             },
             Err(e) => return Err(e),
         }
+    }
+}
+/// The whole device flow: a client that may use it, the code shown to the
+/// person, the token polled for and stored.
+pub(in crate::auth) async fn run(
+    cx: &Context,
+    record: &mut Record,
+    md: &discovery::ServerMetadata,
+    scope: Option<&str>,
+    resource: Option<&str>,
+) -> Result<(), AuthError> {
+    let endpoint =
+        md.device_authorization_endpoint
+            .clone()
+            .ok_or_else(|| AuthError::NoDeviceFlow {
+                issuer: md.issuer.clone(),
+            })?;
+    let token_endpoint = md.require_token_endpoint()?.to_string();
+    let mut registered_again = false;
+    let (client, d) = loop {
+        let client = client(cx, record, md).await?;
+        match start(cx.http(), &endpoint, &client, scope, resource).await {
+            Ok(d) => break (client, d),
+            Err(AuthError::Token(p))
+                if matches!(
+                    p.error,
+                    ErrorCode::InvalidClient | ErrorCode::UnauthorizedClient
+                ) && client.source == ClientSource::Dynamic =>
+            {
+                // A client registered a moment ago would be refused again.
+                if registered_again || cx.is_fresh(&client) {
+                    return Err(AuthError::DeviceGrantRefused {
+                        issuer: md.issuer.clone(),
+                        refusal: p,
+                    });
+                }
+                tracing::info!(
+                    "the device authorization endpoint refused client {} ({p}); registering again",
+                    client.client_id
+                );
+                registered_again = true;
+                record.client = None;
+                cx.fresh_clients.locked().remove(&client.client_id);
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    show_code(cx, &d);
+    let tokens = poll(cx.http(), &token_endpoint, &client, &d, scope, resource).await?;
+    cx.finish(record, Some(client), tokens)
+}
+
+/// The client for the device flow: the configured one, or a registration
+/// that includes the device grant and that the server still knows.
+pub(in crate::auth) async fn client(
+    cx: &Context,
+    record: &mut Record,
+    md: &discovery::ServerMetadata,
+) -> Result<Client, AuthError> {
+    if let Some(c) = cx.effective_client(record, md) {
+        if c.source != ClientSource::Dynamic {
+            return Ok(c);
+        }
+        if !c.allows(registration::DEVICE_GRANT) {
+            tracing::info!(
+                "client {} was registered without the device grant; registering again with it",
+                c.client_id
+            );
+        } else if cx.confirmed(md, &c).await {
+            return Ok(c);
+        }
+    }
+    // Registration needs a redirect URI even for the device grant: the
+    // browser flow may use this client later.
+    let listener = super::code::listen(cx, cx.cfg.callback_port.unwrap_or(0)).await?;
+    cx.register(record, md, &listener.redirect_uri).await
+}
+
+/// Put the device code where the person looks, whatever the host shows:
+/// stderr (hosts log it, people tail it), a log notification at warning
+/// level, and a URL elicitation when the host declared it can show one.
+pub(in crate::auth) fn show_code(cx: &Context, d: &DeviceAuthorization) {
+    if cx.person.at_terminal() {
+        cx.person.show(&instructions(d));
+        return;
+    }
+    let message = format!(
+        "Sign in to {} to continue: {} (or run `mcp-tether login {}` in a terminal)",
+        cx.server,
+        d.instruction(),
+        cx.server
+    );
+    cx.sign_in_hint.send_replace(Some(d.instruction()));
+    cx.person.show(&instructions(d));
+    cx.person
+        .notify(Notice::Log(format!("mcp-tether: {message}")));
+    if cx.person.host_opens_urls() {
+        cx.person.notify(Notice::OpenUrl {
+            url: d.url().to_string(),
+            message,
+        });
     }
 }

@@ -1,9 +1,11 @@
-//! Getting a grant from the person: the browser and the loopback callback
-//! that catches its redirect (with PKCE), or the device flow (RFC 8628).
-//! Which one runs is `auth::flow`'s choice; client credentials involve no
-//! person and live in `auth::mod`.
+//! Getting a grant: the browser and the loopback callback that catches its
+//! redirect (`code`, with `pkce`), the device flow (RFC 8628), or client
+//! credentials (no person). Which one runs is `auth::flow`'s choice;
+//! `auth::sign_in` runs it.
 
 pub mod browser;
 pub mod callback;
+pub mod client_credentials;
+pub mod code;
 pub mod device;
 pub mod pkce;

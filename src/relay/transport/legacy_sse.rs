@@ -15,9 +15,10 @@ use sse_stream::SseByteStream;
 use tokio::task::JoinHandle;
 use url::Url;
 
-use super::streamable::{accept_answer, unauthorized};
+use super::streamable::accept_answer;
+use super::wire::Wire;
 use crate::auth::Auth;
-use crate::relay::cookies::{self, CookieJar};
+use crate::relay::cookies::CookieJar;
 use crate::relay::error::RelayError;
 use crate::relay::jsonrpc::{IdKey, Kind, Message};
 use crate::relay::stdio::Output;
@@ -26,26 +27,11 @@ use crate::relay::stdio::Output;
 type Pending = Arc<Mutex<HashMap<IdKey, (Value, String)>>>;
 
 pub struct LegacySse {
-    http: reqwest::Client,
+    wire: Wire,
     post_url: Url,
-    origin: String,
-    extra_headers: HeaderMap,
-    timeout: Duration,
     pending: Pending,
     closed: Arc<AtomicBool>,
     reader: Mutex<Option<JoinHandle<()>>>,
-    /// Tokens, if the server wanted them. A refusal comes back as
-    /// [`RelayError::Unauthorized`]; the relay recovers and tries again.
-    auth: Option<Arc<Auth>>,
-    /// Cookies set on the stream's response go back with every POST.
-    cookies: Option<Arc<CookieJar>>,
-}
-
-async fn bearer(auth: &Option<Arc<Auth>>) -> Option<reqwest::header::HeaderValue> {
-    match auth {
-        Some(a) => a.header().await,
-        None => None,
-    }
 }
 
 impl LegacySse {
@@ -64,34 +50,19 @@ impl LegacySse {
             origin: origin.clone(),
             why,
         };
-        let mut req = cookies::attach(
-            cookies.as_deref(),
-            http.get(url.clone())
-                .headers(extra_headers.clone())
+        let wire = Wire::new(http, origin.clone(), extra_headers, timeout)
+            .with_auth(auth)
+            .with_cookies(cookies);
+        let bearer = wire.bearer().await;
+        let req = wire.prepare(
+            wire.http
+                .get(url.clone())
                 .header(header::ACCEPT, "text/event-stream"),
+            bearer.as_ref(),
         );
-        let bearer = bearer(&auth).await;
-        if let Some(bearer) = &bearer {
-            req = req.header(header::AUTHORIZATION, bearer.clone());
-        }
-        let resp = match tokio::time::timeout(timeout, req.send()).await {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => return Err(RelayError::from_reqwest(e, &origin, timeout)),
-            Err(_) => {
-                return Err(RelayError::Timeout {
-                    origin,
-                    after: timeout,
-                });
-            }
-        };
-        cookies::remember(cookies.as_deref(), resp.headers());
-        if let Some(e) = unauthorized(&resp, bearer) {
-            return Err(e);
-        }
+        let resp = wire.send(req).await?;
         if !resp.status().is_success() {
-            let status = resp.status();
-            let body = resp.bytes().await.unwrap_or_default();
-            return Err(RelayError::status(status, &body));
+            return Err(wire.refusal(resp, bearer).await);
         }
         let mut events = SseByteStream::new(resp.bytes_stream());
         let endpoint = tokio::time::timeout(timeout, async {
@@ -126,16 +97,11 @@ impl LegacySse {
         let closed = Arc::new(AtomicBool::new(false));
         let reader = tokio::spawn(read_stream(events, out, pending.clone(), closed.clone()));
         Ok(Arc::new(LegacySse {
-            http,
+            wire,
             post_url,
-            origin,
-            extra_headers,
-            timeout,
             pending,
             closed,
             reader: Mutex::new(Some(reader)),
-            auth,
-            cookies,
         }))
     }
 
@@ -143,7 +109,7 @@ impl LegacySse {
     pub async fn send(&self, message: &Message) -> Result<(), RelayError> {
         if self.closed.load(Ordering::Acquire) {
             return Err(RelayError::LegacySse {
-                origin: self.origin.clone(),
+                origin: self.wire.origin().to_string(),
                 why: "the server closed the event stream; restart the bridge".into(),
             });
         }
@@ -157,37 +123,19 @@ impl LegacySse {
             }
             _ => None,
         };
-        let mut req = cookies::attach(
-            self.cookies.as_deref(),
-            self.http
+        let bearer = self.wire.bearer().await;
+        let req = self.wire.prepare(
+            self.wire
+                .http
                 .post(self.post_url.clone())
-                .headers(self.extra_headers.clone())
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(message.bytes.clone()),
+            bearer.as_ref(),
         );
-        let bearer = bearer(&self.auth).await;
-        if let Some(bearer) = &bearer {
-            req = req.header(header::AUTHORIZATION, bearer.clone());
-        }
-        let sent = tokio::time::timeout(self.timeout, req.send()).await;
-        if let Ok(Ok(resp)) = &sent {
-            cookies::remember(self.cookies.as_deref(), resp.headers());
-        }
-        let result = match sent {
-            Ok(Ok(resp)) if resp.status().is_success() => Ok(()),
-            Ok(Ok(resp)) => match unauthorized(&resp, bearer) {
-                Some(refused) => Err(refused),
-                None => {
-                    let status = resp.status();
-                    let body = resp.bytes().await.unwrap_or_default();
-                    Err(RelayError::status(status, &body))
-                }
-            },
-            Ok(Err(e)) => Err(RelayError::from_reqwest(e, &self.origin, self.timeout)),
-            Err(_) => Err(RelayError::Timeout {
-                origin: self.origin.clone(),
-                after: self.timeout,
-            }),
+        let result = match self.wire.send(req).await {
+            Ok(resp) if resp.status().is_success() => Ok(()),
+            Ok(resp) => Err(self.wire.refusal(resp, bearer).await),
+            Err(e) => Err(e),
         };
         if result.is_err()
             && let Some(key) = key

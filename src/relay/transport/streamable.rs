@@ -13,9 +13,10 @@ use sse_stream::SseByteStream;
 use tokio::sync::oneshot;
 use url::Url;
 
+pub use super::wire::MAX_BODY_BYTES;
+use super::wire::Wire;
 use crate::auth::Auth;
-use crate::auth::challenge::Challenge;
-use crate::relay::cookies::{self, CookieJar};
+use crate::relay::cookies::CookieJar;
 use crate::relay::error::RelayError;
 use crate::relay::jsonrpc::{self, Message};
 use crate::relay::stdio::Output;
@@ -103,14 +104,9 @@ pub struct Posted {
 }
 
 pub struct StreamableHttp {
-    http: reqwest::Client,
+    wire: Wire,
     url: Url,
-    origin: String,
-    extra_headers: HeaderMap,
-    timeout: Duration,
     session: RwLock<Session>,
-    auth: Option<Arc<Auth>>,
-    cookies: Option<Arc<CookieJar>>,
 }
 
 impl StreamableHttp {
@@ -122,38 +118,26 @@ impl StreamableHttp {
     ) -> Self {
         let origin = url.origin().ascii_serialization();
         StreamableHttp {
-            http,
+            wire: Wire::new(http, origin, extra_headers, timeout),
             url,
-            origin,
-            extra_headers,
-            timeout,
             session: RwLock::new(Session::default()),
-            auth: None,
-            cookies: None,
         }
     }
 
     /// Keep the cookies the server sets and send them back (see [`CookieJar`]).
     pub fn with_cookies(mut self, cookies: Option<Arc<CookieJar>>) -> Self {
-        self.cookies = cookies;
+        self.wire = self.wire.with_cookies(cookies);
         self
     }
 
     /// Send tokens from `auth` (only ever to this server's URL).
     pub fn with_auth(mut self, auth: Option<Arc<Auth>>) -> Self {
-        self.auth = auth;
+        self.wire = self.wire.with_auth(auth);
         self
     }
 
-    async fn bearer(&self) -> Option<HeaderValue> {
-        match &self.auth {
-            Some(a) => a.header().await,
-            None => None,
-        }
-    }
-
     pub fn origin(&self) -> &str {
-        &self.origin
+        self.wire.origin()
     }
 
     pub fn session(&self) -> Session {
@@ -185,51 +169,22 @@ impl StreamableHttp {
         s.generation += 1;
     }
 
+    /// The request with everything every request carries ([`Wire::prepare`])
+    /// and the session's headers.
     fn with_session(
         &self,
-        mut req: reqwest::RequestBuilder,
+        req: reqwest::RequestBuilder,
         session: &Session,
         bearer: Option<&HeaderValue>,
     ) -> reqwest::RequestBuilder {
-        if !self.extra_headers.is_empty() {
-            req = req.headers(self.extra_headers.clone());
-        }
-        if let Some(b) = bearer {
-            req = req.header(header::AUTHORIZATION, b.clone());
-        }
+        let mut req = self.wire.prepare(req, bearer);
         if let Some(id) = &session.id {
             req = req.header(SESSION_HEADER, id.clone());
         }
         if let Some(v) = &session.protocol_version {
             req = req.header(VERSION_HEADER, v.clone());
         }
-        cookies::attach(self.cookies.as_deref(), req)
-    }
-
-    async fn send(&self, req: reqwest::RequestBuilder) -> Result<Response, RelayError> {
-        match tokio::time::timeout(self.timeout, req.send()).await {
-            Ok(Ok(resp)) => {
-                cookies::remember(self.cookies.as_deref(), resp.headers());
-                Ok(resp)
-            }
-            Ok(Err(e)) => Err(RelayError::from_reqwest(e, &self.origin, self.timeout)),
-            Err(_) => Err(RelayError::Timeout {
-                origin: self.origin.clone(),
-                after: self.timeout,
-            }),
-        }
-    }
-
-    async fn read_body(&self, resp: Response) -> Result<Bytes, RelayError> {
-        match tokio::time::timeout(self.timeout, read_limited(resp, &self.origin, self.timeout))
-            .await
-        {
-            Ok(result) => result,
-            Err(_) => Err(RelayError::Timeout {
-                origin: self.origin.clone(),
-                after: self.timeout,
-            }),
-        }
+        req
     }
 
     /// POST one message. Messages the server sends along the way (progress,
@@ -253,16 +208,20 @@ impl StreamableHttp {
         headers: Option<&HeaderMap>,
     ) -> Result<Posted, RelayError> {
         let session = self.session();
-        let bearer = self.bearer().await;
+        let bearer = self.wire.bearer().await;
         let mut req = self
-            .with_session(self.http.post(self.url.clone()), &session, bearer.as_ref())
+            .with_session(
+                self.wire.http.post(self.url.clone()),
+                &session,
+                bearer.as_ref(),
+            )
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::ACCEPT, ACCEPT_BOTH);
         if let Some(h) = headers {
             req = req.headers(h.clone());
         }
         let req = req.body(body);
-        let resp = self.send(req).await?;
+        let resp = self.wire.send(req).await?;
         self.read_answer(resp, expect, &session, bearer, out).await
     }
 
@@ -284,12 +243,8 @@ impl StreamableHttp {
         if status == StatusCode::NOT_FOUND && session.id.is_some() {
             return Err(RelayError::SessionExpired);
         }
-        if let Some(e) = unauthorized(&resp, bearer) {
-            return Err(e);
-        }
         if !status.is_success() {
-            let body = self.read_body(resp).await.unwrap_or_default();
-            return Err(RelayError::status(status, &body));
+            return Err(self.wire.refusal(resp, bearer).await);
         }
         let Some(expect) = expect else {
             return Ok(Posted {
@@ -305,7 +260,7 @@ impl StreamableHttp {
         let response = if is_event_stream(&resp) {
             self.read_post_stream(resp, expect, session, out).await?
         } else {
-            let body = self.read_body(resp).await?;
+            let body = self.wire.read_body(resp).await?;
             if body.is_empty() {
                 return Err(RelayError::NoResponse {
                     status: status.as_u16(),
@@ -329,7 +284,7 @@ impl StreamableHttp {
         out: &Output,
     ) -> Result<Bytes, RelayError> {
         let mut cursor = Cursor::default();
-        let mut deadline = Deadline::after(self.timeout);
+        let mut deadline = Deadline::after(self.wire.timeout());
         let mut end = pump(resp, Some(expect), &mut cursor, Some(&mut deadline), out).await;
         for attempt in 0..=MAX_RESUMES {
             match end {
@@ -362,10 +317,7 @@ impl StreamableHttp {
     }
 
     fn no_answer_in_time(&self) -> RelayError {
-        RelayError::Timeout {
-            origin: self.origin.clone(),
-            after: self.timeout,
-        }
+        self.wire.timed_out()
     }
 
     /// POST a request whose answer is a long-lived event stream
@@ -379,10 +331,10 @@ impl StreamableHttp {
         out: &Output,
         translate: impl Fn(&[u8]) -> Option<Bytes>,
     ) -> Result<(), RelayError> {
-        let bearer = self.bearer().await;
+        let bearer = self.wire.bearer().await;
         let req = self
             .with_session(
-                self.http.post(self.url.clone()),
+                self.wire.http.post(self.url.clone()),
                 &Session::default(),
                 bearer.as_ref(),
             )
@@ -390,14 +342,9 @@ impl StreamableHttp {
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::ACCEPT, ACCEPT_BOTH)
             .body(body);
-        let resp = self.send(req).await?;
-        if let Some(e) = unauthorized(&resp, bearer) {
-            return Err(e);
-        }
-        let status = resp.status();
-        if !status.is_success() {
-            let body = self.read_body(resp).await.unwrap_or_default();
-            return Err(RelayError::status(status, &body));
+        let resp = self.wire.send(req).await?;
+        if !resp.status().is_success() {
+            return Err(self.wire.refusal(resp, bearer).await);
         }
         let mut events = SseByteStream::new(resp.bytes_stream());
         while let Some(event) = events.next().await {
@@ -417,23 +364,27 @@ impl StreamableHttp {
         session: &Session,
         last_event_id: Option<&str>,
     ) -> Result<Response, RelayError> {
-        let bearer = self.bearer().await;
+        let bearer = self.wire.bearer().await;
         let mut req = self
-            .with_session(self.http.get(self.url.clone()), session, bearer.as_ref())
+            .with_session(
+                self.wire.http.get(self.url.clone()),
+                session,
+                bearer.as_ref(),
+            )
             .header(header::ACCEPT, "text/event-stream");
         if let Some(last) = last_event_id {
             req = req.header(LAST_EVENT_ID, last);
         }
-        let resp = self.send(req).await?;
+        let resp = self.wire.send(req).await?;
         let status = resp.status();
         if status == StatusCode::NOT_FOUND && session.id.is_some() {
             return Err(RelayError::SessionExpired);
         }
-        if let Some(e) = unauthorized(&resp, bearer) {
-            return Err(e);
+        if !status.is_success() {
+            return Err(self.wire.refusal(resp, bearer).await);
         }
-        if !status.is_success() || !is_event_stream(&resp) {
-            let body = self.read_body(resp).await.unwrap_or_default();
+        if !is_event_stream(&resp) {
+            let body = self.wire.read_body(resp).await.unwrap_or_default();
             return Err(RelayError::status(status, &body));
         }
         Ok(resp)
@@ -514,9 +465,9 @@ impl StreamableHttp {
         if session.id.is_none() {
             return;
         }
-        let bearer = self.bearer().await;
+        let bearer = self.wire.bearer().await;
         let req = self.with_session(
-            self.http.delete(self.url.clone()),
+            self.wire.http.delete(self.url.clone()),
             &session,
             bearer.as_ref(),
         );
@@ -565,56 +516,6 @@ pub async fn answer_in_body(
             "the body holds no response to the request".into(),
         )),
     }
-}
-
-/// The largest JSON body read from the server: the same bound as a line
-/// from the host (a message the host could not send is not one it can take).
-pub const MAX_BODY_BYTES: usize = crate::relay::stdio::MAX_LINE_BYTES;
-
-/// Read a body, refusing one over [`MAX_BODY_BYTES`] as soon as it gets
-/// there rather than after buffering it all.
-async fn read_limited(
-    resp: Response,
-    origin: &str,
-    timeout: Duration,
-) -> Result<Bytes, RelayError> {
-    if resp
-        .content_length()
-        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
-    {
-        return Err(RelayError::BadResponse(format!(
-            "the body is over the {} MiB limit",
-            MAX_BODY_BYTES >> 20
-        )));
-    }
-    let mut stream = resp.bytes_stream();
-    let mut body = bytes::BytesMut::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| RelayError::from_reqwest(e, origin, timeout))?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(RelayError::BadResponse(format!(
-                "the body is over the {} MiB limit",
-                MAX_BODY_BYTES >> 20
-            )));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
-}
-
-/// A 401, or a 403 that asks for more scope, is for the authorization layer.
-pub(super) fn unauthorized(resp: &Response, sent: Option<HeaderValue>) -> Option<RelayError> {
-    let status = resp.status();
-    let challenge = Challenge::from_headers(resp.headers()).map(Box::new);
-    let step_up = status == StatusCode::FORBIDDEN
-        && challenge
-            .as_ref()
-            .is_some_and(|c| c.is_insufficient_scope());
-    (status == StatusCode::UNAUTHORIZED || step_up).then_some(RelayError::Unauthorized {
-        status,
-        challenge,
-        sent,
-    })
 }
 
 fn is_event_stream(resp: &Response) -> bool {

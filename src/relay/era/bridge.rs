@@ -6,23 +6,29 @@
 //! unpacks `input_required` results into ordinary requests to the host.
 //! A host that speaks 2026-07-28 itself (it opens with `server/discover`)
 //! gets its messages passed through untouched, with the headers added.
+//!
+//! [`EraBridge`] owns all of this state; the session asks it first whether
+//! the server is of this era, and hands it the host's messages if so.
 
 use crate::locked::Locked;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::header::HeaderMap;
 use serde_json::{Map, Value, json};
+use tokio::task::JoinHandle;
 
-use super::era::{self, Era};
-use super::error::RelayError;
-use super::jsonrpc::{Kind, Message, code, error_response};
+use super::memory::{self, Era};
 use super::modern::{self, Envelope, ToolHeaders};
-use super::transport::streamable::StreamableHttp;
-use super::{BRIDGE_ID_PREFIX, Relay, Upstream, report};
-use crate::config::Protocol;
+use crate::config::{Config, Protocol};
+use crate::relay::error::RelayError;
+use crate::relay::host::HostRequests;
+use crate::relay::jsonrpc::{Message, code, error_response};
+use crate::relay::report;
+use crate::relay::stdio::Output;
+use crate::relay::transport::streamable::StreamableHttp;
+use crate::relay::upstream::{Link, Upstream};
 
 /// Rounds of `input_required` one request may take before the bridge gives up.
 const MAX_INPUT_ROUNDS: usize = 8;
@@ -30,7 +36,7 @@ const MAX_INPUT_ROUNDS: usize = 8;
 const HOST_ANSWER_WAIT: Duration = Duration::from_secs(600);
 
 /// What the bridge knows about a 2026-07-28 server and the host in front of it.
-pub(super) struct ModernState {
+struct ModernState {
     envelope: Envelope,
     server_capabilities: Value,
     /// URIs from the host's `resources/subscribe`.
@@ -41,38 +47,67 @@ pub(super) struct ModernState {
 }
 
 /// How the probe went.
-pub(super) enum Probe {
+pub enum Probe {
     /// Modern: the host has its answer.
     Answered,
     /// Not a 2026-07-28 server: go on with `initialize`.
     Legacy,
 }
 
-impl Relay {
-    pub(super) fn is_modern(&self) -> bool {
-        self.modern.locked().is_some()
+/// The relay's side of a 2026-07-28 server.
+pub struct EraBridge {
+    config: Arc<Config>,
+    out: Output,
+    upstream: Arc<Upstream>,
+    host: Arc<HostRequests>,
+    /// Some once the server is known to speak MCP 2026-07-28.
+    state: Mutex<Option<ModernState>>,
+    /// The `subscriptions/listen` stream.
+    listen: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl EraBridge {
+    pub fn new(
+        config: Arc<Config>,
+        out: Output,
+        upstream: Arc<Upstream>,
+        host: Arc<HostRequests>,
+    ) -> EraBridge {
+        EraBridge {
+            config,
+            out,
+            upstream,
+            host,
+            state: Mutex::new(None),
+            listen: Mutex::new(None),
+        }
+    }
+
+    /// Whether the server is known to speak MCP 2026-07-28.
+    pub fn is_modern(&self) -> bool {
+        self.state.locked().is_some()
     }
 
     fn remembered_era(&self) -> Option<Era> {
         let path = self.config.era_cache.as_deref()?;
-        era::remembered(path, &self.config.url)
+        memory::remembered(path, &self.config.url)
     }
 
     fn remember_era(&self, e: Era) {
         if let Some(path) = self.config.era_cache.as_deref() {
-            era::remember(path, &self.config.url, e);
+            memory::remember(path, &self.config.url, e);
         }
     }
 
     /// The host sent `initialize`: unless the server is known to be (or
     /// configured as) 2025-era, ask it `server/discover` first.
-    pub(super) async fn probe_modern(
+    pub async fn probe(
         &self,
         s: &Arc<StreamableHttp>,
         message: &Message,
         id: &Value,
     ) -> Result<Probe, RelayError> {
-        *self.modern.locked() = None;
+        *self.state.locked() = None;
         match self.config.protocol {
             Protocol::Legacy => return Ok(Probe::Legacy),
             Protocol::Auto if self.remembered_era() == Some(Era::Legacy) => {
@@ -91,10 +126,7 @@ impl Relay {
         );
         let headers = modern::routing_headers(&discover, &ToolHeaders::default());
         let body = Bytes::from(discover.to_string());
-        let refused = match self
-            .post_authorized_with(s, body, Some(id), Some(&headers))
-            .await
-        {
+        let refused = match self.upstream.post(s, body, Some(id), Some(&headers)).await {
             Ok(posted) => {
                 let response: Value = posted
                     .response
@@ -149,7 +181,7 @@ impl Relay {
                 "; translating for a 2025-era host"
             }
         );
-        *self.modern.locked() = Some(ModernState {
+        *self.state.locked() = Some(ModernState {
             envelope,
             server_capabilities: discover
                 .get("capabilities")
@@ -159,28 +191,25 @@ impl Relay {
             tools: ToolHeaders::default(),
             passthrough,
         });
-        self.connected.store(true, Ordering::Release);
         self.remember_era(Era::Modern);
     }
 
     /// A host that opens with `server/discover` speaks 2026-07-28: if the
     /// server does too, relay untouched from here on. None: the server is of
     /// the 2025 era, and the caller answers as before.
-    pub(super) async fn discover_passthrough(&self, message: &Message) -> Option<Option<Bytes>> {
+    pub async fn discover_passthrough(&self, message: &Message) -> Option<Option<Bytes>> {
         if self.config.protocol == Protocol::Legacy
             || (self.config.protocol == Protocol::Auto
                 && self.remembered_era() == Some(Era::Legacy))
         {
             return None;
         }
-        let s = match self.upstream().await {
-            Ok(Upstream::Streamable(s)) => s,
-            _ => return None,
-        };
+        let s = self.upstream.streamable_link().await?;
         let request: Value = serde_json::from_slice(&message.bytes).ok()?;
         let headers = modern::routing_headers(&request, &ToolHeaders::default());
         let posted = self
-            .post_authorized_with(
+            .upstream
+            .post(
                 &s,
                 message.bytes.clone(),
                 message.request_id(),
@@ -223,14 +252,14 @@ impl Relay {
     }
 
     /// One message from the host, to a 2026-07-28 server.
-    pub(super) async fn forward_modern(&self, message: &Message, method: &str) -> Option<Bytes> {
+    pub async fn forward(&self, message: &Message, method: &str) -> Option<Bytes> {
         let Some(id) = message.request_id() else {
             // The 2026-07-28 transport has no client notifications: a request
             // is cancelled by closing its stream, and `initialized` is gone.
             tracing::debug!("not sent to a 2026-07-28 server: {method}");
             return None;
         };
-        let passthrough = self.modern.locked().as_ref().is_some_and(|m| m.passthrough);
+        let passthrough = self.state.locked().as_ref().is_some_and(|m| m.passthrough);
         if !passthrough {
             match method {
                 "logging/setLevel" => {
@@ -266,8 +295,8 @@ impl Relay {
                 _ => {}
             }
         }
-        let s = match self.upstream().await {
-            Ok(Upstream::Streamable(s)) => s,
+        let s = match self.upstream.link().await {
+            Ok(Link::Streamable(s)) => s,
             Ok(_) => return None,
             Err(e) => return report(message, method, e),
         };
@@ -296,9 +325,7 @@ impl Relay {
             } else {
                 Bytes::from(request.to_string())
             };
-            let posted = self
-                .post_authorized_with(&s, body, Some(id), Some(&headers))
-                .await;
+            let posted = self.upstream.post(&s, body, Some(id), Some(&headers)).await;
             let response = match posted {
                 Ok(p) => match p.response {
                     Some(r) => r,
@@ -376,7 +403,7 @@ impl Relay {
     }
 
     fn with_modern<T>(&self, f: impl FnOnce(&mut ModernState) -> T) -> Option<T> {
-        self.modern.locked().as_mut().map(f)
+        self.state.locked().as_mut().map(f)
     }
 
     /// The bridge's own `tools/list`, to relearn the tools' header parameters.
@@ -384,16 +411,14 @@ impl Relay {
         let Some(envelope) = self.with_modern(|m| m.envelope.clone()) else {
             return;
         };
-        let id = json!(format!("{BRIDGE_ID_PREFIX}tools-{}", self.next_bridge_id()));
+        let id = json!(self.host.next_id("tools"));
         let request = modern::with_envelope(
             &json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"}),
             &envelope,
         );
         let headers = modern::routing_headers(&request, &ToolHeaders::default());
         let body = Bytes::from(request.to_string());
-        if let Ok(p) = self
-            .post_authorized_with(s, body, Some(&id), Some(&headers))
-            .await
+        if let Ok(p) = self.upstream.post(s, body, Some(&id), Some(&headers)).await
             && let Some(mut v) = p
                 .response
                 .and_then(|r| serde_json::from_slice::<Value>(&r).ok())
@@ -401,10 +426,6 @@ impl Relay {
         {
             self.with_modern(|m| m.tools.learn(result));
         }
-    }
-
-    fn next_bridge_id(&self) -> u64 {
-        self.bridge_ids.fetch_add(1, Ordering::Relaxed) + 1
     }
 
     /// Ask the host what an `input_required` result needs, one question at a
@@ -428,17 +449,8 @@ impl Relay {
                     "the server needs an answer to {method}{mode}, which this host did not declare it can give; use a host that supports it"
                 ));
             }
-            let id = format!("{BRIDGE_ID_PREFIX}input-{}", self.next_bridge_id());
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            self.pending.locked().insert(id.clone(), tx);
-            let request = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-            self.out.send(Bytes::from(request.to_string())).await;
-            let answer = match tokio::time::timeout(HOST_ANSWER_WAIT, rx).await {
-                Ok(Ok(a)) => a,
-                _ => {
-                    self.pending.locked().remove(&id);
-                    return Err(format!("the host did not answer {method} in time"));
-                }
+            let Some(answer) = self.host.ask(&method, &params, HOST_ANSWER_WAIT).await else {
+                return Err(format!("the host did not answer {method} in time"));
             };
             match answer.get("result") {
                 Some(result) => {
@@ -456,25 +468,10 @@ impl Relay {
         Ok(answers)
     }
 
-    /// The host answered one of the bridge's own requests.
-    pub(super) fn deliver_host_answer(&self, message: &Message) {
-        let Kind::Response { id } = &message.kind else {
-            return;
-        };
-        let waiting = id.as_str().and_then(|id| self.pending.locked().remove(id));
-        match waiting {
-            Some(tx) => {
-                let answer = serde_json::from_slice(&message.bytes).unwrap_or(Value::Null);
-                let _ = tx.send(answer);
-            }
-            None => tracing::debug!("the host answered the bridge's own request"),
-        }
-    }
-
     /// Open (or reopen, after a subscription change) the `subscriptions/listen`
     /// stream for what the server offers; its notifications reach the host in
     /// their 2025-era shape. Reconnects with a backoff when it drops.
-    pub(super) async fn start_listen(&self) {
+    pub async fn start_listen(&self) {
         let Some((capabilities, resources, envelope, passthrough)) = self.with_modern(|m| {
             (
                 m.server_capabilities.clone(),
@@ -488,11 +485,10 @@ impl Relay {
         if passthrough {
             return; // a 2026-07-28 host listens for itself
         }
-        let s = match self.upstream().await {
-            Ok(Upstream::Streamable(s)) => s,
-            _ => return,
+        let Some(s) = self.upstream.streamable_link().await else {
+            return;
         };
-        let id = format!("{BRIDGE_ID_PREFIX}listen-{}", self.next_bridge_id());
+        let id = self.host.next_id("listen");
         let request = modern::listen_request(&id, &capabilities, &resources, &envelope);
         if request
             .pointer("/params/notifications")
@@ -526,7 +522,7 @@ impl Relay {
         }
     }
 
-    pub(super) fn stop_listen(&self) {
+    pub fn stop_listen(&self) {
         if let Some(old) = self.listen.locked().take() {
             old.abort();
         }

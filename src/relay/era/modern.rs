@@ -1,8 +1,8 @@
 //! MCP 2026-07-28 on the wire, for a host that speaks the 2025 era: no
 //! `initialize`, no sessions. Each request carries its own envelope in
 //! `params._meta` and routing headers (`MCP-Protocol-Version`, `Mcp-Method`,
-//! `Mcp-Name`, `Mcp-Param-*`). These are the pure translations; the relay
-//! (`relay::mod`) decides when to use them. Spec pages: basic/transports
+//! `Mcp-Name`, `Mcp-Param-*`). These are the pure translations; the era
+//! bridge (`era/bridge.rs`) decides when to use them. Spec pages: basic/transports
 //! (streamable-http), basic/versioning, basic/patterns/mrtr and subscriptions.
 
 use std::collections::HashMap;
