@@ -71,6 +71,9 @@ const P = opts.quick
 if (opts.warmup !== undefined) P.warmup = opts.warmup;
 P.bytesSizes = [1_000_000, 10_000_000];
 P.authSamples = opts.quick ? 2 : 7; // per rep, each of: valid stored token, stale token + refresh
+// Sequential calls of the bearer / DPoP auth CPU sessions: CPU time comes in clock ticks
+// (10 ms at CLK_TCK 100), so 5000 calls resolve 2 µs per call (2000: 5 µs).
+P.authSeqCalls = opts.quick ? P.seqCalls : 5000;
 const CLIENTS = ['direct', 'tether', 'remote'].filter((c) => !opts.only || opts.only.includes(c));
 const LABEL = { direct: 'direct', tether: 'mcp-tether', remote: 'mcp-remote' };
 
@@ -506,6 +509,40 @@ async function firstStart(upstream) {
   }
 }
 
+const echo = (i) => ({ name: 'echo', arguments: { text: `hello ${i}` } });
+
+// The untimed warm-up echoes, a GC of the harness heap, then `calls` sequential echoes:
+// RTT percentiles, and the bridge's and the upstream's CPU (utime+stime) per call.
+// Shared by the main session (P.seqCalls) and the auth CPU sessions (P.authSeqCalls).
+async function warmupAndSequential(peer, upstream, calls = P.seqCalls) {
+  const r = {};
+  for (let i = 0; i < P.warmup; i++) checkOk(await withTimeout(peer.request('tools/call', echo(i)), 10_000, 'warm-up echo'), 'echo');
+
+  // Sequential round trips.
+  collectHarnessGarbage();
+  const rtts = new Array(calls);
+  const cpu0 = peer.cpuMs();
+  const up0 = procCpuMs(upstream.pid);
+  const tSeq = nowMs();
+  for (let i = 0; i < calls; i++) {
+    const t = process.hrtime.bigint();
+    const resp = await withTimeout(peer.request('tools/call', echo(i)), 10_000, 'echo');
+    rtts[i] = Number(process.hrtime.bigint() - t) / 1e3; // µs
+    if (resp.error || resp.result?.content?.[0]?.text !== `hello ${i}`) throw new Error(`echo ${i}: wrong answer`);
+  }
+  const seqWall = nowMs() - tSeq;
+  const cpu1 = peer.cpuMs();
+  const up1 = procCpuMs(upstream.pid);
+  rtts.sort((a, b) => a - b);
+  r.p50 = percentile(rtts, 0.5);
+  r.p95 = percentile(rtts, 0.95);
+  r.p99 = percentile(rtts, 0.99);
+  r.cpuPerCallUs = cpu0 !== null && cpu1 !== null ? ((cpu1 - cpu0) * 1000) / calls : null;
+  r.upCpuPerCallUs = up0 !== null && up1 !== null ? ((up1 - up0) * 1000) / calls : null;
+  r.seqWallMs = seqWall;
+  return r;
+}
+
 async function session(client, upstream) {
   const r = {};
   await benchReq(upstream.base, 'POST', '/_bench/reset');
@@ -519,31 +556,7 @@ async function session(client, upstream) {
     await sleep(300);
     r.rssInitKb = peer.mem().rssKb;
 
-    const echo = (i) => ({ name: 'echo', arguments: { text: `hello ${i}` } });
-    for (let i = 0; i < P.warmup; i++) checkOk(await withTimeout(peer.request('tools/call', echo(i)), 10_000, 'warm-up echo'), 'echo');
-
-    // Sequential round trips.
-    collectHarnessGarbage();
-    const rtts = new Array(P.seqCalls);
-    const cpu0 = peer.cpuMs();
-    const up0 = procCpuMs(upstream.pid);
-    const tSeq = nowMs();
-    for (let i = 0; i < P.seqCalls; i++) {
-      const t = process.hrtime.bigint();
-      const resp = await withTimeout(peer.request('tools/call', echo(i)), 10_000, 'echo');
-      rtts[i] = Number(process.hrtime.bigint() - t) / 1e3; // µs
-      if (resp.error || resp.result?.content?.[0]?.text !== `hello ${i}`) throw new Error(`echo ${i}: wrong answer`);
-    }
-    const seqWall = nowMs() - tSeq;
-    const cpu1 = peer.cpuMs();
-    const up1 = procCpuMs(upstream.pid);
-    rtts.sort((a, b) => a - b);
-    r.p50 = percentile(rtts, 0.5);
-    r.p95 = percentile(rtts, 0.95);
-    r.p99 = percentile(rtts, 0.99);
-    r.cpuPerCallUs = cpu0 !== null && cpu1 !== null ? ((cpu1 - cpu0) * 1000) / P.seqCalls : null;
-    r.upCpuPerCallUs = up0 !== null && up1 !== null ? ((up1 - up0) * 1000) / P.seqCalls : null;
-    r.seqWallMs = seqWall;
+    Object.assign(r, await warmupAndSequential(peer, upstream));
 
     // Pipelined: all requests handed over at once.
     {
@@ -648,9 +661,12 @@ async function session(client, upstream) {
 
 // ---------------------------------------------------------------- auth path (mcp-tether only)
 
-// A file-store record as mcp-tether writes it (src/auth/store.rs `Record`), for the server URL
+// A file-store record as mcp-tether writes it (src/auth/store/mod.rs `Record`), for the server URL
 // exactly as the bridge is given it. Its file name is hex(SHA-256(url)[..12]).
-function writeTokenRecord(configDir, upstream, accessToken) {
+// With `dpopKey` (base64url PKCS#8 v1 DER of a P-256 private key, src/auth/dpop.rs `Key`) the
+// token is DPoP-bound to that key (`tokens.dpop_bound`, src/auth/token.rs), as after a sign-in
+// against a server that asks for DPoP, and the metadata say ES256.
+function writeTokenRecord(configDir, upstream, accessToken, { dpopKey = null } = {}) {
   const url = upstream.url;
   const base = upstream.base;
   const now = Math.floor(Date.now() / 1000);
@@ -658,20 +674,34 @@ function writeTokenRecord(configDir, upstream, accessToken) {
     server_url: url,
     issuer: base,
     client: { client_id: 'bench-client', auth: { method: 'none' }, source: 'dynamic', redirect_uri: 'http://127.0.0.1:1/callback' },
-    tokens: { access_token: accessToken, refresh_token: `bench-refresh-${crypto.randomUUID()}`, expires_at: now + 3600, scope: 'mcp', obtained_at: now },
+    tokens: {
+      access_token: accessToken,
+      refresh_token: `bench-refresh-${crypto.randomUUID()}`,
+      expires_at: now + 3600,
+      scope: 'mcp',
+      obtained_at: now,
+      ...(dpopKey ? { dpop_bound: true } : {}),
+    },
     resource: url,
     discovered: {
-      resource_metadata: { resource: url, authorization_servers: [base], scopes_supported: ['mcp'] },
+      resource_metadata: {
+        resource: url,
+        authorization_servers: [base],
+        scopes_supported: ['mcp'],
+        ...(dpopKey ? { dpop_signing_alg_values_supported: ['ES256'], dpop_bound_access_tokens_required: true } : {}),
+      },
       resource_metadata_url: null,
       metadata: {
         issuer: base,
         authorization_endpoint: `${base}/authorize`,
         token_endpoint: `${base}/token`,
         code_challenge_methods_supported: ['S256'],
+        ...(dpopKey ? { dpop_signing_alg_values_supported: ['ES256'] } : {}),
       },
       metadata_url: `${base}/.well-known/oauth-authorization-server`,
     },
     discovered_at: now,
+    ...(dpopKey ? { dpop_key: { pkcs8: dpopKey } } : {}),
   };
   const dir = path.join(configDir, 'tokens');
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -742,6 +772,80 @@ async function authRuns(upstream) {
     staleOk: stale.every((x) => x.unauthorized === 1 && x.refreshes === 1 && x.tokenRequests === 1 && x.discovery === 0),
     samples: { valid, stale },
   };
+}
+
+// CPU per sequential call with a stored token, bearer vs DPoP-bound: one bridge per kind
+// (`--token-store file`, a valid stored token, as in authSample) against the `--auth` upstream
+// (bearer) or the `--auth --dpop` one (DPoP: a proof signed per request), then the same host
+// steps and the same warm-up + sequential calls as the main session (warmupAndSequential).
+// Throws, so the row shows — and the failure is listed, unless the upstream saw what the kind
+// promises: for DPoP every /mcp request accepted with `Authorization: DPoP` and a well-formed
+// proof; for bearer no DPoP header at all; for both no 401, no discovery, no token request.
+async function authCpuSession(upstream, kind) {
+  const configDir = path.join(tmpRoot, `tether-config-${++authSeq}`);
+  fs.mkdirSync(configDir, { mode: 0o700 });
+  const dpop = kind === 'dpop';
+  let dpopKey = null;
+  if (dpop) {
+    const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    dpopKey = privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64url');
+  }
+  writeTokenRecord(configDir, upstream, upstream.validToken, { dpopKey });
+  await benchReq(upstream.base, 'POST', '/_bench/reset');
+  const env = { ...process.env, HOME: path.join(tmpRoot, 'home-tether'), MCP_TETHER_CONFIG_DIR: configDir, BROWSER: 'true' };
+  const peer = new StdioPeer(TETHER_BIN, [upstream.url, '--token-store', 'file'], env, path.join(tmpRoot, 'tether-auth.stderr.log'));
+  let r;
+  try {
+    checkOk(await withTimeout(peer.request('initialize', INIT_PARAMS), 15_000, `auth ${kind} initialize`), `auth ${kind} initialize`);
+    peer.notify('notifications/initialized');
+    checkOk(await withTimeout(peer.request('tools/list', {}), 10_000, `auth ${kind} tools/list`), `auth ${kind} tools/list`);
+    await sleep(300);
+    r = await warmupAndSequential(peer, upstream, P.authSeqCalls);
+  } finally {
+    await peer.shutdown(5000);
+  }
+  const c = await benchReq(upstream.base, 'GET', '/_bench/count');
+  // /mcp requests only: other paths are counted as `METHOD /path`, 401s as `401 ...`.
+  const mcpRequests = Object.entries(c.byKey).filter(([k]) => /^(POST|GET|DELETE)( [^/]|$)/.test(k)).reduce((a, [, n]) => a + n, 0);
+  const tokenRequests = Object.entries(c.byKey).filter(([k]) => k.startsWith('POST /token')).reduce((a, [, n]) => a + n, 0);
+  const discovery = Object.entries(c.byKey).filter(([k]) => k.includes('/.well-known/')).reduce((a, [, n]) => a + n, 0);
+  Object.assign(r, {
+    mcpRequests,
+    dpopHeaders: c.dpopHeaders,
+    dpopProofs: c.dpopProofs,
+    dpopVerified: c.dpopVerified,
+    unauthorized: c.unauthorized,
+    tokenRequests,
+    discovery,
+  });
+  const problems = [];
+  if (c.unauthorized) problems.push(`${c.unauthorized} 401s${c.dpopProblem ? ` (last: ${c.dpopProblem})` : ''}`);
+  if (tokenRequests || discovery) problems.push(`${discovery} discovery and ${tokenRequests} token requests`);
+  if (dpop) {
+    const min = P.warmup + P.authSeqCalls + 2; // initialize, tools/list, the echoes
+    if (!(c.dpopProofs >= min)) problems.push(`only ${c.dpopProofs} requests with a DPoP token and a well-formed proof (at least ${min} expected)`);
+    if (c.dpopProofs !== mcpRequests) problems.push(`${mcpRequests - c.dpopProofs} of ${mcpRequests} /mcp requests without an accepted proof`);
+    if (!(c.dpopVerified > 0)) problems.push('no proof signature verified');
+  } else if (c.dpopHeaders) {
+    problems.push(`${c.dpopHeaders} requests carried a DPoP header`);
+  }
+  if (problems.length) throw new Error(`auth ${kind} CPU session: ${problems.join('; ')}`);
+  return r;
+}
+
+// Bearer then DPoP in odd reps, DPoP then bearer in even ones, so neither always goes first.
+async function authCpuRuns(bearerUpstream, dpopUpstream, rep) {
+  const out = {};
+  const order = rep % 2 ? ['bearer', 'dpop'] : ['dpop', 'bearer'];
+  for (const kind of order) {
+    try {
+      out[kind] = await authCpuSession(kind === 'dpop' ? dpopUpstream : bearerUpstream, kind);
+    } catch (e) {
+      out[`${kind}Error`] = String(e?.message ?? e);
+    }
+  }
+  if (out.bearer?.cpuPerCallUs != null && out.dpop?.cpuPerCallUs != null) out.dpopExtraUs = out.dpop.cpuPerCallUs - out.bearer.cpuPerCallUs;
+  return out;
 }
 
 // ---------------------------------------------------------------- build & setup
@@ -872,9 +976,13 @@ async function main() {
   const upstream = await startUpstreamProcess();
   // A second upstream in --auth mode, for mcp-tether's auth-path rows only.
   let authUpstream = null;
+  let dpopUpstream = null;
   if (CLIENTS.includes('tether')) {
     const validToken = `bench-valid-${crypto.randomUUID()}`;
     authUpstream = { ...(await startUpstreamProcess(['--auth', '--valid-token', validToken])), validToken };
+    // A third, in --auth --dpop mode: DPoP-bound tokens only, a proof on every request.
+    const dpopToken = `bench-dpop-${crypto.randomUUID()}`;
+    dpopUpstream = { ...(await startUpstreamProcess(['--auth', '--dpop', '--valid-token', dpopToken])), validToken: dpopToken };
   }
   const load0 = { t: nowMs(), machine: machineBusyMs(), self: selfAndChildrenCpuMs(), loadavg: fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0] };
   log(`upstream at ${upstream.url} (pid ${upstream.pid}, GET mode ${opts.get}); temp dir ${tmpRoot}`);
@@ -917,15 +1025,18 @@ async function main() {
           } catch (e) {
             r.authError = String(e?.message ?? e);
           }
+          r.authCpu = await authCpuRuns(authUpstream, dpopUpstream, rep);
         }
         results[client].push(r);
-        log(`rep ${rep} ${LABEL[client]}: ${((nowMs() - tRep) / 1000).toFixed(1)} s${r.error ? ` — ERROR: ${r.error}` : ''}${r.authError ? ` — auth ERROR: ${r.authError}` : ''}`);
+        const cpuErrors = [r.authCpu?.bearerError, r.authCpu?.dpopError].filter(Boolean);
+        log(`rep ${rep} ${LABEL[client]}: ${((nowMs() - tRep) / 1000).toFixed(1)} s${r.error ? ` — ERROR: ${r.error}` : ''}${r.authError ? ` — auth ERROR: ${r.authError}` : ''}${cpuErrors.length ? ` — auth CPU ERROR: ${cpuErrors.join('; ')}` : ''}`);
       }
     }
   } finally {
     load1 = { t: nowMs(), machine: machineBusyMs(), self: selfAndChildrenCpuMs(), up: procCpuMs(upstream.pid), loadavg: fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0] };
     upstream.child.kill('SIGTERM');
     authUpstream?.child.kill('SIGTERM');
+    dpopUpstream?.child.kill('SIGTERM');
   }
   let foreignLine = null;
   if (load0.machine !== null && load1.machine !== null && load1.up !== null) {
@@ -992,8 +1103,18 @@ async function main() {
     numRow(`auth: same with a stale token (401 → refresh → retry), ms (median of ${P.authSamples})`, (r) => r.auth?.staleInitMs, undefined, T);
     numRow('auth: 401 → refresh → retried request succeeds, ms (difference of the two)', (r) => r.auth?.refreshCostMs, undefined, T);
     boolRow('auth: stale token: exactly one 401, one refresh at /token, no discovery', (r) => r.auth?.staleOk, T);
+    numRow(`auth: CPU per sequential call with a bearer token, µs (${P.authSeqCalls} calls)`, (r) => r.authCpu?.bearer?.cpuPerCallUs, 0, T);
+    numRow(`auth: CPU per sequential call with a DPoP-bound token (a proof signed per request), µs (${P.authSeqCalls} calls)`, (r) => r.authCpu?.dpop?.cpuPerCallUs, 0, T);
+    numRow('auth: DPoP − bearer CPU per sequential call, µs (difference within each rep)', (r) => r.authCpu?.dpopExtraUs, 0, T);
+    numRow('auth: sequential echo RTT p50 with a bearer token, µs', (r) => r.authCpu?.bearer?.p50, 0, T);
+    numRow('auth: sequential echo RTT p50 with a DPoP-bound token, µs', (r) => r.authCpu?.dpop?.p50, 0, T);
+    boolRow('auth: DPoP run: every /mcp request had `Authorization: DPoP` and a well-formed proof, no 401, no discovery, no token request', (r) => (r.authCpu ? !!r.authCpu.dpop : null), T);
   }
   numRow('Upstream CPU per sequential call, µs (bottleneck check)', (r) => r.upCpuPerCallUs, 0, { ratio: false });
+  if (CLIENTS.includes('tether')) {
+    numRow('auth: upstream CPU per sequential call, bearer token (`--auth`), µs', (r) => r.authCpu?.bearer?.upCpuPerCallUs, 0, { only: ['tether'], ratio: false });
+    numRow('auth: upstream CPU per sequential call, DPoP-bound token (`--auth --dpop`), µs', (r) => r.authCpu?.dpop?.upCpuPerCallUs, 0, { only: ['tether'], ratio: false });
+  }
   numRow('Pipelined run: upstream CPU busy, % of one core (bottleneck check)', (r) => r.upBusyPct, 0, { ratio: false });
   numRow('Pipelined run: bridge CPU busy, % of one core', (r) => r.bridgeBusyPct, 0, { ratio: false });
   numRow('Pipelined run: harness CPU busy, % of one core', (r) => r.harnessBusyPct, 0, { ratio: false });
@@ -1020,6 +1141,9 @@ async function main() {
       if (r.pipeBad) notes.push(`- ${LABEL[c]} rep ${i + 1}: ${r.pipeBad} pipelined answers were wrong`);
       for (const n of P.bytesSizes) if (r[`bytes${n}`] && !r[`bytes${n}`].ok) notes.push(`- ${LABEL[c]} rep ${i + 1}: ${mb(n)} payload mismatch: ${r[`bytes${n}`].note}`);
       if (r.authError) notes.push(`- ${LABEL[c]} rep ${i + 1} auth path failed: ${r.authError}`);
+      for (const k of ['bearer', 'dpop']) if (r.authCpu?.[`${k}Error`]) notes.push(`- ${LABEL[c]} rep ${i + 1} auth CPU run (${k}) failed: ${r.authCpu[`${k}Error`]}`);
+      const d = r.authCpu?.dpop;
+      if (d) notes.push(`- ${LABEL[c]} rep ${i + 1} auth DPoP run: ${d.dpopProofs} of ${d.mcpRequests} /mcp requests accepted with \`Authorization: DPoP\` and a well-formed proof, ${d.dpopVerified} proof signatures verified (first of the key, then every 100th), ${d.unauthorized} 401s; bearer run: ${r.authCpu.bearer ? `${r.authCpu.bearer.dpopHeaders} requests with a DPoP header` : 'failed'}`);
       if (r.progress && !r.progress.inOrder) notes.push(`- ${LABEL[c]} rep ${i + 1}: ${r.progress.count} of ${P.progress} progress notifications arrived before the result (in order: ${r.progress.inOrder})`);
     });
   }
@@ -1033,7 +1157,7 @@ async function main() {
     `- reps: ${opts.reps}; cells are median (min–max) over reps; upstream GET mode: ${opts.get}; ${P.warmup} untimed warm-up echoes per session; wall time ${totalS.toFixed(0)} s`,
     '- direct = in-process Node keep-alive HTTP client (maxSockets 32), no bridge: harness + upstream cost. Its CPU row is the harness process; it has no RSS of its own.',
     ...(CLIENTS.includes('tether')
-      ? ['- auth rows: mcp-tether only, against a second upstream in `--auth` mode, with a token record pre-written to its file store (`--token-store file`, `MCP_TETHER_CONFIG_DIR`); n/a for mcp-remote, whose store format differs, and for direct.']
+      ? ['- auth rows: mcp-tether only, against a second upstream in `--auth` mode (the DPoP row: a third, in `--auth --dpop` mode), with a token record pre-written to its file store (`--token-store file`, `MCP_TETHER_CONFIG_DIR`); n/a for mcp-remote, whose store format differs, and for direct.']
       : []),
     '',
     ...table,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Minimal MCP Streamable HTTP server for the benchmark. Node built-ins only.
 //
-//   node bench/upstream.mjs [--get sse|405] [--responses json|sse] [--auth [--valid-token T]]
+//   node bench/upstream.mjs [--get sse|405] [--responses json|sse] [--auth [--valid-token T] [--dpop]]
 //
 // Prints {"port":N,"url":"http://127.0.0.1:N/mcp"} on stdout once listening.
 //
@@ -20,11 +20,24 @@
 //                  random access token (accepted from then on) and a new refresh token.
 //                  Other grants get 400 invalid_grant; /authorize is not implemented (404).
 //   --valid-token T  an access token the upstream accepts from the start (repeatable).
+//   --dpop         (with --auth) DPoP-bound tokens only (RFC 9449): every /mcp request needs
+//                  `Authorization: DPoP <token>` (Bearer is refused with 401) and one `DPoP` header
+//                  holding a well-formed proof: a compact JWT whose header has typ dpop+jwt,
+//                  alg ES256 and a public P-256 jwk, whose claims have htm = the HTTP method,
+//                  htu = <base>/mcp, iat within 60 s, a jti not seen since the last reset and
+//                  ath = base64url(SHA-256(token)), and whose signature is 64 bytes. The signature
+//                  itself is verified only for the first proof of each key and then for every
+//                  --dpop-verify-every'th proof (default 100; 1 = all), so the upstream's CPU
+//                  per request stays close to the Bearer upstream's. Failures get 401 with
+//                  WWW-Authenticate: DPoP algs="ES256", error="invalid_dpop_proof", ....
+//                  Metadata advertise ES256 (dpop_signing_alg_values_supported) and the PRM
+//                  dpop_bound_access_tokens_required; /token answers token_type DPoP when the
+//                  token request carries a DPoP header (not checked).
 //
 // Bench endpoints (not counted): GET /_bench/count, POST /_bench/reset.
 
 import http from 'node:http';
-import { randomUUID, randomBytes } from 'node:crypto';
+import { randomUUID, randomBytes, createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 
 const SUPPORTED_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
@@ -68,10 +81,11 @@ const TOOLS = [
   },
 ];
 
-export function startUpstream({ get = 'sse', responses = 'json', port = 0, auth = false, validTokens = [] } = {}) {
+export function startUpstream({ get = 'sse', responses = 'json', port = 0, auth = false, validTokens = [], dpop = false, dpopVerifyEvery = 100 } = {}) {
   const sessions = new Map(); // id -> { streams: Set<res> }
   const accessTokens = new Set(validTokens); // --auth: tokens /mcp accepts
   let base = null; // http://127.0.0.1:PORT, once listening
+  const dpopJtis = new Set(); // --dpop: jtis seen since the last reset
   let stats;
   const resetStats = () => {
     stats = {
@@ -85,7 +99,13 @@ export function startUpstream({ get = 'sse', responses = 'json', port = 0, auth 
       connections: 0, // TCP connections accepted since reset
       unauthorized: 0, // --auth: 401s sent for /mcp
       refreshes: 0, // --auth: successful refresh_token grants at /token
+      dpopHeaders: 0, // /mcp requests that carried a DPoP header (any mode)
+      dpopProofs: 0, // --dpop: /mcp requests accepted with a DPoP token and a well-formed proof
+      dpopVerified: 0, // --dpop: of those, proofs whose signature was verified (and held)
+      dpopRejected: 0, // --dpop: 401s for a missing, malformed or mismatched proof, or a Bearer token
+      dpopProblem: null, // --dpop: why the last one was rejected
     };
+    dpopJtis.clear();
   };
   resetStats();
 
@@ -260,14 +280,95 @@ export function startUpstream({ get = 'sse', responses = 'json', port = 0, auth 
   const prmPath = '/.well-known/oauth-protected-resource/mcp';
   const authorized = (req) => {
     const h = req.headers.authorization || '';
+    if (dpop) {
+      const m = /^DPoP\s+(\S+)\s*$/i.exec(h);
+      const problem = !m ? (h ? 'the token must be sent with the DPoP scheme' : 'no token') : !accessTokens.has(m[1]) ? 'unknown token' : dpopProblem(req, m[1]);
+      if (problem) {
+        stats.dpopRejected++;
+        stats.dpopProblem = problem;
+        return false;
+      }
+      stats.dpopProofs++;
+      return true;
+    }
     const m = /^Bearer\s+(.+)$/i.exec(h);
     return !!m && accessTokens.has(m[1].trim());
+  };
+
+  // --dpop: the proof's structure and claims, checked on every request; its signature only for
+  // the first proof of a key and then every dpopVerifyEvery'th (see the top of the file).
+  // mcp-tether encodes the same proof header for every request with one key, so the header is
+  // parsed once per key (the cache below) and the claims per request.
+  const TOKEN_PROBLEMS = ['no token', 'unknown token', 'the token must be sent with the DPoP scheme'];
+  const B64URL = /^[A-Za-z0-9_-]+$/;
+  const keyCache = new Map(); // header part (base64url) -> { key: KeyObject, verified: n }
+  const athCache = new Map(); // token -> base64url(SHA-256(token))
+  let sinceVerify = 0;
+  const dpopProblem = (req, token) => {
+    const proof = req.headers.dpop;
+    if (typeof proof !== 'string' || proof.includes(',')) return 'one DPoP header is required';
+    const parts = proof.split('.');
+    if (parts.length !== 3 || !parts.every((x) => B64URL.test(x))) return 'the proof is not a compact JWS';
+    let k = keyCache.get(parts[0]);
+    if (!k) {
+      let header;
+      try {
+        header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
+      } catch {
+        return 'the proof header is not JSON';
+      }
+      if (header.typ !== 'dpop+jwt') return 'typ must be dpop+jwt';
+      if (header.alg !== 'ES256') return 'alg must be ES256';
+      const j = header.jwk;
+      if (!j || j.kty !== 'EC' || j.crv !== 'P-256' || typeof j.x !== 'string' || typeof j.y !== 'string' || 'd' in j) return 'a public P-256 jwk is required';
+      try {
+        k = { key: createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: j.x, y: j.y }, format: 'jwk' }), verified: 0 };
+      } catch (e) {
+        return `the jwk is not a P-256 key: ${e.message}`;
+      }
+      if (keyCache.size > 64) keyCache.clear();
+      keyCache.set(parts[0], k);
+    }
+    let claims;
+    try {
+      claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    } catch {
+      return 'the proof claims are not JSON';
+    }
+    if (claims.htm !== req.method) return `htm ${claims.htm} is not ${req.method}`;
+    if (claims.htu !== `${base}/mcp`) return `htu ${claims.htu} is not ${base}/mcp`;
+    if (typeof claims.iat !== 'number' || Math.abs(Date.now() / 1000 - claims.iat) > 60) return 'iat out of range';
+    if (typeof claims.jti !== 'string' || !claims.jti || dpopJtis.has(claims.jti)) return 'jti missing or replayed';
+    let ath = athCache.get(token);
+    if (!ath) {
+      ath = createHash('sha256').update(token).digest('base64url');
+      athCache.set(token, ath);
+    }
+    if (claims.ath !== ath) return 'ath does not match the token';
+    const sig = Buffer.from(parts[2], 'base64url');
+    if (sig.length !== 64) return 'the ES256 signature must be 64 bytes (r||s)';
+    if (k.verified === 0 || ++sinceVerify >= dpopVerifyEvery) {
+      sinceVerify = 0;
+      const ok = verifySignature('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), { key: k.key, dsaEncoding: 'ieee-p1363' }, sig);
+      if (!ok) return 'the signature does not verify';
+      k.verified++;
+      stats.dpopVerified++;
+    }
+    dpopJtis.add(claims.jti);
+    return null;
   };
   // Reads the body (for the count key), counts the request as a 401 and answers 401.
   const reject401 = (req, res) => {
     const finish = (rpcMethod) => {
       count(`401 ${req.method}${rpcMethod ? ' ' + rpcMethod : ''}`);
       stats.unauthorized++;
+      if (dpop) {
+        const problem = stats.dpopProblem || 'DPoP-bound token required';
+        const error = TOKEN_PROBLEMS.includes(problem) ? 'invalid_token' : 'invalid_dpop_proof';
+        return sendJson(res, 401, { error, error_description: problem }, {
+          'www-authenticate': `DPoP algs="ES256", error="${error}", resource_metadata="${base}${prmPath}"`,
+        });
+      }
       sendJson(res, 401, { error: 'invalid_token', error_description: 'missing or unknown bearer token' }, {
         'www-authenticate': `Bearer resource_metadata="${base}${prmPath}"`,
       });
@@ -292,7 +393,12 @@ export function startUpstream({ get = 'sse', responses = 'json', port = 0, auth 
     if (req.method === 'GET' && (path === prmPath || path === '/.well-known/oauth-protected-resource')) {
       count(`GET ${path}`);
       req.resume();
-      return sendJson(res, 200, { resource: `${base}/mcp`, authorization_servers: [base], scopes_supported: ['mcp'] });
+      return sendJson(res, 200, {
+        resource: `${base}/mcp`,
+        authorization_servers: [base],
+        scopes_supported: ['mcp'],
+        ...(dpop ? { dpop_signing_alg_values_supported: ['ES256'], dpop_bound_access_tokens_required: true } : {}),
+      });
     }
     if (req.method === 'GET' && path === '/.well-known/oauth-authorization-server') {
       count(`GET ${path}`);
@@ -306,6 +412,7 @@ export function startUpstream({ get = 'sse', responses = 'json', port = 0, auth 
         code_challenge_methods_supported: ['S256'],
         token_endpoint_auth_methods_supported: ['none'],
         scopes_supported: ['mcp'],
+        ...(dpop ? { dpop_signing_alg_values_supported: ['ES256'] } : {}),
       });
     }
     if (req.method === 'POST' && path === '/token') {
@@ -324,7 +431,7 @@ export function startUpstream({ get = 'sse', responses = 'json', port = 0, auth 
         return sendJson(
           res,
           200,
-          { access_token: access, token_type: 'Bearer', expires_in: 3600, refresh_token: newToken('rt-'), scope: 'mcp' },
+          { access_token: access, token_type: dpop && req.headers.dpop ? 'DPoP' : 'Bearer', expires_in: 3600, refresh_token: newToken('rt-'), scope: 'mcp' },
           { 'cache-control': 'no-store' },
         );
       });
@@ -349,6 +456,11 @@ export function startUpstream({ get = 'sse', responses = 'json', port = 0, auth 
           connections: stats.connections,
           unauthorized: stats.unauthorized,
           refreshes: stats.refreshes,
+          dpopHeaders: stats.dpopHeaders,
+          dpopProofs: stats.dpopProofs,
+          dpopVerified: stats.dpopVerified,
+          dpopRejected: stats.dpopRejected,
+          dpopProblem: stats.dpopProblem,
         });
       }
       if (req.method === 'POST' && url === '/_bench/reset') {
@@ -368,6 +480,7 @@ export function startUpstream({ get = 'sse', responses = 'json', port = 0, auth 
       req.resume();
       return sendText(res, 404, 'not found');
     }
+    if (req.headers.dpop !== undefined) stats.dpopHeaders++;
     if (auth && !authorized(req)) return reject401(req, res);
     if (req.method === 'POST') {
       const chunks = [];
@@ -440,8 +553,10 @@ function parseArgs(argv) {
     else if (a === '--port') opts.port = Number(argv[++i]);
     else if (a === '--auth') opts.auth = true;
     else if (a === '--valid-token') opts.validTokens.push(argv[++i]);
+    else if (a === '--dpop') opts.dpop = true;
+    else if (a === '--dpop-verify-every') opts.dpopVerifyEvery = Math.max(1, Number(argv[++i]) | 0);
     else if (a === '-h' || a === '--help') {
-      console.log('usage: node upstream.mjs [--get sse|405] [--responses json|sse] [--port N] [--auth [--valid-token T]...]');
+      console.log('usage: node upstream.mjs [--get sse|405] [--responses json|sse] [--port N] [--auth [--valid-token T]... [--dpop [--dpop-verify-every N]]]');
       process.exit(0);
     } else {
       console.error(`unknown argument: ${a}`);
@@ -450,6 +565,7 @@ function parseArgs(argv) {
   }
   if (opts.get && !['sse', '405'].includes(opts.get)) throw new Error('--get must be sse or 405');
   if (opts.responses && !['json', 'sse'].includes(opts.responses)) throw new Error('--responses must be json or sse');
+  if (opts.dpop && !opts.auth) throw new Error('--dpop needs --auth');
   return opts;
 }
 

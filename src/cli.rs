@@ -343,6 +343,18 @@ pub struct ConnectArgs {
     #[arg(long, help_heading = "Authorization")]
     pub use_id_token: bool,
 
+    /// Bind tokens to a key this bridge holds (DPoP, RFC 9449) even though the
+    /// MCP server doesn't ask for it. Without this flag, tokens are bound when
+    /// the server asks (its resource metadata or a `DPoP` challenge) and the
+    /// authorization server supports ES256. Example: --dpop
+    #[arg(long, conflicts_with = "no_dpop", help_heading = "Authorization")]
+    pub dpop: bool,
+
+    /// Never bind tokens with DPoP, even when the server asks; for a server
+    /// that advertises DPoP but takes only Bearer tokens. Example: --no-dpop
+    #[arg(long, help_heading = "Authorization")]
+    pub no_dpop: bool,
+
     /// The token endpoint, for --flow client-credentials against an
     /// authorization server that publishes no metadata: discovery is skipped.
     /// Example: --token-endpoint https://auth.internal/oauth/token

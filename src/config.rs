@@ -521,6 +521,11 @@ fn auth_config(
                 TokenStoreArg::File => StoreChoice::File,
             },
         )?),
+        dpop: match (cli.dpop, cli.no_dpop) {
+            (true, _) => crate::auth::dpop::Mode::Always,
+            (_, true) => crate::auth::dpop::Mode::Never,
+            _ => crate::auth::dpop::Mode::Auto,
+        },
         flow: match cli.flow {
             FlowArg::Auto => Flow::Auto,
             FlowArg::Browser => Flow::Browser,

@@ -868,12 +868,17 @@ fn resource_metadata() -> impl Strategy<Value = ResourceMetadata> {
         prop_oneof![url_string(), any::<String>()],
         proptest::collection::vec(prop_oneof![url_string(), any::<String>()], 0..3),
         maybe_strings(),
+        (maybe_strings(), any::<bool>()),
     )
         .prop_map(
-            |(resource, authorization_servers, scopes_supported)| ResourceMetadata {
-                resource,
-                authorization_servers,
-                scopes_supported,
+            |(resource, authorization_servers, scopes_supported, (dpop_algs, dpop_required))| {
+                ResourceMetadata {
+                    resource,
+                    authorization_servers,
+                    scopes_supported,
+                    dpop_signing_alg_values_supported: dpop_algs,
+                    dpop_bound_access_tokens_required: dpop_required,
+                }
             },
         )
 }
@@ -895,10 +900,10 @@ fn server_metadata() -> impl Strategy<Value = ServerMetadata> {
             maybe_strings(),
             maybe_strings(),
         ),
-        (any::<bool>(), any::<bool>()),
+        (any::<bool>(), any::<bool>(), maybe_strings()),
     )
         .prop_map(
-            |((issuer, a, t, r, d, rv), (sc, gt, cc, am), (cimd, iss))| ServerMetadata {
+            |((issuer, a, t, r, d, rv), (sc, gt, cc, am), (cimd, iss, dpop))| ServerMetadata {
                 issuer,
                 authorization_endpoint: a,
                 token_endpoint: t,
@@ -911,6 +916,7 @@ fn server_metadata() -> impl Strategy<Value = ServerMetadata> {
                 token_endpoint_auth_methods_supported: am,
                 client_id_metadata_document_supported: cimd,
                 authorization_response_iss_parameter_supported: iss,
+                dpop_signing_alg_values_supported: dpop,
             },
         )
 }

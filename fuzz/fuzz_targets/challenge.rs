@@ -20,10 +20,21 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let from_headers = Challenge::from_headers(&headers);
-    let first = headers
+    let all: Vec<_> = headers
         .get_all(WWW_AUTHENTICATE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(parse_bearer);
-    assert_eq!(from_headers, first);
+        .filter_map(parse_bearer)
+        .collect();
+    // The first challenge's parameters, and DPoP if any header offered it.
+    match (&from_headers, all.first()) {
+        (Some(c), Some(first)) => {
+            assert_eq!(c.scope, first.scope);
+            assert_eq!(c.error, first.error);
+            assert_eq!(c.resource_metadata, first.resource_metadata);
+            assert_eq!(c.dpop, all.iter().any(|c| c.dpop));
+        }
+        (None, None) => {}
+        _ => panic!("from_headers and parse_bearer disagree"),
+    }
 });

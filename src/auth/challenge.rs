@@ -1,6 +1,7 @@
-//! The `WWW-Authenticate: Bearer …` challenge (RFC 6750 §3, RFC 9728 §5.1): what
-//! the server says about how to authorize — where its metadata is, which scope
-//! it wants, and why it refused.
+//! The `WWW-Authenticate: Bearer …` (or `DPoP …`, RFC 9449 §7.1) challenge
+//! (RFC 6750 §3, RFC 9728 §5.1): what the server says about how to
+//! authorize — where its metadata is, which scope it wants, why it refused,
+//! and whether it takes DPoP-bound tokens.
 
 use reqwest::header::{HeaderMap, WWW_AUTHENTICATE};
 
@@ -13,28 +14,54 @@ pub struct Challenge {
     pub scope: Option<String>,
     /// RFC 9728: where the protected resource metadata is.
     pub resource_metadata: Option<String>,
+    /// The server offered the `DPoP` scheme (RFC 9449 §7.1).
+    #[serde(default)]
+    pub dpop: bool,
+    /// Its `algs` parameter: the proof algorithms it accepts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_algs: Option<String>,
 }
 
 impl Challenge {
-    /// The Bearer challenge among a response's `WWW-Authenticate` headers
-    /// (several headers, or several challenges in one, are both allowed).
+    /// The Bearer (or DPoP) challenge among a response's `WWW-Authenticate`
+    /// headers (several headers, or several challenges in one, are both
+    /// allowed): the first one's parameters, and whether any offered DPoP.
     pub fn from_headers(headers: &HeaderMap) -> Option<Challenge> {
-        headers
+        let mut found = None::<Challenge>;
+        for c in headers
             .get_all(WWW_AUTHENTICATE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find_map(parse_bearer)
+            .filter_map(parse_bearer)
+        {
+            match found.as_mut() {
+                None => found = Some(c),
+                Some(first) if c.dpop && !first.dpop => {
+                    first.dpop = true;
+                    first.dpop_algs = c.dpop_algs;
+                }
+                Some(_) => {}
+            }
+        }
+        found
     }
 
     pub fn is_insufficient_scope(&self) -> bool {
         self.error.as_deref() == Some("insufficient_scope")
     }
+
+    /// RFC 9449 §9: the server wants a proof with its nonce.
+    pub fn is_use_dpop_nonce(&self) -> bool {
+        self.error.as_deref() == Some("use_dpop_nonce")
+    }
 }
 
-/// Parse one header value; returns the Bearer challenge's parameters if it has one.
+/// Parse one header value; returns the Bearer or DPoP challenge's parameters
+/// if it has one (both: the first one's, with `dpop` set).
 pub fn parse_bearer(value: &str) -> Option<Challenge> {
     let mut rest = value;
     let mut in_bearer = false;
+    let mut in_dpop = false;
     let mut found = None::<Challenge>;
     loop {
         rest = rest.trim_start_matches(|c: char| c == ',' || c.is_whitespace());
@@ -49,25 +76,29 @@ pub fn parse_bearer(value: &str) -> Option<Challenge> {
         if let Some(value_part) = after.strip_prefix('=') {
             // An auth-param: token=token or token="quoted string".
             let (value, remaining) = read_param_value(value_part.trim_start());
-            if in_bearer {
+            if in_bearer || in_dpop {
                 let c = found.get_or_insert_with(Challenge::default);
-                match token.to_ascii_lowercase().as_str() {
-                    "error" => c.error = Some(value),
-                    "error_description" => c.error_description = Some(value),
-                    "scope" => c.scope = Some(value),
-                    "resource_metadata" => c.resource_metadata = Some(value),
-                    _ => {}
+                // The first challenge's value wins; DPoP's `algs` is its own.
+                let slot = match token.to_ascii_lowercase().as_str() {
+                    "error" => Some(&mut c.error),
+                    "error_description" => Some(&mut c.error_description),
+                    "scope" => Some(&mut c.scope),
+                    "resource_metadata" => Some(&mut c.resource_metadata),
+                    "algs" if in_dpop => Some(&mut c.dpop_algs),
+                    _ => None,
+                };
+                if let Some(slot) = slot.filter(|s| s.is_none()) {
+                    *slot = Some(value);
                 }
             }
             rest = remaining;
         } else {
             // A new scheme.
-            if found.is_some() && in_bearer {
-                break;
-            }
             in_bearer = token.eq_ignore_ascii_case("bearer");
-            if in_bearer {
-                found.get_or_insert_with(Challenge::default);
+            in_dpop = token.eq_ignore_ascii_case("dpop");
+            if in_bearer || in_dpop {
+                let c = found.get_or_insert_with(Challenge::default);
+                c.dpop |= in_dpop;
             }
             rest = &rest[end..];
         }
@@ -128,6 +159,17 @@ mod tests {
         assert_eq!(c.scope.as_deref(), Some("a"));
         assert_eq!(parse_bearer(r#"Basic realm="only basic""#), None);
         assert_eq!(parse_bearer("Bearer"), Some(Challenge::default()));
+        let c = parse_bearer(r#"DPoP algs="ES256 PS256", error="use_dpop_nonce""#).unwrap();
+        assert!(c.dpop && c.is_use_dpop_nonce());
+        assert_eq!(c.dpop_algs.as_deref(), Some("ES256 PS256"));
+        let c = parse_bearer(r#"Bearer scope="a", DPoP algs="ES256", scope="b""#).unwrap();
+        assert!(c.dpop, "both schemes offered");
+        assert_eq!(
+            c.scope.as_deref(),
+            Some("a"),
+            "the first challenge's value wins"
+        );
+        assert!(!parse_bearer(r#"Bearer scope="a""#).unwrap().dpop);
         assert_eq!(
             parse_bearer(r#"bearer error_description="say \"hi\"""#)
                 .unwrap()

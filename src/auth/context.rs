@@ -5,6 +5,7 @@
 //! a sign-in, and which clients this process registered.
 
 use crate::locked::Locked;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::HeaderValue;
@@ -14,12 +15,16 @@ use url::Url;
 use super::registration::{self, Client, ClientSource};
 use super::store::Record;
 use super::token::Tokens;
-use super::{AuthConfig, AuthError, Person, discovery};
+use super::{AuthConfig, AuthError, Person, discovery, dpop};
 
 /// The token the relay currently sends.
 #[derive(Clone)]
 struct Current {
+    /// `Bearer <token>`, or `DPoP <token>` for a bound one.
     header: HeaderValue,
+    /// A DPoP-bound token: the key that signs each request's proof, and the
+    /// token's hash for the proofs' `ath` (made once).
+    bound: Option<(Arc<dpop::Signer>, Arc<str>)>,
     /// From this time on (Unix seconds), refresh before use.
     refresh_due: Option<u64>,
     can_refresh: bool,
@@ -43,6 +48,18 @@ pub struct Context {
     /// Clients this process registered: known to the server a moment ago,
     /// so an `invalid_client` with one of them is not a forgotten registration.
     pub(super) fresh_clients: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The latest DPoP nonce each server (authorization or MCP) gave.
+    pub(super) nonces: dpop::Nonces,
+    /// The MCP server answered a DPoP-bound token with a Bearer-only
+    /// challenge: tokens of this process's next sign-ins are not bound.
+    pub(super) dpop_refused: std::sync::atomic::AtomicBool,
+}
+
+/// What a request to the MCP server carries: the Authorization header and,
+/// for a DPoP-bound token, the `DPoP` proof for this request.
+pub struct Credentials {
+    pub authorization: HeaderValue,
+    pub dpop: Option<HeaderValue>,
 }
 
 impl Context {
@@ -56,6 +73,8 @@ impl Context {
             current: std::sync::RwLock::new(None),
             sign_in_hint: watch::Sender::new(None),
             fresh_clients: std::sync::Mutex::default(),
+            nonces: dpop::Nonces::default(),
+            dpop_refused: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -86,7 +105,9 @@ impl Context {
         })
     }
 
-    pub(super) fn set_current(&self, tokens: Option<&Tokens>) {
+    /// Send the record's token from now on.
+    pub(super) fn set_current(&self, record: &Record) {
+        let tokens = record.tokens.as_ref();
         if tokens.is_some() {
             // A token in hand: no sign-in is waiting for the person.
             self.sign_in_hint.send_replace(None);
@@ -94,10 +115,30 @@ impl Context {
         let use_id = self.cfg.use_id_token;
         let current = tokens.and_then(|t| {
             let credential = t.credential(use_id)?;
-            let mut header = HeaderValue::from_str(&format!("Bearer {credential}")).ok()?;
+            // A bound token is never sent as a bearer token: without its
+            // key (an unreadable store entry) it is not sent at all.
+            let bound = match (t.dpop_bound, &record.dpop_key) {
+                (false, _) => None,
+                (true, Some(key)) => match key.signer() {
+                    Ok(signer) => Some((Arc::new(signer), Arc::<str>::from(dpop::ath(credential)))),
+                    Err(e) => {
+                        tracing::warn!("{e}");
+                        return None;
+                    }
+                },
+                (true, None) => {
+                    tracing::warn!(
+                        "the stored token is DPoP-bound but its key is missing; signing in again"
+                    );
+                    return None;
+                }
+            };
+            let scheme = if bound.is_some() { "DPoP" } else { "Bearer" };
+            let mut header = HeaderValue::from_str(&format!("{scheme} {credential}")).ok()?;
             header.set_sensitive(true);
             Some(Current {
                 header,
+                bound,
                 refresh_due: t.refresh_due(use_id),
                 can_refresh: t.refresh_token.is_some(),
             })
@@ -116,8 +157,47 @@ impl Context {
             .map(|c| c.header.clone())
     }
 
+    /// The credentials for one request to the MCP server (`header` is
+    /// what [`Self::current`] gave): for a bound token, a fresh proof.
+    pub(super) fn credentials(
+        &self,
+        header: HeaderValue,
+        method: &str,
+        url: &url::Url,
+    ) -> Credentials {
+        let bound = self
+            .current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .filter(|c| c.header == header)
+            .and_then(|c| c.bound.clone());
+        let dpop = bound.and_then(|(signer, ath)| {
+            match signer.proof_with_ath(method, url, Some(&ath), self.nonces.get(url).as_deref()) {
+                Ok(proof) => HeaderValue::from_str(&proof).ok(),
+                Err(e) => {
+                    tracing::warn!("{e}");
+                    None
+                }
+            }
+        });
+        Credentials {
+            authorization: header,
+            dpop,
+        }
+    }
+
+    /// Whether the token sent now is DPoP-bound.
+    pub(super) fn is_bound(&self) -> bool {
+        self.current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|c| c.bound.is_some())
+    }
+
     pub(super) fn save(&self, record: &Record) {
-        self.set_current(record.tokens.as_ref());
+        self.set_current(record);
         if let Some(store) = &self.cfg.store
             && let Err(e) = store.save(record)
         {

@@ -17,6 +17,23 @@ pub struct ResourceMetadata {
     pub authorization_servers: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes_supported: Option<Vec<String>>,
+    /// RFC 9728 §2: the DPoP proof algorithms the server accepts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_signing_alg_values_supported: Option<Vec<String>>,
+    /// RFC 9728 §2: the server takes DPoP-bound tokens only.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub dpop_bound_access_tokens_required: bool,
+}
+
+impl ResourceMetadata {
+    /// The server says it takes DPoP-bound tokens.
+    pub fn asks_for_dpop(&self) -> bool {
+        self.dpop_bound_access_tokens_required
+            || self
+                .dpop_signing_alg_values_supported
+                .as_ref()
+                .is_some_and(|a| !a.is_empty())
+    }
 }
 
 /// RFC 8414 / OIDC authorization server metadata (the fields we use).
@@ -43,6 +60,9 @@ pub struct ServerMetadata {
     pub client_id_metadata_document_supported: bool,
     #[serde(default, skip_serializing_if = "is_false")]
     pub authorization_response_iss_parameter_supported: bool,
+    /// RFC 9449 §5.1: the DPoP proof algorithms the token endpoint accepts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_signing_alg_values_supported: Option<Vec<String>>,
 }
 
 fn is_false(b: &bool) -> bool {

@@ -119,6 +119,12 @@ pub enum AuthError {
     #[error("the token endpoint issued a '{0}' token; mcp-tether sends Bearer tokens only")]
     NotBearer(String),
 
+    #[error("DPoP: {0}")]
+    Dpop(super::dpop::KeyError),
+
+    #[error("{0}")]
+    DpopNotOffered(super::dpop::NotOffered),
+
     /// `--client-assertion-key` could not be used.
     #[error("{0}")]
     ClientAssertion(ClientAssertionError),

@@ -62,6 +62,10 @@ pub struct Order {
     /// take every stored client for one an earlier run left.
     #[serde(default)]
     pub fresh_clients: Vec<String>,
+    /// The server refused this bridge's DPoP-bound token and asked for a
+    /// Bearer one: the helper's tokens are not to be bound either.
+    #[serde(default)]
+    pub no_dpop: bool,
 }
 
 /// What the helper tells the bridge (JSON lines on its stdout).
@@ -277,6 +281,9 @@ async fn sign_in(
         return Ok(());
     }
     auth.adopt_fresh_clients(order.fresh_clients.iter().cloned());
+    if order.no_dpop {
+        auth.refuse_dpop();
+    }
     let _watcher = AbortOnDrop(tokio::spawn(publish_pending(auth.clone(), pending.clone())));
     let signed_in = auth.sign_in_here(order.challenge.clone(), order.step_up_scope.clone());
     let result = match tokio::time::timeout_at(deadline, signed_in).await {

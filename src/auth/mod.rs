@@ -22,6 +22,7 @@ pub mod body;
 pub mod challenge;
 mod context;
 pub mod discovery;
+pub mod dpop;
 mod error;
 pub mod flow;
 pub mod grant;
@@ -46,6 +47,7 @@ use url::Url;
 
 use challenge::Challenge;
 use context::Context;
+pub use context::Credentials;
 use discovery::Overrides;
 pub use error::{AuthError, CannotRefresh, ClientAssertionError, PasteError};
 use flow::Flow;
@@ -100,6 +102,8 @@ pub struct AuthConfig {
     pub store: Option<TokenStore>,
     /// `--flow`.
     pub flow: Flow,
+    /// `--dpop` / `--no-dpop`.
+    pub dpop: dpop::Mode,
     /// Whether a browser can be opened here (asked only when signing in).
     pub surroundings: flow::Surroundings,
     /// Certificate checks, the same as for the MCP server.
@@ -157,9 +161,10 @@ impl Auth {
                 server_url: server.to_string(),
                 ..Record::default()
             });
-        let tokens = record.tokens.clone();
+        let cx = Context::new(server, cfg, person, timeout);
+        cx.set_current(&record);
         let auth = Auth {
-            cx: Context::new(server, cfg, person, timeout),
+            cx,
             record: tokio::sync::Mutex::new(record),
             attempts: std::sync::atomic::AtomicU64::new(0),
             refresh_paused_until: std::sync::atomic::AtomicU64::new(0),
@@ -168,7 +173,6 @@ impl Auth {
             last_sign_in: std::sync::Mutex::new(None),
             signing_in: std::sync::atomic::AtomicBool::new(false),
         };
-        auth.cx.set_current(tokens.as_ref());
         Ok(auth)
     }
 
@@ -228,6 +232,25 @@ impl Auth {
         self.cx.header_now()
     }
 
+    /// What one request to the MCP server carries: the Authorization header
+    /// (refreshed first when due) and, for a DPoP-bound token, a fresh proof
+    /// for this method and URL.
+    pub async fn credentials(&self, method: &str, url: &Url) -> Option<Credentials> {
+        let header = self.header().await?;
+        Some(self.cx.credentials(header, method, url))
+    }
+
+    /// A response from the MCP server: keep the DPoP nonce it carries, if any
+    /// (RFC 9449 §9), for the next proof to that server.
+    pub fn remember_nonce(&self, url: &Url, headers: &reqwest::header::HeaderMap) {
+        self.cx.nonces.remember(url, headers);
+    }
+
+    /// Whether the token sent now is DPoP-bound (for `status`).
+    pub fn is_dpop_bound(&self) -> bool {
+        self.cx.is_bound()
+    }
+
     /// The cross-process lock for this server's record (none without a store).
     async fn cross_process_lock(&self) -> Result<Option<lock::RecordLock>, AuthError> {
         let Some(store) = &self.cx.cfg.store else {
@@ -261,7 +284,7 @@ impl Auth {
             return false;
         }
         *record = stored;
-        self.cx.set_current(record.tokens.as_ref());
+        self.cx.set_current(record);
         true
     }
 
@@ -274,6 +297,16 @@ impl Auth {
         sent: Option<&HeaderValue>,
     ) -> Result<(), AuthError> {
         use std::sync::atomic::Ordering;
+        if status == StatusCode::UNAUTHORIZED
+            && self.cx.is_bound()
+            && challenge.as_ref().is_some_and(Challenge::is_use_dpop_nonce)
+        {
+            // RFC 9449 §9: the server wants its nonce in the proof; the
+            // answer carried it (the transport kept it). Retry (bounded by
+            // the relay's attempts).
+            tracing::debug!("the MCP server asked for a DPoP nonce; retrying with it");
+            return Ok(());
+        }
         let attempts_seen = self.attempts.load(Ordering::Acquire);
         let mut record = self.record.lock().await;
         if self.cx.header_now().as_ref() != sent {
@@ -308,6 +341,23 @@ impl Auth {
             return Ok(());
         }
         let challenge = challenge.unwrap_or_default();
+        if status == StatusCode::UNAUTHORIZED
+            && sent.is_some()
+            && self.cx.is_bound()
+            && !challenge.dpop
+            && !self
+                .cx
+                .dpop_refused
+                .swap(true, std::sync::atomic::Ordering::AcqRel)
+        {
+            // The server refused a bound token and offers Bearer only: it
+            // does not take DPoP after all. Once: sign in for an unbound token.
+            tracing::warn!(
+                "the server refused the DPoP-bound token and asks for a Bearer token; signing in again without DPoP (pass --no-dpop to skip this)"
+            );
+            record.tokens = None;
+            return self.authorize(record, &challenge, None).await;
+        }
         if status == StatusCode::FORBIDDEN {
             // Step-up: ask for what we have plus what the server wants.
             let mut scopes = scope_list(record.tokens.as_ref().and_then(|t| t.scope.as_deref()));
@@ -521,6 +571,10 @@ impl Auth {
             refused: self.cx.header_now().as_ref().map(keeper::fingerprint),
             host_opens_urls: self.cx.person.host_opens_urls(),
             fresh_clients: self.cx.fresh_clients.locked().iter().cloned().collect(),
+            no_dpop: self
+                .cx
+                .dpop_refused
+                .load(std::sync::atomic::Ordering::Acquire),
         };
         keeper::sign_in_elsewhere(
             &order,
@@ -546,6 +600,14 @@ impl Auth {
     /// Clients another process registered moments ago: known to the server.
     pub(super) fn adopt_fresh_clients(&self, ids: impl IntoIterator<Item = String>) {
         self.cx.fresh_clients.locked().extend(ids);
+    }
+
+    /// The bridge found the server refuses DPoP-bound tokens (for the
+    /// sign-in helper, [`keeper`]).
+    pub(super) fn refuse_dpop(&self) {
+        self.cx
+            .dpop_refused
+            .store(true, std::sync::atomic::Ordering::Release);
     }
 
     /// Clients registered in this process (or adopted as fresh).

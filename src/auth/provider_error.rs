@@ -27,6 +27,8 @@ pub enum ErrorCode {
     SlowDown,
     /// RFC 8628: the device code expired.
     ExpiredToken,
+    /// RFC 9449 §8: retry with the nonce in the `DPoP-Nonce` header.
+    UseDpopNonce,
     Other(String),
 }
 
@@ -44,6 +46,7 @@ impl ErrorCode {
             ErrorCode::AuthorizationPending => "authorization_pending",
             ErrorCode::SlowDown => "slow_down",
             ErrorCode::ExpiredToken => "expired_token",
+            ErrorCode::UseDpopNonce => "use_dpop_nonce",
             ErrorCode::Other(code) => code,
         }
     }
@@ -63,6 +66,7 @@ impl From<String> for ErrorCode {
             "authorization_pending" => ErrorCode::AuthorizationPending,
             "slow_down" => ErrorCode::SlowDown,
             "expired_token" => ErrorCode::ExpiredToken,
+            "use_dpop_nonce" => ErrorCode::UseDpopNonce,
             _ => ErrorCode::Other(code),
         }
     }

@@ -34,7 +34,25 @@ pub(in crate::auth) async fn refresh(cx: &Context, record: &mut Record) -> Resul
     if let Some(resource) = record.resource.as_ref().filter(|_| !cx.cfg.no_resource) {
         form.push(("resource", resource.clone()));
     }
-    let result = token::request(cx.http(), &endpoint, &client, form, tokens.scope.as_deref()).await;
+    // A bound token is refreshed with the same key (RFC 9449 §5: the
+    // refresh token of a public client is bound to it too).
+    let signer = match (tokens.dpop_bound, &record.dpop_key) {
+        (true, Some(key)) => Some(key.signer().map_err(AuthError::Dpop)?),
+        _ => None,
+    };
+    let binding = signer.as_ref().map(|signer| token::Binding {
+        signer,
+        nonces: &cx.nonces,
+    });
+    let result = token::request(
+        cx.http(),
+        &endpoint,
+        &client,
+        form,
+        tokens.scope.as_deref(),
+        binding.as_ref(),
+    )
+    .await;
     match result {
         Ok(mut new) => {
             // A server that doesn't rotate keeps the old refresh token valid.

@@ -11,7 +11,7 @@ use super::flow::{self, Grant};
 use super::grant::{client_credentials, code, device};
 use super::registration::ClientSource;
 use super::store::Record;
-use super::{AuthError, ErrorCode, scope, token};
+use super::{AuthError, ErrorCode, dpop, scope, token};
 
 /// Sign in now: discover, choose the grant, run it, store the token.
 pub(in crate::auth) async fn sign_in(
@@ -45,21 +45,28 @@ pub(in crate::auth) async fn sign_in(
     if record.issuer.as_deref() != Some(md.issuer.as_str()) {
         record.client = None;
         record.tokens = None;
+        record.dpop_key = None;
     }
     record.issuer = Some(md.issuer.clone());
     record.discovered = Some(discovered.clone());
     record.discovered_at = token::now();
     record.resource = resource.clone();
     let resource = resource.as_deref();
+    let signer = dpop_signer(cx, record, &discovered, challenge)?;
+    let binding = signer.as_ref().map(|signer| token::Binding {
+        signer,
+        nonces: &cx.nonces,
+    });
+    let dpop = binding.as_ref();
 
     match grant {
         Grant::ClientCredentials => {
             let (client, tokens) =
-                client_credentials::run(cx, md, scope.as_deref(), resource).await?;
+                client_credentials::run(cx, md, scope.as_deref(), resource, dpop).await?;
             return cx.finish(record, Some(client), tokens);
         }
         Grant::Device => {
-            return device::run(cx, record, md, scope.as_deref(), resource)
+            return device::run(cx, record, md, scope.as_deref(), resource, dpop)
                 .await
                 .map_err(|e| explain_fallback(e, &discovered));
         }
@@ -71,13 +78,13 @@ pub(in crate::auth) async fn sign_in(
         let (client, listener) = code::client_and_listener(cx, record, md)
             .await
             .map_err(|e| explain_fallback(e, &discovered))?;
-        match code::run(cx, md, &client, listener, scope.as_deref(), resource).await {
+        match code::run(cx, md, &client, listener, scope.as_deref(), resource, dpop).await {
             Ok(tokens) => return cx.finish(record, Some(client), tokens),
             Err(AuthError::BrowserFailed { why }) => {
                 cx.person.tell(format!(
                     "mcp-tether: no browser could be opened ({why}); the server offers the device flow, so signing in with it instead"
                 ));
-                return device::run(cx, record, md, scope.as_deref(), resource)
+                return device::run(cx, record, md, scope.as_deref(), resource, dpop)
                     .await
                     .map_err(|e| explain_fallback(e, &discovered));
             }
@@ -135,6 +142,47 @@ fn resource_for(cx: &Context, d: &Discovered) -> Option<String> {
     let mut canonical = cx.server.clone();
     canonical.set_fragment(None);
     Some(canonical.to_string())
+}
+
+/// The key to bind this sign-in's tokens to, when they are to be bound
+/// (see [`dpop::wanted`]): the record's, or a new one kept with it.
+fn dpop_signer(
+    cx: &Context,
+    record: &mut Record,
+    discovered: &Discovered,
+    challenge: &Challenge,
+) -> Result<Option<dpop::Signer>, AuthError> {
+    let server_asks = challenge.dpop
+        || discovered
+            .resource_metadata
+            .as_ref()
+            .is_some_and(|m| m.asks_for_dpop());
+    let mode = if cx.dpop_refused.load(std::sync::atomic::Ordering::Acquire) {
+        dpop::Mode::Never
+    } else {
+        cx.cfg.dpop
+    };
+    let algs = discovered
+        .metadata
+        .dpop_signing_alg_values_supported
+        .as_deref();
+    if !dpop::wanted(mode, server_asks, algs).map_err(AuthError::DpopNotOffered)? {
+        return Ok(None);
+    }
+    let key = match &record.dpop_key {
+        Some(key) => key.clone(),
+        None => {
+            let key = dpop::Key::generate().map_err(AuthError::Dpop)?;
+            record.dpop_key = Some(key.clone());
+            key
+        }
+    };
+    let signer = key.signer().map_err(AuthError::Dpop)?;
+    tracing::info!(
+        "binding the tokens to a DPoP key (jkt {})",
+        signer.thumbprint()
+    );
+    Ok(Some(signer))
 }
 
 /// When discovery found no metadata at all and fell back to the 2025-03-26

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use super::registration::{Client, ClientAuth, JwtAlg};
-use super::{AuthError, ClientAssertionError};
+use super::{AuthError, ClientAssertionError, ErrorCode, dpop};
 
 /// Tokens as stored. `expires_at` is seconds since the Unix epoch.
 #[derive(Clone, Serialize, Deserialize, PartialEq)]
@@ -27,6 +27,10 @@ pub struct Tokens {
     /// the access token with `--use-id-token`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
+    /// Bound to the record's DPoP key (token_type DPoP): sent with the
+    /// `DPoP` scheme and a proof, never as a bearer token.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dpop_bound: bool,
 }
 
 impl std::fmt::Debug for Tokens {
@@ -115,17 +119,64 @@ struct TokenResponse {
     id_token: Option<String>,
 }
 
-/// POST a grant to the token endpoint, authenticating the client its way.
+/// A token request's DPoP proof (RFC 9449 §5): the key the token is to be
+/// bound to, and the nonces servers gave.
+pub struct Binding<'a> {
+    pub signer: &'a dpop::Signer,
+    pub nonces: &'a dpop::Nonces,
+}
+
+/// POST a grant to the token endpoint, authenticating the client its way;
+/// with `dpop`, with a proof, retried once when the server asks for its
+/// nonce (`use_dpop_nonce`).
 pub async fn request(
     http: &reqwest::Client,
     endpoint: &str,
     client: &Client,
+    form: Vec<(&'static str, String)>,
+    requested_scope: Option<&str>,
+    dpop: Option<&Binding<'_>>,
+) -> Result<Tokens, AuthError> {
+    let url = url::Url::parse(endpoint).map_err(|cause| AuthError::BadEndpoint {
+        which: "token_endpoint",
+        url: endpoint.to_string(),
+        cause,
+    })?;
+    let mut nonce_retried = false;
+    loop {
+        match request_once(http, &url, client, form.clone(), requested_scope, dpop).await {
+            Err(AuthError::Token(p))
+                if p.error == ErrorCode::UseDpopNonce
+                    && dpop.is_some_and(|d| d.nonces.get(&url).is_some())
+                    && !nonce_retried =>
+            {
+                tracing::debug!("the token endpoint asked for a DPoP nonce; retrying with it");
+                nonce_retried = true;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn request_once(
+    http: &reqwest::Client,
+    url: &url::Url,
+    client: &Client,
     mut form: Vec<(&'static str, String)>,
     requested_scope: Option<&str>,
+    dpop: Option<&Binding<'_>>,
 ) -> Result<Tokens, AuthError> {
-    let req = http
-        .post(endpoint)
+    let endpoint = url.as_str();
+    let mut req = http
+        .post(url.clone())
         .header(reqwest::header::ACCEPT, "application/json");
+    if let Some(d) = dpop {
+        let proof = d
+            .signer
+            .proof("POST", url, None, d.nonces.get(url).as_deref())
+            .map_err(AuthError::Dpop)?;
+        req = req.header("DPoP", proof);
+    }
     let req = authenticate(req, &mut form, client)?;
     let resp = req.form(&form).send().await.map_err(|e| {
         if e.is_connect() || e.is_timeout() {
@@ -145,6 +196,9 @@ pub async fn request(
             }
         }
     })?;
+    if let Some(d) = dpop {
+        d.nonces.remember(url, resp.headers());
+    }
     let status = resp.status();
     let body = super::body::read_limited(resp, super::body::MAX_OAUTH_BODY)
         .await
@@ -161,11 +215,14 @@ pub async fn request(
         url: endpoint.to_string(),
         why: format!("is not a token response: {e}"),
     })?;
-    if let Some(tt) = &t.token_type
-        && !tt.eq_ignore_ascii_case("bearer")
-    {
-        return Err(AuthError::NotBearer(tt.clone()));
-    }
+    // A DPoP-bound token only when a proof was sent (RFC 9449 §5).
+    let dpop_bound = match t.token_type.as_deref() {
+        Some(tt) if tt.eq_ignore_ascii_case("dpop") && dpop.is_some() => true,
+        Some(tt) if !tt.eq_ignore_ascii_case("bearer") => {
+            return Err(AuthError::NotBearer(tt.to_string()));
+        }
+        _ => false,
+    };
     // Some servers send expires_in as a string.
     let expires_in = t.expires_in.and_then(|v| match v {
         serde_json::Value::Number(n) => n.as_u64(),
@@ -180,6 +237,7 @@ pub async fn request(
         scope: t.scope.or_else(|| requested_scope.map(str::to_string)),
         obtained_at,
         id_token: t.id_token,
+        dpop_bound,
     })
 }
 
@@ -315,6 +373,7 @@ mod tests {
             scope: None,
             obtained_at: 1_000,
             id_token: Some(jwt(serde_json::json!({"sub": "alice", "exp": 4_000}))),
+            dpop_bound: false,
         };
         assert_eq!(t.credential(false), Some("at"));
         assert_eq!(t.credential(true), t.id_token.as_deref());

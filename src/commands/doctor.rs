@@ -280,6 +280,7 @@ pub async fn diagnose(config: &Config) -> anyhow::Result<Report> {
         redirect_uri(auth, &mut r).await;
     }
     scope(auth, challenge.as_ref(), prm.as_ref(), &md, &mut r);
+    dpop_check(auth, challenge.as_ref(), prm.as_ref(), &md, &mut r);
     flow_check(config, auth, &md, grant, why, &mut r);
     stored_token_issuer(&md, &mut r);
     finish(&mut r);
@@ -723,6 +724,57 @@ fn as_report(md: &ServerMetadata, url: Option<String>, tried: Vec<Attempt>) -> A
         client_id_metadata_document_supported: md.client_id_metadata_document_supported,
         device_authorization_endpoint: md.device_authorization_endpoint.clone(),
         scopes_supported: md.scopes_supported.clone(),
+    }
+}
+
+/// Whether tokens will be DPoP-bound (RFC 9449), and why: the same rule
+/// the sign-in follows (`auth::dpop::wanted`).
+fn dpop_check(
+    auth: &AuthConfig,
+    challenge: Option<&Challenge>,
+    prm: Option<&ResourceMetadata>,
+    md: &ServerMetadata,
+    r: &mut Report,
+) {
+    let server_asks =
+        challenge.is_some_and(|c| c.dpop) || prm.is_some_and(ResourceMetadata::asks_for_dpop);
+    let algs = md.dpop_signing_alg_values_supported.as_deref();
+    let offered = match algs {
+        Some(a) if !a.is_empty() => format!("the authorization server offers {}", a.join(", ")),
+        _ => "the authorization server does not offer DPoP".to_string(),
+    };
+    let asks = if server_asks {
+        "the MCP server asks for DPoP-bound tokens"
+    } else {
+        "the MCP server does not ask for DPoP"
+    };
+    match crate::auth::dpop::wanted(auth.dpop, server_asks, algs) {
+        Ok(true) => {
+            r.check(
+                "dpop",
+                Status::Ok,
+                format!("tokens will be DPoP-bound: {asks}; {offered}"),
+            );
+        }
+        Ok(false) if server_asks && auth.dpop != crate::auth::dpop::Mode::Never => {
+            r.check(
+                "dpop",
+                Status::Warn,
+                format!("{asks}, but {offered} ({} needed); Bearer tokens will be sent", crate::auth::dpop::ALG),
+            )
+            .fix("ask the provider's admin to enable DPoP with ES256, or the server's admin to accept Bearer tokens");
+        }
+        Ok(false) => {
+            r.check(
+                "dpop",
+                Status::Ok,
+                format!("Bearer tokens: {asks}; {offered}"),
+            );
+        }
+        Err(e) => {
+            r.check("dpop", Status::Fail, e.to_string())
+                .fix("drop --dpop, or ask the provider's admin to enable DPoP with ES256");
+        }
     }
 }
 
@@ -1242,6 +1294,7 @@ fn label(id: &str) -> &str {
         "redirect_uri" => "redirect URI",
         "scope" => "scope",
         "flow" => "flow",
+        "dpop" => "DPoP",
         "stored_token" => "stored token",
         other => other,
     }

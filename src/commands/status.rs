@@ -16,6 +16,8 @@ struct Entry {
     expires_at: Option<u64>,
     expired: bool,
     refresh_token: bool,
+    /// "dpop" for a DPoP-bound token (sent with its proof), else "bearer".
+    token_type: &'static str,
     store: String,
 }
 
@@ -48,6 +50,11 @@ pub fn run(
                     .and_then(|t| t.expires_at)
                     .is_some_and(|e| e <= token::now()),
                 refresh_token: tokens.is_some_and(|t| t.refresh_token.is_some()),
+                token_type: if tokens.is_some_and(|t| t.dpop_bound) {
+                    "dpop"
+                } else {
+                    "bearer"
+                },
                 store: location.clone(),
             }
         })
@@ -75,6 +82,14 @@ pub fn run(
                 e.scopes.as_deref().unwrap_or("-")
             ));
             out.push_str(&format!("  expires:  {}\n", describe_expiry(e.expires_at)));
+            out.push_str(&format!(
+                "  bound:    {}\n",
+                if e.token_type == "dpop" {
+                    "DPoP (sent only with a proof of this machine's key)"
+                } else {
+                    "no (a bearer token)"
+                }
+            ));
             out.push_str(&format!(
                 "  refresh:  {}\n",
                 if e.refresh_token { "yes" } else { "no" }

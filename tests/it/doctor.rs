@@ -423,3 +423,24 @@ fn an_unprotected_server_needs_nothing() {
     assert!(status.success(), "{human}");
     assert!(human.contains("nothing to sign in to"), "{human}");
 }
+
+#[test]
+fn says_whether_tokens_will_be_dpop_bound() {
+    // The MCP server asks for DPoP (its resource metadata, its challenge).
+    let lab = Lab::start(&[], &["--dpop"]);
+    let d = doctor(&lab, &[], &[]);
+    assert_eq!(d.status("dpop"), "ok", "{:#}", d.json);
+    let message = d.check("dpop")["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("tokens will be DPoP-bound"),
+        "{message}"
+    );
+    assert!(d.line("DPoP").contains("DPoP-bound"), "{}", d.human);
+    // A Bearer-only server in front of the same provider (which advertises
+    // DPoP, as oidc-provider does by default): Bearer tokens.
+    let lab = Lab::start(&[], &[]);
+    let d = doctor(&lab, &[], &[]);
+    let message = d.check("dpop")["message"].as_str().unwrap();
+    assert!(message.starts_with("Bearer tokens"), "{message}");
+    assert!(message.contains("does not ask"), "{message}");
+}

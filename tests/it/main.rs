@@ -4,6 +4,7 @@
 
 mod desktop;
 mod doctor;
+mod dpop;
 mod embedded;
 mod era;
 mod failures;

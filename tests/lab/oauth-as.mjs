@@ -7,7 +7,11 @@
 //                     [--discovery oidc|oidc-inserted|rfc8414|both] [--dcr open|iat|off]
 //                     [--rotate-refresh] [--refresh-always] [--access-ttl SECONDS]
 //                     [--device] [--client-credentials] [--hide-pkce-methods]
-//                     [--refuse-resource]
+//                     [--refuse-resource] [--dpop-nonce]
+//
+// --dpop-nonce makes the token endpoint demand a server nonce in every DPoP
+// proof (RFC 9449 §8): the first proof is answered with use_dpop_nonce.
+// (DPoP itself is on by default in oidc-provider 9, ES256 among its algs.)
 //
 // --refuse-resource plays Entra ID v2: any authorization, token or device
 // request that carries `resource` is refused with AADSTS9010010. The resource
@@ -45,6 +49,7 @@ const BOOLEAN = [
   'client-credentials',
   'hide-pkce-methods',
   'refuse-resource',
+  'dpop-nonce',
 ];
 const args = parseArgs(process.argv.slice(2), VALUED);
 for (const f of args.flags) if (!BOOLEAN.includes(f)) die(`unknown flag --${f}`);
@@ -252,6 +257,9 @@ async function buildProvider(issuer, keys) {
           ? { enabled: false }
           : { enabled: true, initialAccessToken: dcrMode === 'iat' ? initialAccessToken : false },
       deviceFlow: { enabled: deviceFlow },
+      dPoP: args.flags.has('dpop-nonce')
+        ? { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true }
+        : { enabled: true },
       clientCredentials: { enabled: clientCredentials },
       resourceIndicators: {
         enabled: true,

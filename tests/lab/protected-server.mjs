@@ -16,7 +16,13 @@
 // --accept-id-token plays a server that checks who the caller is (Cognito in
 // front of Bedrock AgentCore): it wants an OIDC ID token from the issuer (any
 // audience, no scope checks) and refuses access tokens (typ at+jwt).
+// --dpop takes DPoP-bound tokens only (RFC 9449): `Authorization: DPoP`, a
+// proof per request checked in full (signature, typ, htm, htu, iat, ath, a
+// jti never seen before, the key's thumbprint = the token's cnf.jkt), and
+// says so in its resource metadata and challenges. --dpop-nonce also
+// demands its own nonce in each proof (§9). A Bearer token is refused.
 
+import crypto from 'node:crypto';
 import http from 'node:http';
 import { z } from 'zod';
 import * as jose from 'jose';
@@ -36,7 +42,15 @@ import {
 
 const NAME = 'protected-server';
 const VALUED = ['issuer', 'scopes', 'prm', 'prm-resource', 'prm-as', 'prm-scopes'];
-const BOOLEAN = ['no-resource-metadata-in-challenge', 'challenge-scope', 'json-response', 'legacy-sse', 'accept-id-token'];
+const BOOLEAN = [
+  'no-resource-metadata-in-challenge',
+  'challenge-scope',
+  'json-response',
+  'legacy-sse',
+  'accept-id-token',
+  'dpop',
+  'dpop-nonce',
+];
 const args = parseArgs(process.argv.slice(2), VALUED);
 for (const f of args.flags) if (!BOOLEAN.includes(f)) die(`unknown flag --${f}`);
 const issuer = args.values.issuer ?? die('--issuer URL is required');
@@ -67,6 +81,10 @@ function prmDocument() {
     bearer_methods_supported: ['header'],
     resource_name: 'mcp-tether lab protected MCP server',
   };
+  if (dpopRequired) {
+    doc.dpop_signing_alg_values_supported = ['ES256'];
+    doc.dpop_bound_access_tokens_required = true;
+  }
   const scopes = args.values['prm-scopes'] ?? requiredScopes.join(' ');
   if (scopes) doc.scopes_supported = scopes.split(' ').filter(Boolean);
   return doc;
@@ -114,7 +132,44 @@ function challenge(params) {
   if (prmPath && !args.flags.has('no-resource-metadata-in-challenge')) {
     parts.push(`resource_metadata="${origin}${prmPath}"`);
   }
+  if (dpopRequired) return `DPoP algs="ES256"${parts.length ? `, ${parts.join(', ')}` : ''}`;
   return parts.length ? `Bearer ${parts.join(', ')}` : 'Bearer';
+}
+
+// ------------------------------------------------------------ DPoP (--dpop)
+const dpopRequired = args.flags.has('dpop') || args.flags.has('dpop-nonce');
+const dpopNonce = `lab-rs-nonce-${Math.random().toString(36).slice(2)}`;
+const dpopJtis = new Set();
+const dpopStats = { proofs: 0, nonceChallenges: 0 };
+
+/** Check a request's DPoP proof against the token; null when it is good. */
+async function dpopProblem(req, token, payload) {
+  const proof = req.headers.dpop;
+  if (!proof || Array.isArray(proof) || proof.includes(',')) return 'one DPoP proof header is required';
+  let header;
+  let claims;
+  try {
+    header = jose.decodeProtectedHeader(proof);
+    if (header.typ !== 'dpop+jwt') return 'typ must be dpop+jwt';
+    if (!header.jwk || header.jwk.d !== undefined) return 'a public jwk is required';
+    const key = await jose.importJWK(header.jwk, header.alg);
+    ({ payload: claims } = await jose.jwtVerify(proof, key, { algorithms: ['ES256'], typ: 'dpop+jwt' }));
+  } catch (e) {
+    return `bad proof: ${e.message}`;
+  }
+  if (claims.htm !== req.method) return `htm ${claims.htm} is not ${req.method}`;
+  const here = new URL(req.url, origin);
+  if (claims.htu !== `${here.origin}${here.pathname}`) return `htu ${claims.htu} is not ${here.origin}${here.pathname}`;
+  if (typeof claims.iat !== 'number' || Math.abs(Date.now() / 1000 - claims.iat) > 60) return 'iat out of range';
+  if (typeof claims.jti !== 'string' || dpopJtis.has(claims.jti)) return 'jti missing or replayed';
+  dpopJtis.add(claims.jti);
+  const ath = crypto.createHash('sha256').update(token).digest('base64url');
+  if (claims.ath !== ath) return 'ath does not match the token';
+  const jkt = await jose.calculateJwkThumbprint(header.jwk, 'sha256');
+  if (payload.cnf?.jkt !== jkt) return 'the token is not bound to the proof key (cnf.jkt)';
+  if (args.flags.has('dpop-nonce') && claims.nonce !== dpopNonce) return 'use_dpop_nonce';
+  dpopStats.proofs++;
+  return null;
 }
 
 function reject(res, status, params) {
@@ -152,7 +207,7 @@ function callsAdmin(body) {
 /** authorize hook for createMcpEndpoint: 401/403 or attach req.auth. */
 async function authorize(req, res, parsedBody) {
   const header = req.headers.authorization ?? '';
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  const m = (dpopRequired ? /^DPoP\s+(\S+)\s*$/i : /^Bearer\s+(\S+)\s*$/i).exec(header);
   if (!m) {
     // RFC 6750 3.1: no error code when the request had no credentials.
     return reject(res, 401, {
@@ -178,6 +233,18 @@ async function authorize(req, res, parsedBody) {
   } catch (e) {
     log(NAME, `token rejected: ${e.code ?? ''} ${e.message}`);
     return reject(res, 401, { error: 'invalid_token', description: e.message, scope: challengeScope() });
+  }
+  if (dpopRequired) {
+    const problem = await dpopProblem(req, m[1], payload);
+    if (problem === 'use_dpop_nonce') {
+      dpopStats.nonceChallenges++;
+      res.setHeader('DPoP-Nonce', dpopNonce);
+      return reject(res, 401, { error: 'use_dpop_nonce', description: 'a nonce is required' });
+    }
+    if (problem) {
+      log(NAME, `DPoP proof rejected: ${problem}`);
+      return reject(res, 401, { error: 'invalid_dpop_proof', description: problem });
+    }
   }
   const granted = new Set(String(payload.scope ?? '').split(' ').filter(Boolean));
   const missing = requiredScopes.filter((s) => !granted.has(s));
@@ -210,7 +277,7 @@ function extend(server) {
     { description: "Returns the access token's sub, scope, aud, client_id (JSON).", inputSchema: {} },
     async (_args, extra) => {
       const c = extra.authInfo?.extra?.claims ?? {};
-      return text(JSON.stringify({ sub: c.sub, scope: c.scope, aud: c.aud, client_id: c.client_id, iss: c.iss, exp: c.exp }));
+      return text(JSON.stringify({ sub: c.sub, scope: c.scope, aud: c.aud, client_id: c.client_id, iss: c.iss, exp: c.exp, cnf: c.cnf }));
     },
   );
   server.registerTool(
@@ -265,6 +332,7 @@ const labExtras = {
     for (const t of seenTokens) revokedTokens.add(t);
     return { ok: true, revoked: seenTokens.size };
   },
+  'GET /_lab/dpop': async () => ({ ...dpopStats }),
 };
 
 const httpServer = http.createServer(async (req, res) => {

@@ -13,6 +13,7 @@ pub(in crate::auth) async fn run(
     md: &discovery::ServerMetadata,
     scope: Option<&str>,
     resource: Option<&str>,
+    dpop: Option<&token::Binding<'_>>,
 ) -> Result<(Client, Tokens), AuthError> {
     let client = registration::configured_client(&cx.cfg.client, md)
         .filter(|c| !matches!(c.auth, registration::ClientAuth::None))
@@ -25,6 +26,6 @@ pub(in crate::auth) async fn run(
     if let Some(scope) = scope {
         form.push(("scope", scope.to_string()));
     }
-    let tokens = token::request(cx.http(), endpoint, &client, form, scope).await?;
+    let tokens = token::request(cx.http(), endpoint, &client, form, scope, dpop).await?;
     Ok((client, tokens))
 }

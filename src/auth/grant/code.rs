@@ -61,6 +61,7 @@ pub(in crate::auth) async fn run(
     listener: Listener,
     scope: Option<&str>,
     resource: Option<&str>,
+    dpop: Option<&token::Binding<'_>>,
 ) -> Result<Tokens, AuthError> {
     let authorization_endpoint = md.require_authorization_endpoint()?;
     let token_endpoint = md.require_token_endpoint()?;
@@ -146,7 +147,7 @@ pub(in crate::auth) async fn run(
     if let Some(resource) = resource {
         form.push(("resource", resource.to_string()));
     }
-    let tokens = token::request(cx.http(), token_endpoint, client, form, scope)
+    let tokens = token::request(cx.http(), token_endpoint, client, form, scope, dpop)
         .await
         .and_then(|t| cx.usable(t, &md.issuer));
     match (&tokens, answer) {

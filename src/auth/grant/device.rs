@@ -132,6 +132,7 @@ pub async fn poll(
     d: &DeviceAuthorization,
     scope: Option<&str>,
     resource: Option<&str>,
+    dpop: Option<&token::Binding<'_>>,
 ) -> Result<Tokens, AuthError> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(d.expires_in);
     let mut interval = Duration::from_secs(d.interval.unwrap_or(5).max(1));
@@ -147,7 +148,7 @@ pub async fn poll(
         if let Some(resource) = resource {
             form.push(("resource", resource.to_string()));
         }
-        match token::request(http, token_endpoint, client, form, scope).await {
+        match token::request(http, token_endpoint, client, form, scope, dpop).await {
             Ok(tokens) => return Ok(tokens),
             Err(AuthError::Token(p)) => match p.error {
                 ErrorCode::AuthorizationPending => {}
@@ -168,6 +169,7 @@ pub(in crate::auth) async fn run(
     md: &discovery::ServerMetadata,
     scope: Option<&str>,
     resource: Option<&str>,
+    dpop: Option<&token::Binding<'_>>,
 ) -> Result<(), AuthError> {
     let endpoint =
         md.device_authorization_endpoint
@@ -206,7 +208,16 @@ pub(in crate::auth) async fn run(
         }
     };
     show_code(cx, &d);
-    let tokens = poll(cx.http(), &token_endpoint, &client, &d, scope, resource).await?;
+    let tokens = poll(
+        cx.http(),
+        &token_endpoint,
+        &client,
+        &d,
+        scope,
+        resource,
+        dpop,
+    )
+    .await?;
     cx.finish(record, Some(client), tokens)
 }
 

@@ -37,6 +37,9 @@ pub struct Record {
     /// When `discovered` was fetched (Unix seconds).
     #[serde(default)]
     pub discovered_at: u64,
+    /// The DPoP key for this authorization server, once one was needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_key: Option<crate::auth::dpop::Key>,
 }
 
 /// `--token-store`.
@@ -344,6 +347,7 @@ mod tests {
                 scope: None,
                 obtained_at: 40,
                 id_token: None,
+                dpop_bound: false,
             }),
             ..Record::default()
         };

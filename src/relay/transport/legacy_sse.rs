@@ -53,16 +53,16 @@ impl LegacySse {
         let wire = Wire::new(http, origin.clone(), extra_headers, timeout)
             .with_auth(auth)
             .with_cookies(cookies);
-        let bearer = wire.bearer().await;
+        let credentials = wire.credentials("GET", url).await;
         let req = wire.prepare(
             wire.http
                 .get(url.clone())
                 .header(header::ACCEPT, "text/event-stream"),
-            bearer.as_ref(),
+            credentials.as_ref(),
         );
         let resp = wire.send(req).await?;
         if !resp.status().is_success() {
-            return Err(wire.refusal(resp, bearer).await);
+            return Err(wire.refusal(resp, credentials).await);
         }
         let mut events = SseByteStream::new(resp.bytes_stream());
         let endpoint = tokio::time::timeout(timeout, async {
@@ -123,18 +123,18 @@ impl LegacySse {
             }
             _ => None,
         };
-        let bearer = self.wire.bearer().await;
+        let credentials = self.wire.credentials("POST", &self.post_url).await;
         let req = self.wire.prepare(
             self.wire
                 .http
                 .post(self.post_url.clone())
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(message.bytes.clone()),
-            bearer.as_ref(),
+            credentials.as_ref(),
         );
         let result = match self.wire.send(req).await {
             Ok(resp) if resp.status().is_success() => Ok(()),
-            Ok(resp) => Err(self.wire.refusal(resp, bearer).await),
+            Ok(resp) => Err(self.wire.refusal(resp, credentials).await),
             Err(e) => Err(e),
         };
         if result.is_err()

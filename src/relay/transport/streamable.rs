@@ -15,7 +15,7 @@ use url::Url;
 
 pub use super::wire::MAX_BODY_BYTES;
 use super::wire::Wire;
-use crate::auth::Auth;
+use crate::auth::{Auth, Credentials};
 use crate::relay::cookies::CookieJar;
 use crate::relay::error::RelayError;
 use crate::relay::jsonrpc::{self, Message};
@@ -175,9 +175,9 @@ impl StreamableHttp {
         &self,
         req: reqwest::RequestBuilder,
         session: &Session,
-        bearer: Option<&HeaderValue>,
+        credentials: Option<&Credentials>,
     ) -> reqwest::RequestBuilder {
-        let mut req = self.wire.prepare(req, bearer);
+        let mut req = self.wire.prepare(req, credentials);
         if let Some(id) = &session.id {
             req = req.header(SESSION_HEADER, id.clone());
         }
@@ -208,12 +208,12 @@ impl StreamableHttp {
         headers: Option<&HeaderMap>,
     ) -> Result<Posted, RelayError> {
         let session = self.session();
-        let bearer = self.wire.bearer().await;
+        let credentials = self.wire.credentials("POST", &self.url).await;
         let mut req = self
             .with_session(
                 self.wire.http.post(self.url.clone()),
                 &session,
-                bearer.as_ref(),
+                credentials.as_ref(),
             )
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::ACCEPT, ACCEPT_BOTH);
@@ -222,14 +222,16 @@ impl StreamableHttp {
         }
         let req = req.body(body);
         let resp = self.wire.send(req).await?;
-        self.read_answer(resp, expect, &session, bearer, out).await
+        let sent = credentials.map(|c| c.authorization);
+        self.read_answer(resp, expect, &session, sent, out).await
     }
 
     /// What a POST's HTTP response means for the message that was posted:
     /// the valid response to `expect` (if it was a request), or the error
     /// the host gets instead. Messages the server sends along the way go to
     /// `out`. Public for the fuzz target and the property test that feed it
-    /// arbitrary responses; `session` and `bearer` are what the POST sent.
+    /// arbitrary responses; `session` and `bearer` (the Authorization
+    /// header) are what the POST sent.
     pub async fn read_answer(
         &self,
         resp: Response,
@@ -244,7 +246,7 @@ impl StreamableHttp {
             return Err(RelayError::SessionExpired);
         }
         if !status.is_success() {
-            return Err(self.wire.refusal(resp, bearer).await);
+            return Err(self.wire.refused(resp, bearer).await);
         }
         let Some(expect) = expect else {
             return Ok(Posted {
@@ -331,12 +333,12 @@ impl StreamableHttp {
         out: &Output,
         translate: impl Fn(&[u8]) -> Option<Bytes>,
     ) -> Result<(), RelayError> {
-        let bearer = self.wire.bearer().await;
+        let credentials = self.wire.credentials("POST", &self.url).await;
         let req = self
             .with_session(
                 self.wire.http.post(self.url.clone()),
                 &Session::default(),
-                bearer.as_ref(),
+                credentials.as_ref(),
             )
             .headers(headers.clone())
             .header(header::CONTENT_TYPE, "application/json")
@@ -344,7 +346,7 @@ impl StreamableHttp {
             .body(body);
         let resp = self.wire.send(req).await?;
         if !resp.status().is_success() {
-            return Err(self.wire.refusal(resp, bearer).await);
+            return Err(self.wire.refusal(resp, credentials).await);
         }
         let mut events = SseByteStream::new(resp.bytes_stream());
         while let Some(event) = events.next().await {
@@ -364,12 +366,12 @@ impl StreamableHttp {
         session: &Session,
         last_event_id: Option<&str>,
     ) -> Result<Response, RelayError> {
-        let bearer = self.wire.bearer().await;
+        let credentials = self.wire.credentials("GET", &self.url).await;
         let mut req = self
             .with_session(
                 self.wire.http.get(self.url.clone()),
                 session,
-                bearer.as_ref(),
+                credentials.as_ref(),
             )
             .header(header::ACCEPT, "text/event-stream");
         if let Some(last) = last_event_id {
@@ -381,7 +383,7 @@ impl StreamableHttp {
             return Err(RelayError::SessionExpired);
         }
         if !status.is_success() {
-            return Err(self.wire.refusal(resp, bearer).await);
+            return Err(self.wire.refusal(resp, credentials).await);
         }
         if !is_event_stream(&resp) {
             let body = self.wire.read_body(resp).await.unwrap_or_default();
@@ -465,11 +467,11 @@ impl StreamableHttp {
         if session.id.is_none() {
             return;
         }
-        let bearer = self.wire.bearer().await;
+        let credentials = self.wire.credentials("DELETE", &self.url).await;
         let req = self.with_session(
             self.wire.http.delete(self.url.clone()),
             &session,
-            bearer.as_ref(),
+            credentials.as_ref(),
         );
         match tokio::time::timeout(within, req.send()).await {
             Ok(Ok(resp)) => tracing::debug!(status = %resp.status(), "session deleted"),

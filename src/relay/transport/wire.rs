@@ -11,8 +11,10 @@ use futures_util::StreamExt;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Response, StatusCode};
 
-use crate::auth::Auth;
+use url::Url;
+
 use crate::auth::challenge::Challenge;
+use crate::auth::{Auth, Credentials};
 use crate::relay::cookies::{self, CookieJar};
 use crate::relay::error::RelayError;
 
@@ -68,34 +70,43 @@ impl Wire {
         self.timeout
     }
 
-    /// The Authorization header to send now, if any (refreshed first when due).
-    pub async fn bearer(&self) -> Option<HeaderValue> {
+    /// What a `method` request to `url` carries, if the server wants a
+    /// token: the Authorization header (refreshed first when due) and, for a
+    /// DPoP-bound token, a fresh proof for this request.
+    pub async fn credentials(&self, method: &str, url: &Url) -> Option<Credentials> {
         match &self.auth {
-            Some(a) => a.header().await,
+            Some(a) => a.credentials(method, url).await,
             None => None,
         }
     }
 
-    /// The configured headers, the token and the cookies, on a request.
+    /// The configured headers, the credentials and the cookies, on a request.
     pub fn prepare(
         &self,
         mut req: reqwest::RequestBuilder,
-        bearer: Option<&HeaderValue>,
+        credentials: Option<&Credentials>,
     ) -> reqwest::RequestBuilder {
         if !self.extra_headers.is_empty() {
             req = req.headers(self.extra_headers.clone());
         }
-        if let Some(b) = bearer {
-            req = req.header(header::AUTHORIZATION, b.clone());
+        if let Some(c) = credentials {
+            req = req.header(header::AUTHORIZATION, c.authorization.clone());
+            if let Some(proof) = &c.dpop {
+                req = req.header("dpop", proof.clone());
+            }
         }
         cookies::attach(self.cookies.as_deref(), req)
     }
 
-    /// Send, within the timeout, and keep the cookies the answer sets.
+    /// Send, within the timeout, and keep the cookies (and the DPoP nonce)
+    /// the answer sets.
     pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<Response, RelayError> {
         match tokio::time::timeout(self.timeout, req.send()).await {
             Ok(Ok(resp)) => {
                 cookies::remember(self.cookies.as_deref(), resp.headers());
+                if let Some(a) = &self.auth {
+                    a.remember_nonce(resp.url(), resp.headers());
+                }
                 Ok(resp)
             }
             Ok(Err(e)) => Err(RelayError::from_reqwest(e, &self.origin, self.timeout)),
@@ -122,14 +133,21 @@ impl Wire {
 
     /// What an answer that is not a success means: a refused authorization
     /// (for the auth layer), or an HTTP error carrying what the body says.
-    /// `bearer` is what the request sent.
-    pub async fn refusal(&self, resp: Response, bearer: Option<HeaderValue>) -> RelayError {
-        if let Some(e) = unauthorized(&resp, bearer) {
+    /// `sent` is the Authorization header the request carried.
+    pub async fn refused(&self, resp: Response, sent: Option<HeaderValue>) -> RelayError {
+        if let Some(e) = unauthorized(&resp, sent) {
             return e;
         }
         let status = resp.status();
         let body = self.read_body(resp).await.unwrap_or_default();
         RelayError::status(status, &body)
+    }
+
+    /// What an answer that is not a success means, given the credentials
+    /// the request sent.
+    pub async fn refusal(&self, resp: Response, credentials: Option<Credentials>) -> RelayError {
+        self.refused(resp, credentials.map(|c| c.authorization))
+            .await
     }
 }
 
