@@ -2,6 +2,8 @@
 //! probe and the fall-back to HTTP+SSE), each message sent on the session,
 //! a new session when the server forgets the old one (the host never
 //! notices), the GET event stream, the keep-alive, and the DELETE at the end.
+//! A 2026-07-28 host in front of a 2025-era server gets its session set up
+//! for it (see `era/downlevel.rs`).
 
 use crate::locked::Locked;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -15,6 +17,7 @@ use serde_json::value::RawValue;
 use tokio::task::JoinHandle;
 
 use super::era::bridge::{EraBridge, Probe};
+use super::era::downlevel;
 use super::error::RelayError;
 use super::host::{BRIDGE_ID_PREFIX, HostRequests};
 use super::jsonrpc::{self, Message, code, error_response};
@@ -23,7 +26,7 @@ use super::stdio::Output;
 use super::transport::legacy_sse::LegacySse;
 use super::transport::streamable::StreamableHttp;
 use super::upstream::{Link, Upstream};
-use crate::config::{Config, Transport};
+use crate::config::{Config, Protocol, Transport};
 
 /// How long the DELETE at shutdown may take.
 const DELETE_BUDGET: Duration = Duration::from_millis(300);
@@ -57,6 +60,9 @@ pub struct Session {
     connected: AtomicBool,
     /// Why the last initialize could not reach the server at all.
     unreachable: Mutex<Option<RelayError>>,
+    /// A 2026-07-28 host in front of a 2025-era server: the `server/discover`
+    /// result the bridge gave it (set once the bridge initialized for it).
+    modern_host: Mutex<Option<Value>>,
 }
 
 impl Session {
@@ -79,6 +85,7 @@ impl Session {
             replays: AtomicU64::new(0),
             connected: AtomicBool::new(false),
             unreachable: Mutex::new(None),
+            modern_host: Mutex::new(None),
         }
     }
 
@@ -230,14 +237,25 @@ impl Session {
         if self.era.is_modern() {
             return self.era.forward(message, method).await;
         }
-        if method == "server/discover"
-            && !self.connected.load(Ordering::Acquire)
-            && let Some(answer) = self.era.discover_passthrough(message).await
-        {
-            if self.era.is_modern() {
-                self.connected.store(true, Ordering::Release);
+        if method == "server/discover" {
+            if let Some(answer) = self.rediscover(message) {
+                return Some(answer);
             }
-            return answer;
+            if !self.connected.load(Ordering::Acquire) {
+                if let Some(answer) = self.era.discover_passthrough(message).await {
+                    if self.era.is_modern() {
+                        self.connected.store(true, Ordering::Release);
+                    }
+                    return answer;
+                }
+                // `--protocol modern` promised a 2026-07-28 server: no
+                // translating for one that is not.
+                if self.config.protocol != Protocol::Modern
+                    && let Some(answer) = self.initialize_for_modern_host(message).await
+                {
+                    return Some(answer);
+                }
+            }
         }
         let s = match self.upstream.link().await {
             Ok(Link::Streamable(s)) => s,
@@ -256,9 +274,16 @@ impl Session {
             // Wait while a lost session is being replaced.
             drop(self.reinit.read().await);
             let generation = s.session().generation;
+            // A 2026-07-28 host's request, for the 2025-era server: without
+            // the envelope, which the server had once, at initialize.
+            let stripped = match self.modern_host.locked().is_some() {
+                true => downlevel::strip_envelope(&message.bytes),
+                false => None,
+            };
+            let bytes = stripped.unwrap_or_else(|| message.bytes.clone());
             match self
                 .upstream
-                .post(&s, message.bytes.clone(), message.request_id(), None)
+                .post(&s, bytes, message.request_id(), None)
                 .await
             {
                 Ok(posted) => {
@@ -303,6 +328,80 @@ impl Session {
                 Err(e) => return report(message, method, e),
             }
         }
+    }
+
+    /// A `server/discover` from a 2026-07-28 host the bridge initialized
+    /// for: the answer it gave the first time (a 2025-era server knows no
+    /// such method).
+    fn rediscover(&self, message: &Message) -> Option<Bytes> {
+        let result = self.modern_host.locked().clone()?;
+        let id = message.request_id()?;
+        let answer = serde_json::json!({"jsonrpc": "2.0", "id": id, "result": result});
+        Some(Bytes::from(answer.to_string()))
+    }
+
+    /// A 2026-07-28 host opened with `server/discover`, and the server speaks
+    /// only the 2025 era: set the session up for the host (its `initialize`
+    /// from the envelope in the discover's `_meta`, then `initialized` and
+    /// the GET stream) and answer the discover from the `initialize` result,
+    /// so the host stays in its own era. None: over the legacy HTTP+SSE
+    /// transport, whose answers the bridge cannot intercept; the caller
+    /// answers as before.
+    async fn initialize_for_modern_host(&self, message: &Message) -> Option<Bytes> {
+        let id = message.request_id()?.clone();
+        let s = self.upstream.current_streamable().await?;
+        let discover: Value = serde_json::from_slice(&message.bytes).unwrap_or(Value::Null);
+        let params = downlevel::initialize_params(&discover);
+        let initialize = Bytes::from(
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "initialize", "params": params})
+                .to_string(),
+        );
+        let initialized =
+            Bytes::from_static(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+        // The host's next requests wait until the session is up.
+        let _exclusive = self.reinit.write().await;
+        self.upstream
+            .set_host_opens_urls(jsonrpc::host_offers_url_elicitation(&initialize));
+        *self.init.locked() = InitRecord {
+            params: jsonrpc::params_of(&initialize),
+            initialized: Some(initialized.clone()),
+        };
+        s.reset_session();
+        self.stop_get_stream();
+        let posted = match self.upstream.post(&s, initialize, Some(&id), None).await {
+            Ok(p) => p,
+            Err(e) => return report(message, "server/discover", e),
+        };
+        let Some(response) = posted.response else {
+            return report(
+                message,
+                "server/discover",
+                RelayError::NoResponse { status: 202 },
+            );
+        };
+        let parsed: Value = serde_json::from_slice(&response).unwrap_or(Value::Null);
+        let Some(init) = parsed.get("result") else {
+            // The server refused the initialize: its error is the answer.
+            return Some(response);
+        };
+        let version = jsonrpc::negotiated_protocol_version(&response);
+        tracing::info!(
+            "connected to {} (protocol {}) for a host that speaks {}",
+            s.origin(),
+            version.as_deref().unwrap_or("unknown"),
+            super::era::modern::VERSION
+        );
+        s.set_session(posted.session_id, version.as_deref());
+        self.connected.store(true, Ordering::Release);
+        if let Err(e) = self.upstream.post(&s, initialized, None, None).await {
+            tracing::warn!("notifications/initialized failed: {e}");
+        }
+        let result = downlevel::discover_result(init);
+        *self.modern_host.locked() = Some(result.clone());
+        let opened = self.spawn_get_stream(&s);
+        let _ = tokio::time::timeout(GET_STREAM_WAIT, opened).await;
+        let answer = serde_json::json!({"jsonrpc": "2.0", "id": id, "result": result});
+        Some(Bytes::from(answer.to_string()))
     }
 
     /// The server forgot the session: replay the host's initialize and

@@ -251,3 +251,185 @@ fn a_2026_host_passes_through_to_a_2026_server() {
         "nothing added to the body"
     );
 }
+
+/// A 2026-07-28 server that refuses the first request of each method with
+/// -32022 (a hand-made fake: no SDK server can be made to do that).
+fn version_refusing_server() -> Server {
+    Server::start("fake-version-refusing-server.mjs", &[])
+}
+
+#[test]
+fn a_refused_version_is_retried_once_for_a_2025_host() {
+    let server = version_refusing_server();
+    let dir = tempfile::tempdir().unwrap();
+    let mut host = bridge(&server, &dir, &[]);
+    // The probe at initialize is refused once, then answered.
+    let init = initialize_with(&mut host, json!({}));
+    assert_eq!(
+        init["result"]["serverInfo"]["name"], "fake-version-refusing-server",
+        "{init}"
+    );
+    // So is the first tools/call; the host sees only the answer.
+    let (_, r) = host.call_tool("echo", json!({"text": "second time lucky"}));
+    assert_eq!(tool_text(&r), "second time lucky", "{r}");
+    // No version in common: the host gets the server's -32022 as it was sent,
+    // after the bridge's one retry.
+    let before = posts(&server, "tools/call").len();
+    let (_, r) = host.call_tool("from_the_future", json!({}));
+    assert_eq!(r["error"]["code"], -32022, "{r}");
+    assert_eq!(
+        r["error"]["data"]["supported"],
+        json!(["2099-01-01"]),
+        "{r}"
+    );
+    assert_eq!(posts(&server, "tools/call").len(), before + 1, "no retry");
+
+    for method in ["server/discover", "tools/call"] {
+        let seen = posts(&server, method);
+        assert!(
+            seen.len() >= 2,
+            "{method}: the refused request and its retry"
+        );
+        for e in &seen[..2] {
+            assert_eq!(e["headers"]["mcp-protocol-version"], "2026-07-28", "{e}");
+            assert_eq!(
+                e["body"]["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"],
+                "2026-07-28",
+                "{e}"
+            );
+        }
+        assert_eq!(seen[0]["status"], 400);
+        assert_eq!(seen[1]["status"], 200);
+    }
+}
+
+#[test]
+fn a_2026_host_gets_the_version_refusal_to_retry_itself() {
+    let server = version_refusing_server();
+    let dir = tempfile::tempdir().unwrap();
+    let mut host = bridge(&server, &dir, &[]);
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    });
+    let (_, r) = host.request("server/discover", json!({"_meta": meta}));
+    assert_eq!(r["error"]["code"], -32022, "relayed, not retried: {r}");
+    assert_eq!(posts(&server, "server/discover").len(), 1);
+    // The host retries, as a 2026-07-28 client does.
+    let (_, r) = host.request("server/discover", json!({"_meta": meta}));
+    assert_eq!(r["result"]["supportedVersions"][0], "2026-07-28", "{r}");
+}
+
+#[test]
+fn the_bridges_own_input_required_retry_has_a_new_id() {
+    let server = modern_server();
+    let dir = tempfile::tempdir().unwrap();
+    let mut host = bridge(&server, &dir, &[]);
+    initialize_with(&mut host, json!({"elicitation": {"form": {}}}));
+    host.send(&json!({"jsonrpc":"2.0","id":"host-7","method":"tools/call","params":{"name":"ask","arguments":{"message":"Again?"}}}));
+    let question = host.recv();
+    assert_eq!(question["method"], "elicitation/create", "{question}");
+    host.send(&json!({"jsonrpc":"2.0","id":question["id"],"result":{"action":"accept","content":{"name":"Ada","ok":true}}}));
+    let (_, r) = host.recv_response(&json!("host-7"));
+    let answer: Value = serde_json::from_str(tool_text(&r)).unwrap();
+    assert_eq!(answer["content"]["name"], "Ada", "{r}");
+    let calls = posts(&server, "tools/call");
+    assert_eq!(calls.len(), 2, "the call and its retry");
+    assert_eq!(calls[0]["body"]["id"], "host-7");
+    assert_ne!(
+        calls[1]["body"]["id"], calls[0]["body"]["id"],
+        "SEP-2322: the retry is a new request with an id of its own"
+    );
+    assert_eq!(calls[1]["status"], 200);
+}
+
+/// `server/discover` and two requests as a 2026-07-28 host sends them.
+fn modern_host_session(host: &mut Bridge) -> Value {
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {"elicitation": {"form": {}}},
+        "io.modelcontextprotocol/clientInfo": {"name": "modern-host", "version": "9"},
+    });
+    let (_, discover) = host.request("server/discover", json!({"_meta": meta}));
+    let (_, list) = host.request("tools/list", json!({"_meta": meta}));
+    assert!(
+        list["result"]["tools"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t["name"] == "echo")),
+        "{list}"
+    );
+    let mut with_token = meta.clone();
+    with_token["progressToken"] = json!("p1");
+    let (_, r) = host.request(
+        "tools/call",
+        json!({"name":"echo","arguments":{"text":"down a level"},"_meta": with_token}),
+    );
+    assert_eq!(tool_text(&r), "down a level", "{r}");
+    discover
+}
+
+#[test]
+fn a_2026_host_gets_server_discover_from_a_2025_server() {
+    let server = Server::start("sdk-server.mjs", &[]);
+    let dir = tempfile::tempdir().unwrap();
+    // First with no era remembered (the host's discover is tried on the
+    // server first), then with the 2025 era remembered.
+    for start in 0..2 {
+        let mut host = bridge(&server, &dir, &[]);
+        let d = modern_host_session(&mut host);
+        let result = &d["result"];
+        assert_eq!(result["supportedVersions"], json!(["2026-07-28"]), "{d}");
+        assert_eq!(result["resultType"], "complete");
+        assert_eq!(
+            result["serverInfo"]["name"], "mcp-tether-lab-sdk-server",
+            "{d}"
+        );
+        assert!(result["capabilities"]["tools"].is_object(), "{d}");
+        let inits = posts(&server, "initialize");
+        assert_eq!(
+            inits.len(),
+            start + 1,
+            "the bridge initialized for the host"
+        );
+        assert_eq!(
+            inits[start]["body"]["params"]["clientInfo"]["name"],
+            "modern-host"
+        );
+        assert_eq!(
+            inits[start]["body"]["params"]["capabilities"]["elicitation"]["form"],
+            json!({})
+        );
+    }
+    let log = server.log();
+    assert!(
+        log.iter()
+            .any(|e| e["method"] == "POST" && e["body"]["method"] == "notifications/initialized")
+    );
+    // The later requests ride the session, in the 2025 shape: the envelope
+    // is gone, the rest of `_meta` stays.
+    let calls = posts(&server, "tools/call");
+    assert_eq!(calls.len(), 2);
+    for call in &calls {
+        assert!(call["headers"]["mcp-session-id"].is_string(), "{call}");
+        assert_eq!(call["headers"]["mcp-protocol-version"], "2025-11-25");
+        assert_eq!(
+            call["body"]["params"]["_meta"],
+            json!({"progressToken": "p1"})
+        );
+    }
+    assert_eq!(
+        posts(&server, "server/discover").len(),
+        1,
+        "probed once, then remembered"
+    );
+
+    // A 2025 host in front of the same server is unchanged.
+    let mut old = bridge(&server, &dir, &[]);
+    let init = initialize_with(&mut old, json!({}));
+    assert_eq!(
+        init["result"]["serverInfo"]["name"],
+        "mcp-tether-lab-sdk-server"
+    );
+    let (_, r) = old.call_tool("echo", json!({"text": "as before"}));
+    assert_eq!(tool_text(&r), "as before");
+}

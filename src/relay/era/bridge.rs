@@ -119,14 +119,34 @@ impl EraBridge {
             .ok()
             .and_then(|v| v.get("params").cloned())
             .unwrap_or_else(|| json!({}));
-        let envelope = Envelope::from_initialize(&params);
-        let discover = modern::with_envelope(
-            &json!({"jsonrpc": "2.0", "id": id, "method": "server/discover"}),
-            &envelope,
-        );
-        let headers = modern::routing_headers(&discover, &ToolHeaders::default());
-        let body = Bytes::from(discover.to_string());
-        let refused = match self.upstream.post(s, body, Some(id), Some(&headers)).await {
+        let mut envelope = Envelope::from_initialize(&params);
+        let mut version_retried = false;
+        let answered = loop {
+            let discover = modern::with_envelope(
+                &json!({"jsonrpc": "2.0", "id": id, "method": "server/discover"}),
+                &envelope,
+            );
+            let headers = modern::routing_headers(&discover, &ToolHeaders::default());
+            let body = Bytes::from(discover.to_string());
+            match self.upstream.post(s, body, Some(id), Some(&headers)).await {
+                // A 2026-07-28 server that serves another revision of it:
+                // ask again, once, in one both speak; the host never knows.
+                Err(e) if !version_retried => {
+                    match e.rpc_error().and_then(modern::version_to_retry) {
+                        Some(v) => {
+                            tracing::info!(
+                                "server/discover: the server refused our protocol version; asking again with {v}"
+                            );
+                            version_retried = true;
+                            envelope.protocol_version = Some(v);
+                        }
+                        None => break Err(e),
+                    }
+                }
+                other => break other,
+            }
+        };
+        let refused = match answered {
             Ok(posted) => {
                 let response: Value = posted
                     .response
@@ -314,7 +334,11 @@ impl EraBridge {
             modern::with_envelope(&original, &envelope)
         };
         let mut tools_refreshed = false;
+        let mut version_retried = false;
         let mut rounds = 0;
+        // The JSON-RPC id on the wire: the host's, until the bridge itself
+        // sends a retry the server must see as a new request.
+        let mut sent_id = id.clone();
         loop {
             let Some(headers) = self.with_modern(|m| modern::routing_headers(&request, &m.tools))
             else {
@@ -325,7 +349,10 @@ impl EraBridge {
             } else {
                 Bytes::from(request.to_string())
             };
-            let posted = self.upstream.post(&s, body, Some(id), Some(&headers)).await;
+            let posted = self
+                .upstream
+                .post(&s, body, Some(&sent_id), Some(&headers))
+                .await;
             let response = match posted {
                 Ok(p) => match p.response {
                     Some(r) => r,
@@ -339,6 +366,25 @@ impl EraBridge {
                     // Our idea of the tool's x-mcp-header parameters is stale.
                     tools_refreshed = true;
                     self.refresh_tool_headers(&s).await;
+                    continue;
+                }
+                // The server refused the version the bridge chose for a
+                // 2025-era host: retry once with one both speak, and keep it
+                // for later requests. A 2026-07-28 host (passthrough) gets the
+                // -32022 as the server sent it: the version is the host's own
+                // choice in its `_meta`, which the bridge must not rewrite
+                // behind its back, and such a host retries itself (SEP-2575).
+                Err(e)
+                    if !passthrough
+                        && !version_retried
+                        && let Some(v) = e.rpc_error().and_then(modern::version_to_retry) =>
+                {
+                    tracing::info!(
+                        "{method}: the server refused our protocol version; retrying with {v}"
+                    );
+                    version_retried = true;
+                    self.with_modern(|m| m.envelope.protocol_version = Some(v));
+                    request = modern::with_version(&request, v);
                     continue;
                 }
                 // The server's own JSON-RPC error (with a 400) is the answer:
@@ -358,8 +404,8 @@ impl EraBridge {
                 let dropped = self
                     .with_modern(|m| m.tools.learn(result))
                     .unwrap_or_default();
-                if !dropped.is_empty() {
-                    return Some(Bytes::from(parsed.to_string()));
+                if !dropped.is_empty() || sent_id != *id {
+                    return Some(answer_as(parsed, id));
                 }
                 return Some(response);
             }
@@ -380,9 +426,12 @@ impl EraBridge {
                 }
                 match self.ask_host(needs.requests).await {
                     Ok(answers) => {
+                        // The server answered the request: the retry is a new
+                        // request and needs an id of its own (SEP-2322).
+                        sent_id = json!(self.host.next_id("retry"));
                         request = modern::retry_with_answers(
                             &request,
-                            id,
+                            &sent_id,
                             answers,
                             needs.request_state.as_ref(),
                         );
@@ -397,6 +446,9 @@ impl EraBridge {
                         ));
                     }
                 }
+            }
+            if sent_id != *id {
+                return Some(answer_as(parsed, id));
             }
             return Some(response);
         }
@@ -542,6 +594,16 @@ fn verbatim(message: &Message, method: &str, e: RelayError) -> Option<Bytes> {
         }
         None => report(message, method, e),
     }
+}
+
+/// A response of the server's to a request the bridge sent under its own id,
+/// for the host, under the host's id.
+fn answer_as(mut response: Value, id: &Value) -> Bytes {
+    // (An object: the transport matched it to the request by its id.)
+    if let Some(fields) = response.as_object_mut() {
+        fields.insert("id".into(), id.clone());
+    }
+    Bytes::from(response.to_string())
 }
 
 fn params(message: &Message) -> Value {

@@ -15,14 +15,18 @@ use serde_json::{Map, Value, json};
 
 /// The protocol revision this module speaks.
 pub const VERSION: &str = "2026-07-28";
+/// The revisions of the 2026-07-28 shape (per-request envelope, no
+/// `initialize`) the bridge can speak, newest first: what it may retry with
+/// when a server refuses a version (`-32022`).
+pub const MODERN_VERSIONS: &[&str] = &[VERSION];
 /// What a legacy host is told it negotiated when it asks for something newer.
 pub const LEGACY_VERSION: &str = "2025-11-25";
 
-const META_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
-const META_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
-const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
-const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
-const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
+pub(super) const META_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+pub(super) const META_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
+pub(super) const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
+pub(super) const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
+pub(super) const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 const META_SUBSCRIPTION: &str = "io.modelcontextprotocol/subscriptionId";
 
 /// JSON-RPC errors only a 2026-07-28 server sends.
@@ -39,6 +43,9 @@ pub struct Envelope {
     pub client_info: Option<Value>,
     /// From the host's `logging/setLevel`: the per-request log level.
     pub log_level: Option<String>,
+    /// The version the server accepted after refusing ours (`-32022`);
+    /// None: [`VERSION`].
+    pub protocol_version: Option<&'static str>,
 }
 
 impl Envelope {
@@ -51,6 +58,7 @@ impl Envelope {
                 .unwrap_or_else(|| json!({})),
             client_info: params.get("clientInfo").cloned(),
             log_level: None,
+            protocol_version: None,
         }
     }
 
@@ -65,7 +73,8 @@ impl Envelope {
         let Some(meta) = meta.as_object_mut() else {
             return; // an object, set just above
         };
-        meta.entry(META_VERSION).or_insert_with(|| json!(VERSION));
+        meta.entry(META_VERSION)
+            .or_insert_with(|| json!(self.protocol_version.unwrap_or(VERSION)));
         meta.entry(META_CAPABILITIES)
             .or_insert_with(|| self.capabilities.clone());
         if let Some(info) = &self.client_info {
@@ -277,8 +286,11 @@ pub fn routing_headers(request: &Value, tools: &ToolHeaders) -> HeaderMap {
 
 /// The host's `initialize` answered from `server/discover`'s result.
 pub fn initialize_result(discover: &Value, host_version: Option<&str>) -> Value {
+    // The SDKs put the server's identity in `_meta`; the spec's example
+    // puts it beside the capabilities.
     let server_info = discover
         .pointer(&format!("/_meta/{}", META_SERVER_INFO.replace('/', "~1")))
+        .or_else(|| discover.get("serverInfo"))
         .cloned()
         .unwrap_or_else(|| json!({"name": "mcp-server", "version": "unknown"}));
     let mut capabilities = discover
@@ -320,6 +332,36 @@ pub fn is_modern_code(code: i64) -> bool {
         code,
         code::HEADER_MISMATCH | code::MISSING_CAPABILITY | code::UNSUPPORTED_VERSION
     )
+}
+
+/// The version to retry with when the server refused the request's version
+/// (`-32022` UnsupportedProtocolVersion, `data.supported` listing what it
+/// serves): the newest the bridge speaks in the 2026-07-28 shape. The one
+/// retry is allowed even when that is the version just sent: a server may
+/// refuse a first request to test the client (the conformance suite does).
+/// None: another error, or no version in common.
+pub fn version_to_retry(error: &Value) -> Option<&'static str> {
+    if error.get("code").and_then(Value::as_i64) != Some(code::UNSUPPORTED_VERSION) {
+        return None;
+    }
+    let supported = error.pointer("/data/supported")?.as_array()?;
+    MODERN_VERSIONS
+        .iter()
+        .copied()
+        .find(|v| supported.iter().any(|s| s == v))
+}
+
+/// `request` asking for protocol `version` in its envelope (the
+/// `MCP-Protocol-Version` header follows from it in [`routing_headers`]).
+pub fn with_version(request: &Value, version: &str) -> Value {
+    let mut out = request.clone();
+    if let Some(meta) = out
+        .pointer_mut("/params/_meta")
+        .and_then(Value::as_object_mut)
+    {
+        meta.insert(META_VERSION.into(), json!(version));
+    }
+    out
 }
 
 /// The `subscriptions/listen` request for what the server offers, plus the
@@ -481,6 +523,7 @@ mod tests {
             capabilities: json!({"elicitation": {"form": {}}}),
             client_info: Some(json!({"name": "host", "version": "1"})),
             log_level: Some("info".into()),
+            protocol_version: None,
         };
         let req = json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"where","arguments":{"region":"Zürich","n":2}}});
         let mut tools = ToolHeaders::default();
@@ -543,6 +586,32 @@ mod tests {
         // "Bad Request: No valid session ID provided" from a 2025 server.
         assert!(!is_modern_code(-32000));
         assert!(!is_modern_code(-32601));
+    }
+
+    #[test]
+    fn a_refused_version_is_retried_with_one_both_speak() {
+        let refusal = |supported: Value| {
+            json!({"code": -32022, "message": "Unsupported protocol version",
+                "data": {"supported": supported, "requested": "2026-07-28"}})
+        };
+        assert_eq!(
+            version_to_retry(&refusal(json!(["2099-01-01", "2026-07-28"]))),
+            Some(VERSION)
+        );
+        assert_eq!(version_to_retry(&refusal(json!(["2025-11-25"]))), None);
+        assert_eq!(version_to_retry(&json!({"code": -32022})), None);
+        assert_eq!(
+            version_to_retry(&json!({"code": -32600, "data": {"supported": [VERSION]}})),
+            None
+        );
+        let env = Envelope::default();
+        let req = with_envelope(&json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}), &env);
+        let retried = with_version(&req, "2030-01-01");
+        assert_eq!(retried["params"]["_meta"][META_VERSION], "2030-01-01");
+        assert_eq!(
+            routing_headers(&retried, &ToolHeaders::default())["mcp-protocol-version"],
+            "2030-01-01"
+        );
     }
 
     #[test]
