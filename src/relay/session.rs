@@ -137,6 +137,8 @@ impl Session {
             params: jsonrpc::params_of(&message.bytes),
             initialized: None,
         };
+        // The host speaks the 2025 era after all: nothing to translate.
+        *self.modern_host.locked() = None;
         match self.upstream.link().await? {
             Link::Streamable(s) => {
                 s.reset_session();
@@ -344,13 +346,16 @@ impl Session {
     /// only the 2025 era: set the session up for the host (its `initialize`
     /// from the envelope in the discover's `_meta`, then `initialized` and
     /// the GET stream) and answer the discover from the `initialize` result,
-    /// so the host stays in its own era. None: over the legacy HTTP+SSE
-    /// transport, whose answers the bridge cannot intercept; the caller
-    /// answers as before.
+    /// so the host stays in its own era. None: a discover without the
+    /// 2026-07-28 envelope, or over the legacy HTTP+SSE transport, whose
+    /// answers the bridge cannot intercept; the caller answers as before.
     async fn initialize_for_modern_host(&self, message: &Message) -> Option<Bytes> {
         let id = message.request_id()?.clone();
         let s = self.upstream.current_streamable().await?;
         let discover: Value = serde_json::from_slice(&message.bytes).unwrap_or(Value::Null);
+        if !downlevel::from_modern_host(&discover) {
+            return None;
+        }
         let params = downlevel::initialize_params(&discover);
         let initialize = Bytes::from(
             serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "initialize", "params": params})

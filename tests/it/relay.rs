@@ -677,8 +677,9 @@ fn times_out_a_request_that_never_answers() {
     assert!(r.get("result").is_some(), "{r}");
 }
 
-/// A host that opens with a newer era's method (Claude Code's server/discover)
-/// gets -32601 from a 2025-era server, then initializes normally.
+/// A host that opens with a newer era's method without the 2026-07-28
+/// envelope (a real 2026-07-28 host: see era.rs) gets -32601 from a 2025-era
+/// server, then initializes normally.
 #[test]
 fn answers_a_pre_initialize_request_with_method_not_found() {
     let server = sdk();

@@ -23,6 +23,16 @@ const ENVELOPE_KEYS: [&str; 4] = [
     META_LOG_LEVEL,
 ];
 
+/// Whether a request comes from a 2026-07-28 host: its `_meta` names a
+/// protocol version (the spec requires one on every request). A bare
+/// `server/discover` is not enough to set a session up for the host.
+pub fn from_modern_host(request: &Value) -> bool {
+    request
+        .pointer("/params/_meta")
+        .and_then(|m| m.get(META_VERSION))
+        .is_some_and(Value::is_string)
+}
+
 /// The params of the `initialize` the bridge sends for the host, from the
 /// envelope in the `_meta` of the host's `server/discover`.
 pub fn initialize_params(discover: &Value) -> Value {
@@ -98,6 +108,10 @@ mod tests {
         assert_eq!(p["protocolVersion"], LEGACY_VERSION);
         assert_eq!(p["capabilities"]["elicitation"]["form"], json!({}));
         assert_eq!(p["clientInfo"]["name"], "claude-code");
+        assert!(from_modern_host(&discover));
+        assert!(!from_modern_host(
+            &json!({"method": "server/discover", "params": {}})
+        ));
         let bare = initialize_params(&json!({"method": "server/discover"}));
         assert_eq!(bare["capabilities"], json!({}));
         assert_eq!(bare["clientInfo"]["name"], "mcp-tether");
