@@ -43,9 +43,11 @@ case "$target" in
   *)
     file="$name.tar.gz"
     # Owner and order fixed, so the same inputs give the same listing.
-    (cd "$stage" && tar --version 2>/dev/null | grep -q GNU \
-      && tar --owner=0 --group=0 --numeric-owner --sort=name -czf "$out/$file" "$name" \
-      || tar -czf "$out/$file" "$name")
+    if tar --version 2>/dev/null | grep -q GNU; then
+      (cd "$stage" && tar --owner=0 --group=0 --numeric-owner --sort=name -czf "$out/$file" "$name")
+    else
+      (cd "$stage" && tar -czf "$out/$file" "$name")
+    fi
     ;;
 esac
 
