@@ -55,6 +55,9 @@ cargo test --locked
 echo "== hostile servers: every request answered once, prompt exit, bounded memory and request rates (tests/hostile)"
 MCP_TETHER_BIN="$PWD/target/debug/mcp-tether" node --test tests/hostile/
 
+echo "== packages as users install them: npm launcher + PyPI wheel, offline, against the SDK lab (tests/dist)"
+MCP_TETHER_BIN="$PWD/target/debug/mcp-tether" bash tests/dist/run.sh
+
 echo "== the OS keyring: a real Secret Service (gnome-keyring) on a private session bus"
 dbus-run-session -- bash tests/keyring/run.sh
 
