@@ -80,12 +80,15 @@ fn the_completions_subcommand_prints_the_checked_in_scripts() {
 fn homebrew_formula_is_valid_ruby_and_installs_what_the_repo_has() {
     let formula = Path::new(ROOT).join("packaging/homebrew/mcp-tether.rb");
     let text = std::fs::read_to_string(&formula).unwrap();
+    // A template the release fills with each prebuilt archive's url and
+    // sha256 (packaging/homebrew/render.mjs; tests/dist renders and checks it).
     for needle in [
-        "depends_on \"rust\" => :build",
-        "system \"cargo\", \"install\", *std_cargo_args",
+        "bin.install \"mcp-tether\"",
         "man1.install \"man/mcp-tether.1\"",
+        "sha256 \"@SHA256:x86_64-apple-darwin@\"",
         "test do",
         "--version",
+        "doctor --help",
     ] {
         assert!(text.contains(needle), "the formula lacks {needle:?}");
     }
