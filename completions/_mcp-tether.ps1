@@ -83,6 +83,9 @@ Register-ArgumentCompleter -Native -CommandName 'mcp-tether' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove stored tokens and client registrations (revoking them first where the server allows). Example: mcp-tether logout https://mcp.example.com/mcp')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List what is stored: server, issuer, client, scopes, expiry. Never the secrets')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a server''s authorization setup without relaying anything: what the bridge would discover, which client, scopes and flow it would use, and what to change when something would fail. Example: mcp-tether doctor https://mcp.example.com/mcp')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a server to a host''s config (after running doctor on it): the entry runs this binary by its full path, or npx/uvx with --via. Example: mcp-tether add example https://mcp.example.com/mcp --host claude-desktop')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a server entry that `add` wrote from a host''s config. Example: mcp-tether remove example --host claude-desktop')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the servers in a host''s config that run through mcp-tether. Example: mcp-tether list --host cursor')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script. Example: mcp-tether completions zsh > ~/.zfunc/_mcp-tether')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -231,6 +234,45 @@ Register-ArgumentCompleter -Native -CommandName 'mcp-tether' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mcp-tether;add' {
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'The host whose user config to edit')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Edit this file instead of the host''s user config (same format). Example: --config .vscode/mcp.json')
+            [CompletionResult]::new('--via', '--via', [CompletionResultType]::ParameterName, 'How the entry starts mcp-tether')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log: error, warn, info, debug or trace. Example: --log-level debug')
+            [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the change instead of writing it')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Write the entry even though doctor found a problem, or over an entry of that name that doesn''t run mcp-tether')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'mcp-remote''s --debug: the same as --log-level debug')
+            [CompletionResult]::new('--silent', '--silent', [CompletionResultType]::ParameterName, 'mcp-remote''s --silent: the same as --log-level error (unless --debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mcp-tether;remove' {
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'The host whose user config to edit')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Edit this file instead of the host''s user config (same format). Example: --config .vscode/mcp.json')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log: error, warn, info, debug or trace. Example: --log-level debug')
+            [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the change instead of writing it')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Remove the entry even though it doesn''t run mcp-tether')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'mcp-remote''s --debug: the same as --log-level debug')
+            [CompletionResult]::new('--silent', '--silent', [CompletionResultType]::ParameterName, 'mcp-remote''s --silent: the same as --log-level error (unless --debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mcp-tether;list' {
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'The host whose user config to edit')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Edit this file instead of the host''s user config (same format). Example: --config .vscode/mcp.json')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log: error, warn, info, debug or trace. Example: --log-level debug')
+            [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'mcp-remote''s --debug: the same as --log-level debug')
+            [CompletionResult]::new('--silent', '--silent', [CompletionResultType]::ParameterName, 'mcp-remote''s --silent: the same as --log-level error (unless --debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'mcp-tether;completions' {
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log: error, warn, info, debug or trace. Example: --log-level debug')
             [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log')
@@ -245,6 +287,9 @@ Register-ArgumentCompleter -Native -CommandName 'mcp-tether' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove stored tokens and client registrations (revoking them first where the server allows). Example: mcp-tether logout https://mcp.example.com/mcp')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List what is stored: server, issuer, client, scopes, expiry. Never the secrets')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a server''s authorization setup without relaying anything: what the bridge would discover, which client, scopes and flow it would use, and what to change when something would fail. Example: mcp-tether doctor https://mcp.example.com/mcp')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a server to a host''s config (after running doctor on it): the entry runs this binary by its full path, or npx/uvx with --via. Example: mcp-tether add example https://mcp.example.com/mcp --host claude-desktop')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a server entry that `add` wrote from a host''s config. Example: mcp-tether remove example --host claude-desktop')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the servers in a host''s config that run through mcp-tether. Example: mcp-tether list --host cursor')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script. Example: mcp-tether completions zsh > ~/.zfunc/_mcp-tether')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -259,6 +304,15 @@ Register-ArgumentCompleter -Native -CommandName 'mcp-tether' -ScriptBlock {
             break
         }
         'mcp-tether;help;doctor' {
+            break
+        }
+        'mcp-tether;help;add' {
+            break
+        }
+        'mcp-tether;help;remove' {
+            break
+        }
+        'mcp-tether;help;list' {
             break
         }
         'mcp-tether;help;completions' {

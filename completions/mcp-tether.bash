@@ -16,6 +16,9 @@ _mcp__tether() {
             ",$1")
                 cmd="mcp__tether"
                 ;;
+            mcp__tether,add)
+                cmd="mcp__tether__subcmd__add"
+                ;;
             mcp__tether,completions)
                 cmd="mcp__tether__subcmd__completions"
                 ;;
@@ -25,14 +28,23 @@ _mcp__tether() {
             mcp__tether,help)
                 cmd="mcp__tether__subcmd__help"
                 ;;
+            mcp__tether,list)
+                cmd="mcp__tether__subcmd__list"
+                ;;
             mcp__tether,login)
                 cmd="mcp__tether__subcmd__login"
                 ;;
             mcp__tether,logout)
                 cmd="mcp__tether__subcmd__logout"
                 ;;
+            mcp__tether,remove)
+                cmd="mcp__tether__subcmd__remove"
+                ;;
             mcp__tether,status)
                 cmd="mcp__tether__subcmd__status"
+                ;;
+            mcp__tether__subcmd__help,add)
+                cmd="mcp__tether__subcmd__help__subcmd__add"
                 ;;
             mcp__tether__subcmd__help,completions)
                 cmd="mcp__tether__subcmd__help__subcmd__completions"
@@ -43,11 +55,17 @@ _mcp__tether() {
             mcp__tether__subcmd__help,help)
                 cmd="mcp__tether__subcmd__help__subcmd__help"
                 ;;
+            mcp__tether__subcmd__help,list)
+                cmd="mcp__tether__subcmd__help__subcmd__list"
+                ;;
             mcp__tether__subcmd__help,login)
                 cmd="mcp__tether__subcmd__help__subcmd__login"
                 ;;
             mcp__tether__subcmd__help,logout)
                 cmd="mcp__tether__subcmd__help__subcmd__logout"
+                ;;
+            mcp__tether__subcmd__help,remove)
+                cmd="mcp__tether__subcmd__help__subcmd__remove"
                 ;;
             mcp__tether__subcmd__help,status)
                 cmd="mcp__tether__subcmd__help__subcmd__status"
@@ -59,7 +77,7 @@ _mcp__tether() {
 
     case "${cmd}" in
         mcp__tether)
-            opts="-H -h -V --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --connect-timeout --ipv4 --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --device-code --client-credentials --headers-timeout --body-timeout --enable-proxy --disable-cookies --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-success-url --use-id-token --dpop --no-dpop --token-endpoint --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --silent --help --version login logout status doctor completions help"
+            opts="-H -h -V --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --connect-timeout --ipv4 --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --device-code --client-credentials --headers-timeout --body-timeout --enable-proxy --disable-cookies --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-success-url --use-id-token --dpop --no-dpop --token-endpoint --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --silent --help --version login logout status doctor add remove list completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -207,6 +225,40 @@ _mcp__tether() {
                     ;;
                 --client-assertion-alg)
                     COMPREPLY=($(compgen -W "RS256 ES256" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "error warn info debug trace" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcp__subcmd__tether__subcmd__add)
+            opts="-h --host --config --via --dry-run --force --log-level --log-file --debug --silent --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --host)
+                    COMPREPLY=($(compgen -W "claude-desktop cursor vscode windsurf zed claude-code gemini-cli codex" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "binary npx uvx" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -413,8 +465,22 @@ _mcp__tether() {
             return 0
             ;;
         mcp__subcmd__tether__subcmd__help)
-            opts="login logout status doctor completions help"
+            opts="login logout status doctor add remove list completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcp__subcmd__tether__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -468,6 +534,20 @@ _mcp__tether() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mcp__subcmd__tether__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mcp__subcmd__tether__subcmd__help__subcmd__login)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -496,6 +576,20 @@ _mcp__tether() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mcp__subcmd__tether__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mcp__subcmd__tether__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -503,6 +597,36 @@ _mcp__tether() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcp__subcmd__tether__subcmd__list)
+            opts="-h --host --config --json --log-level --log-file --debug --silent --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --host)
+                    COMPREPLY=($(compgen -W "claude-desktop cursor vscode windsurf zed claude-code gemini-cli codex" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "error warn info debug trace" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -688,6 +812,36 @@ _mcp__tether() {
                     return 0
                     ;;
                 --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "error warn info debug trace" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcp__subcmd__tether__subcmd__remove)
+            opts="-h --host --config --dry-run --force --log-level --log-file --debug --silent --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --host)
+                    COMPREPLY=($(compgen -W "claude-desktop cursor vscode windsurf zed claude-code gemini-cli codex" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -80,6 +80,9 @@ set edit:completion:arg-completer[mcp-tether] = {|@words|
             cand logout 'Remove stored tokens and client registrations (revoking them first where the server allows). Example: mcp-tether logout https://mcp.example.com/mcp'
             cand status 'List what is stored: server, issuer, client, scopes, expiry. Never the secrets'
             cand doctor 'Check a server''s authorization setup without relaying anything: what the bridge would discover, which client, scopes and flow it would use, and what to change when something would fail. Example: mcp-tether doctor https://mcp.example.com/mcp'
+            cand add 'Add a server to a host''s config (after running doctor on it): the entry runs this binary by its full path, or npx/uvx with --via. Example: mcp-tether add example https://mcp.example.com/mcp --host claude-desktop'
+            cand remove 'Remove a server entry that `add` wrote from a host''s config. Example: mcp-tether remove example --host claude-desktop'
+            cand list 'List the servers in a host''s config that run through mcp-tether. Example: mcp-tether list --host cursor'
             cand completions 'Print a shell completion script. Example: mcp-tether completions zsh > ~/.zfunc/_mcp-tether'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -223,6 +226,42 @@ set edit:completion:arg-completer[mcp-tether] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'mcp-tether;add'= {
+            cand --host 'The host whose user config to edit'
+            cand --config 'Edit this file instead of the host''s user config (same format). Example: --config .vscode/mcp.json'
+            cand --via 'How the entry starts mcp-tether'
+            cand --log-level 'How much to log: error, warn, info, debug or trace. Example: --log-level debug'
+            cand --log-file 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log'
+            cand --dry-run 'Print the change instead of writing it'
+            cand --force 'Write the entry even though doctor found a problem, or over an entry of that name that doesn''t run mcp-tether'
+            cand --debug 'mcp-remote''s --debug: the same as --log-level debug'
+            cand --silent 'mcp-remote''s --silent: the same as --log-level error (unless --debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mcp-tether;remove'= {
+            cand --host 'The host whose user config to edit'
+            cand --config 'Edit this file instead of the host''s user config (same format). Example: --config .vscode/mcp.json'
+            cand --log-level 'How much to log: error, warn, info, debug or trace. Example: --log-level debug'
+            cand --log-file 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log'
+            cand --dry-run 'Print the change instead of writing it'
+            cand --force 'Remove the entry even though it doesn''t run mcp-tether'
+            cand --debug 'mcp-remote''s --debug: the same as --log-level debug'
+            cand --silent 'mcp-remote''s --silent: the same as --log-level error (unless --debug)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mcp-tether;list'= {
+            cand --host 'The host whose user config to edit'
+            cand --config 'Edit this file instead of the host''s user config (same format). Example: --config .vscode/mcp.json'
+            cand --log-level 'How much to log: error, warn, info, debug or trace. Example: --log-level debug'
+            cand --log-file 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log'
+            cand --json 'Machine-readable output'
+            cand --debug 'mcp-remote''s --debug: the same as --log-level debug'
+            cand --silent 'mcp-remote''s --silent: the same as --log-level error (unless --debug)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'mcp-tether;completions'= {
             cand --log-level 'How much to log: error, warn, info, debug or trace. Example: --log-level debug'
             cand --log-file 'Write logs to this file (appended) instead of stderr. Example: --log-file ~/mcp-tether.log'
@@ -236,6 +275,9 @@ set edit:completion:arg-completer[mcp-tether] = {|@words|
             cand logout 'Remove stored tokens and client registrations (revoking them first where the server allows). Example: mcp-tether logout https://mcp.example.com/mcp'
             cand status 'List what is stored: server, issuer, client, scopes, expiry. Never the secrets'
             cand doctor 'Check a server''s authorization setup without relaying anything: what the bridge would discover, which client, scopes and flow it would use, and what to change when something would fail. Example: mcp-tether doctor https://mcp.example.com/mcp'
+            cand add 'Add a server to a host''s config (after running doctor on it): the entry runs this binary by its full path, or npx/uvx with --via. Example: mcp-tether add example https://mcp.example.com/mcp --host claude-desktop'
+            cand remove 'Remove a server entry that `add` wrote from a host''s config. Example: mcp-tether remove example --host claude-desktop'
+            cand list 'List the servers in a host''s config that run through mcp-tether. Example: mcp-tether list --host cursor'
             cand completions 'Print a shell completion script. Example: mcp-tether completions zsh > ~/.zfunc/_mcp-tether'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -246,6 +288,12 @@ set edit:completion:arg-completer[mcp-tether] = {|@words|
         &'mcp-tether;help;status'= {
         }
         &'mcp-tether;help;doctor'= {
+        }
+        &'mcp-tether;help;add'= {
+        }
+        &'mcp-tether;help;remove'= {
+        }
+        &'mcp-tether;help;list'= {
         }
         &'mcp-tether;help;completions'= {
         }

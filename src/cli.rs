@@ -97,6 +97,16 @@ pub enum Command {
     /// bridge would discover, which client, scopes and flow it would use, and
     /// what to change when something would fail. Example: mcp-tether doctor https://mcp.example.com/mcp
     Doctor(Box<DoctorArgs>),
+    /// Add a server to a host's config (after running doctor on it): the
+    /// entry runs this binary by its full path, or npx/uvx with --via.
+    /// Example: mcp-tether add example https://mcp.example.com/mcp --host claude-desktop
+    Add(Box<AddArgs>),
+    /// Remove a server entry that `add` wrote from a host's config.
+    /// Example: mcp-tether remove example --host claude-desktop
+    Remove(RemoveArgs),
+    /// List the servers in a host's config that run through mcp-tether.
+    /// Example: mcp-tether list --host cursor
+    List(ListArgs),
     /// Print a shell completion script. Example: mcp-tether completions zsh > ~/.zfunc/_mcp-tether
     Completions {
         /// bash, zsh, fish, powershell or elvish
@@ -525,4 +535,118 @@ pub enum LogLevel {
     Info,
     Debug,
     Trace,
+}
+
+// ---- `add`, `remove`, `list`: a host's config file (src/commands/add.rs). ----
+
+/// Which host's config to edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HostArg {
+    ClaudeDesktop,
+    Cursor,
+    Vscode,
+    Windsurf,
+    Zed,
+    ClaudeCode,
+    GeminiCli,
+    Codex,
+}
+
+/// How the host's entry starts mcp-tether.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ViaArg {
+    /// This binary, by its absolute path (desktop launchers don't see ~/.cargo/bin).
+    Binary,
+    /// `npx -y mcp-tether …` (through `cmd /c` on Windows).
+    Npx,
+    /// `uvx mcp-tether …`.
+    Uvx,
+}
+
+/// The host and its file: shared by add, remove and list.
+#[derive(Debug, Clone, Args)]
+pub struct HostFileArgs {
+    /// The host whose user config to edit.
+    #[arg(long, value_enum, value_name = "HOST")]
+    pub host: HostArg,
+
+    /// Edit this file instead of the host's user config (same format).
+    /// Example: --config .vscode/mcp.json
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Bridge flags after the URL go into the entry as they are, e.g. --client-id 1a2b3c --scope read. Secrets never do: use --client-secret-env VAR, or ${VAR} in --header, and set the variable in the host's environment."
+)]
+pub struct AddArgs {
+    /// The entry's name in the host's config
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// URL of the remote MCP server's endpoint
+    #[arg(value_name = "URL")]
+    pub url: String,
+
+    #[command(flatten)]
+    pub file: HostFileArgs,
+
+    /// How the entry starts mcp-tether.
+    #[arg(long, value_enum, default_value_t = ViaArg::Binary, value_name = "HOW")]
+    pub via: ViaArg,
+
+    /// Print the change instead of writing it.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Write the entry even though doctor found a problem, or over an entry
+    /// of that name that doesn't run mcp-tether.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Bridge flags for the entry (anything `mcp-tether URL` takes).
+    #[arg(
+        value_name = "BRIDGE FLAGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub bridge: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// The entry's name in the host's config
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    #[command(flatten)]
+    pub file: HostFileArgs,
+
+    /// Print the change instead of writing it.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Remove the entry even though it doesn't run mcp-tether.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub file: HostFileArgs,
+
+    /// Machine-readable output
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The bridge's own flags, parsed on their own: `add` checks the flags it
+/// is given to pass on, and runs doctor with them.
+#[derive(Debug, Parser)]
+#[command(name = "mcp-tether", no_binary_name = true)]
+pub struct BridgeFlags {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod hosts;
 pub mod locked;
 pub mod logging;
 pub mod net;

@@ -58,6 +58,9 @@ fn main() -> ExitCode {
         Some(Command::Status(args)) => {
             finish(commands::status::run(args.url.as_deref(), args.json, &env))
         }
+        Some(Command::Add(args)) => outcome(runtime().block_on(commands::add::add(&args, &env))),
+        Some(Command::Remove(args)) => outcome(commands::add::remove(&args, &env)),
+        Some(Command::List(args)) => outcome(commands::add::list(&args, &env)),
         Some(Command::Doctor(args)) => match resolve(&args.url, &args.connect, &env) {
             Ok(config) => match runtime().block_on(commands::doctor::run(config, args.json)) {
                 Ok(true) => ExitCode::SUCCESS,
@@ -137,6 +140,18 @@ fn fail(code: u8, e: impl std::fmt::Display) -> ExitCode {
 fn finish(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(1, format!("{e:#}")),
+    }
+}
+
+/// `add`, `remove`, `list`: done (0), refused (1, with the reason), bad
+/// input (2).
+fn outcome(result: anyhow::Result<commands::add::Outcome>) -> ExitCode {
+    use commands::add::Outcome;
+    match result {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Refused(why)) => fail(1, why),
+        Ok(Outcome::Usage(why)) => fail(2, why),
         Err(e) => fail(1, format!("{e:#}")),
     }
 }

@@ -1,5 +1,6 @@
 //! The subcommands other than the bridge itself, one module each.
 
+pub mod add;
 pub mod doctor;
 pub mod login;
 pub mod logout;
