@@ -33,6 +33,13 @@ fn comments_allowed(host: &Host) -> bool {
 /// Parse `text` as the host would; an empty file is an empty object.
 fn parse(host: &Host, text: &str) -> anyhow::Result<CstRootNode> {
     let text = if text.trim().is_empty() { "{}\n" } else { text };
+    // The tree's parser takes comments whatever the options say: a host
+    // that reads strict JSON gets its file checked as strict JSON.
+    if !comments_allowed(host) {
+        serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| {
+            anyhow::anyhow!("not valid JSON (this host takes no comments or trailing commas): {e}")
+        })?;
+    }
     let root = CstRootNode::parse(text, &options(comments_allowed(host))).map_err(|e| {
         let what = if comments_allowed(host) {
             "JSON with comments"
@@ -209,6 +216,9 @@ mod tests {
         // A host that reads strict JSON: a file with comments is refused.
         let strict = Host::get(HostArg::ClaudeDesktop);
         assert!(upsert(&strict, Some(original), "t", &entry(&strict)).is_err());
+        let commented = "{\n  // a comment\n  \"mcpServers\": {}\n}\n";
+        assert!(list(&strict, commented).is_err());
+        assert!(list(&host, commented).is_ok());
     }
 
     #[test]

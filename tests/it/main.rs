@@ -12,6 +12,7 @@ mod faults;
 mod generated;
 mod headless;
 mod hostile;
+mod hosts;
 mod interleave;
 mod oauth;
 mod quirks;
