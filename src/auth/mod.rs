@@ -375,9 +375,20 @@ impl Auth {
                 .await;
         }
         // A token we just refreshed, refused at once: the refresh can't fix
-        // it. Perhaps the server moved to another authorization server.
+        // it. Perhaps the server moved to another authorization server. The
+        // same for the token the last sign-in gave (a provider that issues
+        // no refresh token): without this check, the throttle below would
+        // refuse the sign-in at the new authorization server.
         let fresh_token_refused = sent.is_some() && self.last_refreshed.locked().as_ref() == sent;
-        if fresh_token_refused && self.authorization_server_moved(record, &challenge).await {
+        let signed_in_token_refused = sent.is_some()
+            && self
+                .last_sign_in
+                .locked()
+                .as_ref()
+                .is_some_and(|(_, ended_with)| ended_with.as_ref() == sent);
+        if (fresh_token_refused || signed_in_token_refused)
+            && self.authorization_server_moved(record, &challenge).await
+        {
             // SEP-2352: credentials belong to the server that issued them.
             record.client = None;
             record.tokens = None;
