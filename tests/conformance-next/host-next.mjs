@@ -16,7 +16,10 @@
 //   (arguments from MCP_CONFORMANCE_CONTEXT.toolCalls when the scenario gives
 //   them), lists/reads resources and lists/gets prompts when advertised, and
 //   answers `input_required` results by retrying with inputResponses and the
-//   untouched requestState (MRTR, SEP-2322). HTTP-level duties — the
+//   untouched requestState (MRTR, SEP-2322). Per-scenario plans (PLANS below)
+//   say where a scenario wants less or more of the host: no tool calls, the
+//   schema echo, loading and verifying skills (../conformance/skills-host.mjs,
+//   shared with host.mjs). HTTP-level duties — the
 //   MCP-Protocol-Version, Mcp-Method, Mcp-Name and Mcp-Param-* headers, OAuth —
 //   are the bridge's, and are what the suite checks.
 //
@@ -29,6 +32,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serverOffersSkills, useSkills } from '../conformance/skills-host.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(HERE, '..', '..');
@@ -42,6 +46,27 @@ const CAPABILITIES = { elicitation: { form: {}, url: {} }, sampling: {}, roots: 
 
 const log = (...p) => process.stderr.write(`[host-next] ${p.join(' ')}\n`);
 class HostFailure extends Error {}
+
+// What the host does beyond the default (discover, list and call every tool,
+// read resources and get prompts when advertised, list skills when offered),
+// per scenario; the same plans as host.mjs where a scenario exists in both eras.
+const PLANS = {
+  // SEP-2106: the scenario's server implements tools/list only (tools/call is
+  // -32601); the check is that listing a tool whose inputSchema has a network
+  // $ref makes nobody fetch it. The host lists and calls nothing.
+  'json-schema-ref-no-deref': { callTools: false },
+  // SEP-1613/SEP-2106: pass the focal tool's inputSchema, as received, back
+  // through the echo tool (see host.mjs).
+  'json-schema-2020-12-preservation': {
+    callTools: false,
+    echoSchema: { of: 'json_schema_2020_12_tool', via: 'json_schema_echo' },
+  },
+  // Skills (SEP-2640, ../conformance/skills-host.mjs): load the listed skill
+  // with verification; no-prefetch is the default (list, read nothing).
+  'sep-2640-client-verify-digest': { callTools: false, loadSkills: true },
+  'sep-2640-client-verify-size': { callTools: false, loadSkills: true },
+  'sep-2640-client-verify-frontmatter': { callTools: false, loadSkills: true },
+};
 
 const version = process.env.MCP_CONFORMANCE_PROTOCOL_VERSION || '2025-11-25';
 if (version !== NEXT_VERSION) {
@@ -226,13 +251,30 @@ async function main() {
     const caps = disc?.capabilities || {};
     log(`discovered: versions ${JSON.stringify(disc?.supportedVersions)}, capabilities ${Object.keys(caps).join(',') || '(none)'}`);
 
+    const plan = PLANS[scenario] ?? {};
     const tools = (await call('tools/list', {}))?.tools;
     if (!Array.isArray(tools)) throw new HostFailure('tools/list result has no tools array');
     log(`tools: ${tools.map((t) => t.name).join(', ') || '(none)'}`);
-    const plan = Array.isArray(ctx.toolCalls)
-      ? ctx.toolCalls
-      : tools.map((t) => ({ name: t.name, arguments: fill(t.inputSchema, false) }));
-    for (const { name, arguments: a } of plan) {
+    if (plan.echoSchema) {
+      const { of, via } = plan.echoSchema;
+      const focal = tools.find((t) => t.name === of);
+      if (!focal || !tools.some((t) => t.name === via)) throw new HostFailure(`tools/list lacks ${of} or ${via}`);
+      log(`echoing the inputSchema of ${of} through ${via}`);
+      const res = await call('tools/call', { name: via, arguments: { schema: focal.inputSchema } });
+      if (res?.isError) throw new HostFailure(`tool ${via} returned isError`);
+    }
+    if (serverOffersSkills(caps)) {
+      const { outcomes } = await useSkills(call, { load: !!plan.loadSkills, log });
+      for (const o of outcomes) if (!o.ok) log(`skill ${o.uri} refused (the host uses none of its content)`);
+    } else if (plan.loadSkills) {
+      throw new HostFailure(`scenario ${scenario}: the server did not declare the skills extension`);
+    }
+    const calls = plan.callTools === false
+      ? []
+      : Array.isArray(ctx.toolCalls)
+        ? ctx.toolCalls
+        : tools.map((t) => ({ name: t.name, arguments: fill(t.inputSchema, false) }));
+    for (const { name, arguments: a } of calls) {
       const res = await call('tools/call', { name, arguments: a ?? {} });
       if (res?.isError) throw new HostFailure(`tool ${name} returned isError`);
       log(`${name} -> ${(res?.content ?? []).map((c) => c.text ?? c.type).join(' ')}`);

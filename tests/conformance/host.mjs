@@ -29,6 +29,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serverOffersSkills, useSkills } from './skills-host.mjs';
 
 const PROTOCOL_VERSION = '2025-11-25';
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -74,6 +75,23 @@ const SCENARIOS = {
   // The tool's SSE response is cut after a priming event; the result arrives
   // only if the bridge reconnects with GET (+ Last-Event-ID) after `retry` ms.
   'sse-retry': { capabilities: {}, callTools: true, requireTools: true },
+  // SEP-1613: the scenario asks the client to pass the focal tool's inputSchema,
+  // as the client received it, back through the echo tool; it then compares
+  // that with what its server listed. Whatever mcp-tether did to tools/list
+  // shows up there.
+  'json-schema-2020-12-preservation': {
+    capabilities: {},
+    callTools: false,
+    echoSchema: { of: 'json_schema_2020_12_tool', via: 'json_schema_echo' },
+  },
+  // Skills extension (SEP-2640; tests/conformance/skills-host.mjs). Every
+  // plan lists skills when the server offers them and reads none of their
+  // files (no-prefetch). In the verify-* scenarios the session uses the listed
+  // skill, so the host loads it: it reads SKILL.md, verifies size, digest and
+  // frontmatter, and refuses the skill (reads no more of it) on a mismatch.
+  'sep-2640-client-verify-digest': { capabilities: {}, callTools: false, loadSkills: true },
+  'sep-2640-client-verify-size': { capabilities: {}, callTools: false, loadSkills: true },
+  'sep-2640-client-verify-frontmatter': { capabilities: {}, callTools: false, loadSkills: true },
 };
 
 // Anything else (e.g. auth/*): full capabilities, call every listed tool.
@@ -309,6 +327,14 @@ async function runScenario(peer, scenario) {
   if (!tools) throw new HostFailure(`tools/list result has no tools array: ${JSON.stringify(list)}`);
   log(`tools: ${tools.map((t) => t.name).join(', ') || '(none)'}`);
 
+  if (plan.echoSchema) await echoSchema(peer, tools, plan.echoSchema);
+  if (serverOffersSkills(init.capabilities)) {
+    const { outcomes } = await useSkills((m, p) => peer.request(m, p), { load: !!plan.loadSkills, log });
+    for (const o of outcomes) if (!o.ok) log(`skill ${o.uri} refused (the host uses none of its content)`);
+  } else if (plan.loadSkills) {
+    throw new HostFailure(`scenario ${scenario}: the server did not declare the skills extension`);
+  }
+
   if (!plan.callTools) return;
   if (plan.requireTools && tools.length === 0) {
     throw new HostFailure(`scenario ${scenario} expected the server to list tools, got none`);
@@ -324,6 +350,17 @@ async function runScenario(peer, scenario) {
     if (res?.isError) throw new HostFailure(`tool ${tool.name} returned isError: ${text}`);
     log(`${tool.name} -> ${text || JSON.stringify(res)}`);
   }
+}
+
+// Passes tool `of`'s inputSchema, exactly as tools/list delivered it through
+// the bridge, as the `schema` argument of tool `via`.
+async function echoSchema(peer, tools, { of, via }) {
+  const focal = tools.find((t) => t.name === of);
+  if (!focal) throw new HostFailure(`tools/list has no ${of}`);
+  if (!tools.some((t) => t.name === via)) throw new HostFailure(`tools/list has no ${via}`);
+  log(`echoing the inputSchema of ${of} through ${via}`);
+  const res = await peer.request('tools/call', { name: via, arguments: { schema: focal.inputSchema } });
+  if (res?.isError) throw new HostFailure(`tool ${via} returned isError`);
 }
 
 /**
