@@ -67,6 +67,9 @@ node --test tests/browser/
 echo "== MCP conformance suite (client scenarios, through mcp-tether)"
 bash tests/conformance/run.sh
 
+echo "== MCP conformance prerelease (0.2.0-alpha.12), gating: every client scenario but GATE_SKIP in tests/conformance-next/run.sh"
+bash tests/conformance-next/run.sh --gate
+
 echo "== no suite touched the real config dir ($REAL_CONFIG)"
 if [ -d "$REAL_CONFIG" ] && [ -n "$(find "$REAL_CONFIG" -newer "$STARTED_MARK" -print -quit)" ]; then
   echo "a test wrote to $REAL_CONFIG:" >&2
