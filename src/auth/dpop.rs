@@ -216,7 +216,7 @@ impl Signer {
         claims.insert("jti".into(), format!("{}{n:x}", self.jti_prefix).into());
         claims.insert("htm".into(), method.into());
         claims.insert("htu".into(), htu(url).into());
-        claims.insert("iat".into(), crate::auth::token::now().into());
+        claims.insert("iat".into(), unix_now().into());
         if let Some(ath) = ath {
             claims.insert("ath".into(), ath.into());
         }
@@ -236,6 +236,14 @@ impl Signer {
         B64.encode_string(signature.as_ref(), &mut jwt);
         Ok(jwt)
     }
+}
+
+/// Unix seconds now (the proof's `iat`).
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// The `ath` claim: the access token's SHA-256, base64url.
