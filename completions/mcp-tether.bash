@@ -77,7 +77,7 @@ _mcp__tether() {
 
     case "${cmd}" in
         mcp__tether)
-            opts="-H -h -V --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --connect-timeout --ipv4 --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --device-code --client-credentials --headers-timeout --body-timeout --enable-proxy --disable-cookies --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-success-url --use-id-token --dpop --no-dpop --token-endpoint --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --silent --help --version login logout status doctor add remove list completions help"
+            opts="-H -h -V --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --connect-timeout --ipv4 --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --device-code --client-credentials --headers-timeout --body-timeout --enable-proxy --disable-cookies --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-success-url --use-id-token --dpop --no-dpop --token-endpoint --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --assertion-file --assertion-env --idp-issuer --idp-token-endpoint --idp-client-id --idp-client-secret --idp-client-secret-env --id-token-file --id-token-env --log-level --log-file --debug --silent --help --version login logout status doctor add remove list completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -216,7 +216,7 @@ _mcp__tether() {
                     return 0
                     ;;
                 --flow)
-                    COMPREPLY=($(compgen -W "auto browser device client-credentials" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto browser device client-credentials jwt-bearer enterprise" -- "${cur}"))
                     return 0
                     ;;
                 --client-assertion-key)
@@ -225,6 +225,42 @@ _mcp__tether() {
                     ;;
                 --client-assertion-alg)
                     COMPREPLY=($(compgen -W "RS256 ES256" -- "${cur}"))
+                    return 0
+                    ;;
+                --assertion-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assertion-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-token-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-client-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-client-secret-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --id-token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --id-token-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -299,7 +335,7 @@ _mcp__tether() {
             return 0
             ;;
         mcp__subcmd__tether__subcmd__doctor)
-            opts="-H -h --json --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --connect-timeout --ipv4 --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --device-code --client-credentials --headers-timeout --body-timeout --enable-proxy --disable-cookies --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-success-url --use-id-token --dpop --no-dpop --token-endpoint --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --silent --help"
+            opts="-H -h --json --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --connect-timeout --ipv4 --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --device-code --client-credentials --headers-timeout --body-timeout --enable-proxy --disable-cookies --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-success-url --use-id-token --dpop --no-dpop --token-endpoint --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --assertion-file --assertion-env --idp-issuer --idp-token-endpoint --idp-client-id --idp-client-secret --idp-client-secret-env --id-token-file --id-token-env --log-level --log-file --debug --silent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -438,7 +474,7 @@ _mcp__tether() {
                     return 0
                     ;;
                 --flow)
-                    COMPREPLY=($(compgen -W "auto browser device client-credentials" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto browser device client-credentials jwt-bearer enterprise" -- "${cur}"))
                     return 0
                     ;;
                 --client-assertion-key)
@@ -447,6 +483,42 @@ _mcp__tether() {
                     ;;
                 --client-assertion-alg)
                     COMPREPLY=($(compgen -W "RS256 ES256" -- "${cur}"))
+                    return 0
+                    ;;
+                --assertion-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assertion-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-token-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-client-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-client-secret-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --id-token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --id-token-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -635,7 +707,7 @@ _mcp__tether() {
             return 0
             ;;
         mcp__subcmd__tether__subcmd__login)
-            opts="-H -h --paste --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --connect-timeout --ipv4 --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --device-code --client-credentials --headers-timeout --body-timeout --enable-proxy --disable-cookies --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-success-url --use-id-token --dpop --no-dpop --token-endpoint --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --log-level --log-file --debug --silent --help"
+            opts="-H -h --paste --header --header-file --keep-alive --ping-interval --transport --protocol --allow-http --timeout --ca-cert --insecure --connect-timeout --ipv4 --ignore-tool --static-oauth-client-info --static-oauth-client-metadata --host --device-code --client-credentials --headers-timeout --body-timeout --enable-proxy --disable-cookies --scope --client-id --client-secret --client-secret-env --client-metadata-url --registration-token --resource-metadata --auth-server --auth-success-url --use-id-token --dpop --no-dpop --token-endpoint --auth-server-metadata --resource --no-resource --auth-param --assume-pkce --callback-port --callback-host --callback-path --no-browser --token-store --auth-timeout --flow --client-assertion-key --client-assertion-alg --assertion-file --assertion-env --idp-issuer --idp-token-endpoint --idp-client-id --idp-client-secret --idp-client-secret-env --id-token-file --id-token-env --log-level --log-file --debug --silent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -774,7 +846,7 @@ _mcp__tether() {
                     return 0
                     ;;
                 --flow)
-                    COMPREPLY=($(compgen -W "auto browser device client-credentials" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto browser device client-credentials jwt-bearer enterprise" -- "${cur}"))
                     return 0
                     ;;
                 --client-assertion-key)
@@ -783,6 +855,42 @@ _mcp__tether() {
                     ;;
                 --client-assertion-alg)
                     COMPREPLY=($(compgen -W "RS256 ES256" -- "${cur}"))
+                    return 0
+                    ;;
+                --assertion-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assertion-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-token-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-client-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-client-secret-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --id-token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --id-token-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --log-level)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mcp_tether_global_optspecs
-    string join \n H/header= header-file= keep-alive ping-interval= transport= protocol= allow-http timeout= ca-cert= insecure connect-timeout= ipv4 ignore-tool= static-oauth-client-info= static-oauth-client-metadata= host= device-code client-credentials headers-timeout= body-timeout= enable-proxy disable-cookies scope= client-id= client-secret= client-secret-env= client-metadata-url= registration-token= resource-metadata= auth-server= auth-success-url= use-id-token dpop no-dpop token-endpoint= auth-server-metadata= resource= no-resource auth-param= assume-pkce callback-port= callback-host= callback-path= no-browser token-store= auth-timeout= flow= client-assertion-key= client-assertion-alg= log-level= log-file= debug silent h/help V/version
+    string join \n H/header= header-file= keep-alive ping-interval= transport= protocol= allow-http timeout= ca-cert= insecure connect-timeout= ipv4 ignore-tool= static-oauth-client-info= static-oauth-client-metadata= host= device-code client-credentials headers-timeout= body-timeout= enable-proxy disable-cookies scope= client-id= client-secret= client-secret-env= client-metadata-url= registration-token= resource-metadata= auth-server= auth-success-url= use-id-token dpop no-dpop token-endpoint= auth-server-metadata= resource= no-resource auth-param= assume-pkce callback-port= callback-host= callback-path= no-browser token-store= auth-timeout= flow= client-assertion-key= client-assertion-alg= assertion-file= assertion-env= idp-issuer= idp-token-endpoint= idp-client-id= idp-client-secret= idp-client-secret-env= id-token-file= id-token-env= log-level= log-file= debug silent h/help V/version
 end
 
 function __fish_mcp_tether_needs_command
@@ -63,13 +63,24 @@ complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l token-store -d 'W
 keyring\t''
 file\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l auth-timeout -d 'Seconds to wait for the sign-in to complete. Example: --auth-timeout 600' -r
-complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l flow -d 'How to get a token: `auto` picks the device flow when no browser can be opened here (SSH, no display) and the server offers it, else the browser. `client-credentials` is for agents with no person (never picked by `auto`). Example: --flow device' -r -f -a "auto\t''
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l flow -d 'How to get a token: `auto` picks the device flow when no browser can be opened here (SSH, no display) and the server offers it, else the browser. Never picked by `auto`, for agents with no person signing in: `client-credentials`; `jwt-bearer`, a workload\'s own JWT (RFC 7523, with --assertion-file or --assertion-env); `enterprise`, an ID-JAG from the enterprise IdP for your ID token (SEP-990, with the --idp-* flags). Example: --flow device' -r -f -a "auto\t''
 browser\t''
 device\t''
-client-credentials\t''"
+client-credentials\t''
+jwt-bearer\t''
+enterprise\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l client-assertion-key -d 'Private key (PEM file) for private_key_jwt client authentication with --flow client-credentials. Example: --client-assertion-key agent.pem' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l client-assertion-alg -d 'Signing algorithm for --client-assertion-key. Example: --client-assertion-alg ES256' -r -f -a "RS256\t''
 ES256\t''"
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l assertion-file -d '--flow jwt-bearer: the file holding the workload\'s JWT, read again at each token request (it rotates). Example: --assertion-file /var/run/secrets/tokens/mcp-token' -r -F
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l assertion-env -d '--flow jwt-bearer: the environment variable holding the workload\'s JWT. Example: --assertion-env CI_JOB_JWT' -r
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l idp-issuer -d '--flow enterprise: the enterprise IdP\'s issuer; its token endpoint is discovered. Example: --idp-issuer https://acme.okta.com' -r
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l idp-token-endpoint -d '--flow enterprise: the enterprise IdP\'s token endpoint (no discovery). Example: --idp-token-endpoint https://acme.okta.com/oauth2/v1/token' -r
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l idp-client-id -d '--flow enterprise: this app\'s client id at the enterprise IdP. Example: --idp-client-id 0oa1b2c3' -r
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l idp-client-secret -d '--flow enterprise: the IdP client\'s secret. Prefer --idp-client-secret-env' -r
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l idp-client-secret-env -d '--flow enterprise: read the IdP client\'s secret from this environment variable. Example: --idp-client-secret-env IDP_SECRET' -r
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l id-token-file -d '--flow enterprise: the file holding your ID token from the IdP, read again at each sign-in. Example: --id-token-file ~/.config/okta/id_token' -r -F
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l id-token-env -d '--flow enterprise: the environment variable holding your ID token. Example: --id-token-env OKTA_ID_TOKEN' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l log-level -d 'How much to log: error, warn, info, debug or trace. Example: --log-level debug' -r -f -a "error\t''
 warn\t''
 info\t''
@@ -142,13 +153,24 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l token-st
 keyring\t''
 file\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l auth-timeout -d 'Seconds to wait for the sign-in to complete. Example: --auth-timeout 600' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l flow -d 'How to get a token: `auto` picks the device flow when no browser can be opened here (SSH, no display) and the server offers it, else the browser. `client-credentials` is for agents with no person (never picked by `auto`). Example: --flow device' -r -f -a "auto\t''
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l flow -d 'How to get a token: `auto` picks the device flow when no browser can be opened here (SSH, no display) and the server offers it, else the browser. Never picked by `auto`, for agents with no person signing in: `client-credentials`; `jwt-bearer`, a workload\'s own JWT (RFC 7523, with --assertion-file or --assertion-env); `enterprise`, an ID-JAG from the enterprise IdP for your ID token (SEP-990, with the --idp-* flags). Example: --flow device' -r -f -a "auto\t''
 browser\t''
 device\t''
-client-credentials\t''"
+client-credentials\t''
+jwt-bearer\t''
+enterprise\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l client-assertion-key -d 'Private key (PEM file) for private_key_jwt client authentication with --flow client-credentials. Example: --client-assertion-key agent.pem' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l client-assertion-alg -d 'Signing algorithm for --client-assertion-key. Example: --client-assertion-alg ES256' -r -f -a "RS256\t''
 ES256\t''"
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l assertion-file -d '--flow jwt-bearer: the file holding the workload\'s JWT, read again at each token request (it rotates). Example: --assertion-file /var/run/secrets/tokens/mcp-token' -r -F
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l assertion-env -d '--flow jwt-bearer: the environment variable holding the workload\'s JWT. Example: --assertion-env CI_JOB_JWT' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l idp-issuer -d '--flow enterprise: the enterprise IdP\'s issuer; its token endpoint is discovered. Example: --idp-issuer https://acme.okta.com' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l idp-token-endpoint -d '--flow enterprise: the enterprise IdP\'s token endpoint (no discovery). Example: --idp-token-endpoint https://acme.okta.com/oauth2/v1/token' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l idp-client-id -d '--flow enterprise: this app\'s client id at the enterprise IdP. Example: --idp-client-id 0oa1b2c3' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l idp-client-secret -d '--flow enterprise: the IdP client\'s secret. Prefer --idp-client-secret-env' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l idp-client-secret-env -d '--flow enterprise: read the IdP client\'s secret from this environment variable. Example: --idp-client-secret-env IDP_SECRET' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l id-token-file -d '--flow enterprise: the file holding your ID token from the IdP, read again at each sign-in. Example: --id-token-file ~/.config/okta/id_token' -r -F
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l id-token-env -d '--flow enterprise: the environment variable holding your ID token. Example: --id-token-env OKTA_ID_TOKEN' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l log-level -d 'How much to log: error, warn, info, debug or trace. Example: --log-level debug' -r -f -a "error\t''
 warn\t''
 info\t''
@@ -236,13 +258,24 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l token-s
 keyring\t''
 file\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l auth-timeout -d 'Seconds to wait for the sign-in to complete. Example: --auth-timeout 600' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l flow -d 'How to get a token: `auto` picks the device flow when no browser can be opened here (SSH, no display) and the server offers it, else the browser. `client-credentials` is for agents with no person (never picked by `auto`). Example: --flow device' -r -f -a "auto\t''
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l flow -d 'How to get a token: `auto` picks the device flow when no browser can be opened here (SSH, no display) and the server offers it, else the browser. Never picked by `auto`, for agents with no person signing in: `client-credentials`; `jwt-bearer`, a workload\'s own JWT (RFC 7523, with --assertion-file or --assertion-env); `enterprise`, an ID-JAG from the enterprise IdP for your ID token (SEP-990, with the --idp-* flags). Example: --flow device' -r -f -a "auto\t''
 browser\t''
 device\t''
-client-credentials\t''"
+client-credentials\t''
+jwt-bearer\t''
+enterprise\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l client-assertion-key -d 'Private key (PEM file) for private_key_jwt client authentication with --flow client-credentials. Example: --client-assertion-key agent.pem' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l client-assertion-alg -d 'Signing algorithm for --client-assertion-key. Example: --client-assertion-alg ES256' -r -f -a "RS256\t''
 ES256\t''"
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l assertion-file -d '--flow jwt-bearer: the file holding the workload\'s JWT, read again at each token request (it rotates). Example: --assertion-file /var/run/secrets/tokens/mcp-token' -r -F
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l assertion-env -d '--flow jwt-bearer: the environment variable holding the workload\'s JWT. Example: --assertion-env CI_JOB_JWT' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l idp-issuer -d '--flow enterprise: the enterprise IdP\'s issuer; its token endpoint is discovered. Example: --idp-issuer https://acme.okta.com' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l idp-token-endpoint -d '--flow enterprise: the enterprise IdP\'s token endpoint (no discovery). Example: --idp-token-endpoint https://acme.okta.com/oauth2/v1/token' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l idp-client-id -d '--flow enterprise: this app\'s client id at the enterprise IdP. Example: --idp-client-id 0oa1b2c3' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l idp-client-secret -d '--flow enterprise: the IdP client\'s secret. Prefer --idp-client-secret-env' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l idp-client-secret-env -d '--flow enterprise: read the IdP client\'s secret from this environment variable. Example: --idp-client-secret-env IDP_SECRET' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l id-token-file -d '--flow enterprise: the file holding your ID token from the IdP, read again at each sign-in. Example: --id-token-file ~/.config/okta/id_token' -r -F
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l id-token-env -d '--flow enterprise: the environment variable holding your ID token. Example: --id-token-env OKTA_ID_TOKEN' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l log-level -d 'How much to log: error, warn, info, debug or trace. Example: --log-level debug' -r -f -a "error\t''
 warn\t''
 info\t''

@@ -450,7 +450,10 @@ pub struct ConnectArgs {
 
     /// How to get a token: `auto` picks the device flow when no browser can be
     /// opened here (SSH, no display) and the server offers it, else the browser.
-    /// `client-credentials` is for agents with no person (never picked by `auto`).
+    /// Never picked by `auto`, for agents with no person signing in:
+    /// `client-credentials`; `jwt-bearer`, a workload's own JWT (RFC 7523, with
+    /// --assertion-file or --assertion-env); `enterprise`, an ID-JAG from the
+    /// enterprise IdP for your ID token (SEP-990, with the --idp-* flags).
     /// Example: --flow device
     #[arg(long, value_enum, default_value_t = FlowArg::Auto, value_name = "FLOW", help_heading = "Authorization")]
     pub flow: FlowArg,
@@ -463,6 +466,91 @@ pub struct ConnectArgs {
     /// Signing algorithm for --client-assertion-key. Example: --client-assertion-alg ES256
     #[arg(long, value_enum, default_value_t = AssertionAlg::Rs256, value_name = "ALG", help_heading = "Authorization")]
     pub client_assertion_alg: AssertionAlg,
+
+    /// --flow jwt-bearer: the file holding the workload's JWT, read again at
+    /// each token request (it rotates). Example: --assertion-file
+    /// /var/run/secrets/tokens/mcp-token
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with = "assertion_env",
+        help_heading = "Workload and enterprise identity"
+    )]
+    pub assertion_file: Option<std::path::PathBuf>,
+
+    /// --flow jwt-bearer: the environment variable holding the workload's JWT.
+    /// Example: --assertion-env CI_JOB_JWT
+    #[arg(
+        long,
+        value_name = "VAR",
+        help_heading = "Workload and enterprise identity"
+    )]
+    pub assertion_env: Option<String>,
+
+    /// --flow enterprise: the enterprise IdP's issuer; its token endpoint is
+    /// discovered. Example: --idp-issuer https://acme.okta.com
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with = "idp_token_endpoint",
+        help_heading = "Workload and enterprise identity"
+    )]
+    pub idp_issuer: Option<String>,
+
+    /// --flow enterprise: the enterprise IdP's token endpoint (no discovery).
+    /// Example: --idp-token-endpoint https://acme.okta.com/oauth2/v1/token
+    #[arg(
+        long,
+        value_name = "URL",
+        help_heading = "Workload and enterprise identity"
+    )]
+    pub idp_token_endpoint: Option<String>,
+
+    /// --flow enterprise: this app's client id at the enterprise IdP.
+    /// Example: --idp-client-id 0oa1b2c3
+    #[arg(
+        long,
+        value_name = "ID",
+        help_heading = "Workload and enterprise identity"
+    )]
+    pub idp_client_id: Option<String>,
+
+    /// --flow enterprise: the IdP client's secret. Prefer --idp-client-secret-env.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        conflicts_with = "idp_client_secret_env",
+        help_heading = "Workload and enterprise identity"
+    )]
+    pub idp_client_secret: Option<String>,
+
+    /// --flow enterprise: read the IdP client's secret from this environment
+    /// variable. Example: --idp-client-secret-env IDP_SECRET
+    #[arg(
+        long,
+        value_name = "VAR",
+        help_heading = "Workload and enterprise identity"
+    )]
+    pub idp_client_secret_env: Option<String>,
+
+    /// --flow enterprise: the file holding your ID token from the IdP, read
+    /// again at each sign-in. Example: --id-token-file ~/.config/okta/id_token
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with = "id_token_env",
+        help_heading = "Workload and enterprise identity"
+    )]
+    pub id_token_file: Option<std::path::PathBuf>,
+
+    /// --flow enterprise: the environment variable holding your ID token.
+    /// Example: --id-token-env OKTA_ID_TOKEN
+    #[arg(
+        long,
+        value_name = "VAR",
+        help_heading = "Workload and enterprise identity"
+    )]
+    pub id_token_env: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -478,6 +566,8 @@ pub enum FlowArg {
     Browser,
     Device,
     ClientCredentials,
+    JwtBearer,
+    Enterprise,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,6 +10,8 @@ use crate::auth::AuthConfig;
 use crate::auth::discovery::Overrides;
 use crate::auth::flow::{self, Flow};
 use crate::auth::grant::callback::CallbackHost;
+use crate::auth::grant::enterprise::IdpOptions;
+use crate::auth::grant::jwt_bearer::CredentialSource;
 use crate::auth::registration::ClientOptions;
 use crate::auth::registration::JwtAlg;
 use crate::auth::store::{StoreChoice, TokenStore};
@@ -130,6 +132,21 @@ pub enum ConfigError {
         "--use-id-token needs a person to sign in: the client credentials grant issues no ID token"
     )]
     IdTokenWithClientCredentials,
+    #[error(
+        "--flow jwt-bearer needs the workload's JWT: pass --assertion-file PATH (a Kubernetes projected service-account token, say) or --assertion-env VAR (a CI job's OIDC token)"
+    )]
+    AssertionNeeded,
+    #[error("{flag} {var}: that environment variable is not set")]
+    MissingFlagVar { flag: &'static str, var: String },
+    #[error("{flag} is for --flow {flow}; pass --flow {flow} too")]
+    FlagNeedsFlow {
+        flag: &'static str,
+        flow: &'static str,
+    },
+    #[error(
+        "--flow enterprise needs {what}. See docs/enterprise-auth.md for what your IdP admin sets up"
+    )]
+    EnterpriseNeeds { what: &'static str },
 
     #[error("{flag}: {why}")]
     BadStaticJson { flag: &'static str, why: String },
@@ -432,6 +449,8 @@ fn auth_config(
     if cli.use_id_token && cli.flow == FlowArg::ClientCredentials {
         return Err(ConfigError::IdTokenWithClientCredentials);
     }
+    let assertion = assertion_source(cli, env)?;
+    let enterprise = idp_options(cli, env)?;
     let url_flag = |flag: &'static str, v: &Option<String>| -> Result<Option<Url>, ConfigError> {
         v.as_deref()
             .map(|s| {
@@ -531,11 +550,165 @@ fn auth_config(
             FlowArg::Browser => Flow::Browser,
             FlowArg::Device => Flow::Device,
             FlowArg::ClientCredentials => Flow::ClientCredentials,
+            FlowArg::JwtBearer => Flow::JwtBearer,
+            FlowArg::Enterprise => Flow::Enterprise,
         },
+        assertion,
+        enterprise,
         surroundings: flow::Surroundings::read(env, std::path::Path::new("/")),
         tls: Tls::default(),
         network: Network::default(),
     })
+}
+
+/// `--assertion-file` / `--assertion-env`: exactly one with --flow
+/// jwt-bearer, neither without it. The value is read at each token request.
+fn assertion_source(
+    cli: &ConnectArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<CredentialSource>, ConfigError> {
+    let source = credential_source(
+        ("--assertion-file", &cli.assertion_file),
+        ("--assertion-env", &cli.assertion_env),
+        env,
+    )?;
+    match (cli.flow, source) {
+        (FlowArg::JwtBearer, None) => Err(ConfigError::AssertionNeeded),
+        (FlowArg::JwtBearer, source) => Ok(source),
+        (_, Some(source)) => Err(ConfigError::FlagNeedsFlow {
+            flag: source_flag(&source),
+            flow: "jwt-bearer",
+        }),
+        (_, None) => Ok(None),
+    }
+}
+
+fn source_flag(source: &CredentialSource) -> &'static str {
+    match source {
+        CredentialSource::File { flag, .. } | CredentialSource::Env { flag, .. } => flag,
+    }
+}
+
+/// A credential from a file or a variable (clap lets at most one through);
+/// a variable must be set now (the process's environment won't change).
+fn credential_source(
+    file: (&'static str, &Option<std::path::PathBuf>),
+    var: (&'static str, &Option<String>),
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<CredentialSource>, ConfigError> {
+    if let (flag, Some(path)) = file {
+        return Ok(Some(CredentialSource::File {
+            flag,
+            path: path.clone(),
+        }));
+    }
+    let (flag, Some(name)) = var else {
+        return Ok(None);
+    };
+    if env(name).is_none_or(|v| v.trim().is_empty()) {
+        return Err(ConfigError::MissingFlagVar {
+            flag,
+            var: name.clone(),
+        });
+    }
+    Ok(Some(CredentialSource::Env {
+        flag,
+        var: name.clone(),
+    }))
+}
+
+/// The enterprise IdP for --flow enterprise: where to exchange the ID
+/// token, as which client, and the ID token. The `--idp-*` flags are
+/// refused with any other flow.
+fn idp_options(
+    cli: &ConnectArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<IdpOptions>, ConfigError> {
+    let id_token = credential_source(
+        ("--id-token-file", &cli.id_token_file),
+        ("--id-token-env", &cli.id_token_env),
+        env,
+    )?;
+    if cli.flow != FlowArg::Enterprise {
+        let given = [
+            ("--idp-issuer", cli.idp_issuer.is_some()),
+            ("--idp-token-endpoint", cli.idp_token_endpoint.is_some()),
+            ("--idp-client-id", cli.idp_client_id.is_some()),
+            ("--idp-client-secret", cli.idp_client_secret.is_some()),
+            (
+                "--idp-client-secret-env",
+                cli.idp_client_secret_env.is_some(),
+            ),
+        ]
+        .into_iter()
+        .find_map(|(flag, set)| set.then_some(flag))
+        .or(id_token.as_ref().map(source_flag));
+        return match given {
+            Some(flag) => Err(ConfigError::FlagNeedsFlow {
+                flag,
+                flow: "enterprise",
+            }),
+            None => Ok(None),
+        };
+    }
+    let url = |flag: &'static str, v: &Option<String>| -> Result<Option<Url>, ConfigError> {
+        let Some(raw) = v else { return Ok(None) };
+        let url = Url::parse(raw).map_err(|e| ConfigError::BadFlagUrl {
+            flag,
+            value: raw.clone(),
+            why: e.to_string(),
+        })?;
+        if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
+            return Err(ConfigError::BadFlagUrl {
+                flag,
+                value: without_credentials(&url),
+                why: "it must not carry credentials or a fragment".into(),
+            });
+        }
+        crate::net::check_transport(&url, cli.allow_http).map_err(|_| ConfigError::BadFlagUrl {
+            flag,
+            value: url.to_string(),
+            why: "use https (http only on loopback, or with --allow-http)".into(),
+        })?;
+        Ok(Some(url))
+    };
+    let issuer = url("--idp-issuer", &cli.idp_issuer)?;
+    let token_endpoint = url("--idp-token-endpoint", &cli.idp_token_endpoint)?;
+    if issuer.is_none() && token_endpoint.is_none() {
+        return Err(ConfigError::EnterpriseNeeds {
+            what: "the enterprise IdP: --idp-issuer URL or --idp-token-endpoint URL",
+        });
+    }
+    let Some(client_id) = cli.idp_client_id.clone() else {
+        return Err(ConfigError::EnterpriseNeeds {
+            what: "this app's client at the IdP: --idp-client-id ID (with --idp-client-secret-env VAR for a confidential one)",
+        });
+    };
+    let Some(id_token) = id_token else {
+        return Err(ConfigError::EnterpriseNeeds {
+            what: "your ID token from the IdP: --id-token-file PATH or --id-token-env VAR",
+        });
+    };
+    if cli.client_id.is_none() {
+        return Err(ConfigError::EnterpriseNeeds {
+            what: "the client registered at the MCP server's authorization server: --client-id ID (with --client-secret-env VAR)",
+        });
+    }
+    let client_secret = match (&cli.idp_client_secret, &cli.idp_client_secret_env) {
+        (Some(s), _) => Some(s.clone()),
+        (None, Some(var)) => Some(env(var).ok_or_else(|| ConfigError::MissingFlagVar {
+            flag: "--idp-client-secret-env",
+            var: var.clone(),
+        })?),
+        (None, None) => None,
+    };
+    Ok(Some(IdpOptions {
+        issuer,
+        token_endpoint,
+        client_id,
+        client_secret,
+        id_token,
+    }))
 }
 
 fn check_callback_path(path: &str) -> Result<String, ConfigError> {
@@ -833,5 +1006,128 @@ mod tests {
             parse_server_url("not a url", false),
             Err(ConfigError::BadUrl(..))
         ));
+    }
+
+    fn auth_of(flags: &[&str]) -> Result<AuthConfig, ConfigError> {
+        Config::from_args("https://mcp.example.com/mcp", &connect(flags), &env)
+            .map(|c| c.auth.expect("auth is configured"))
+    }
+
+    #[test]
+    fn jwt_bearer_takes_exactly_one_assertion_source() {
+        let a = auth_of(&["--flow", "jwt-bearer", "--assertion-file", "/run/token"]).unwrap();
+        assert_eq!(a.flow, Flow::JwtBearer);
+        assert_eq!(
+            a.assertion,
+            Some(CredentialSource::File {
+                flag: "--assertion-file",
+                path: "/run/token".into()
+            })
+        );
+        let a = auth_of(&["--flow", "jwt-bearer", "--assertion-env", "TOKEN"]).unwrap();
+        assert_eq!(
+            a.assertion,
+            Some(CredentialSource::Env {
+                flag: "--assertion-env",
+                var: "TOKEN".into()
+            })
+        );
+        let none = auth_of(&["--flow", "jwt-bearer"]).unwrap_err();
+        assert!(matches!(none, ConfigError::AssertionNeeded), "{none}");
+        assert!(none.to_string().contains("--assertion-file PATH"), "{none}");
+        // Both: clap refuses the pair.
+        use clap::Parser;
+        assert!(
+            crate::cli::Cli::try_parse_from([
+                "mcp-tether",
+                "https://mcp.example.com/mcp",
+                "--flow",
+                "jwt-bearer",
+                "--assertion-file",
+                "/run/token",
+                "--assertion-env",
+                "TOKEN",
+            ])
+            .is_err()
+        );
+        let unset = auth_of(&["--flow", "jwt-bearer", "--assertion-env", "NOPE"]).unwrap_err();
+        assert_eq!(
+            unset.to_string(),
+            "--assertion-env NOPE: that environment variable is not set"
+        );
+        let stray = auth_of(&["--assertion-file", "/run/token"]).unwrap_err();
+        assert_eq!(
+            stray.to_string(),
+            "--assertion-file is for --flow jwt-bearer; pass --flow jwt-bearer too"
+        );
+    }
+
+    #[test]
+    fn enterprise_needs_the_idp_its_client_the_id_token_and_a_client() {
+        let full = [
+            "--flow",
+            "enterprise",
+            "--idp-issuer",
+            "https://acme.okta.com",
+            "--idp-client-id",
+            "idp-app",
+            "--idp-client-secret-env",
+            "TOKEN",
+            "--id-token-env",
+            "TOKEN",
+            "--client-id",
+            "mcp-client",
+        ];
+        let a = auth_of(&full).unwrap();
+        assert_eq!(a.flow, Flow::Enterprise);
+        let idp = a.enterprise.unwrap();
+        assert_eq!(idp.issuer.unwrap().as_str(), "https://acme.okta.com/");
+        assert_eq!(idp.client_id, "idp-app");
+        assert_eq!(idp.client_secret.as_deref(), Some("s3cret"));
+        for (leave_out, says) in [
+            (
+                "--idp-issuer",
+                "--idp-issuer URL or --idp-token-endpoint URL",
+            ),
+            ("--idp-client-id", "--idp-client-id ID"),
+            (
+                "--id-token-env",
+                "--id-token-file PATH or --id-token-env VAR",
+            ),
+            ("--client-id", "--client-id ID"),
+        ] {
+            let mut flags = Vec::new();
+            let mut skip = false;
+            for f in full {
+                if skip {
+                    skip = false;
+                } else if f == leave_out {
+                    skip = true;
+                } else {
+                    flags.push(f);
+                }
+            }
+            let e = auth_of(&flags).unwrap_err();
+            assert!(matches!(e, ConfigError::EnterpriseNeeds { .. }), "{e}");
+            assert!(e.to_string().contains(says), "{leave_out}: {e}");
+        }
+        let insecure = auth_of(&[
+            "--flow",
+            "enterprise",
+            "--idp-token-endpoint",
+            "http://idp.example.com/token",
+        ])
+        .unwrap_err();
+        assert!(insecure.to_string().contains("use https"), "{insecure}");
+        let stray = auth_of(&["--idp-client-id", "x"]).unwrap_err();
+        assert_eq!(
+            stray.to_string(),
+            "--idp-client-id is for --flow enterprise; pass --flow enterprise too"
+        );
+        let stray = auth_of(&["--id-token-file", "/tmp/t"]).unwrap_err();
+        assert!(
+            stray.to_string().starts_with("--id-token-file is for"),
+            "{stray}"
+        );
     }
 }

@@ -215,9 +215,86 @@ pub enum AuthError {
     #[error("no browser could be opened ({why})")]
     BrowserFailed { why: String },
 
+    /// A workload's assertion or a person's ID token could not be read.
+    #[error("cannot read {what} from {from}: {why}")]
+    CredentialUnreadable {
+        what: &'static str,
+        from: super::grant::jwt_bearer::CredentialSource,
+        why: CredentialReadError,
+    },
+
+    /// The authorization server refused a JWT bearer grant (RFC 7523):
+    /// reported as it came, never retried or traded for another grant.
+    #[error("{issuer} refused {what} (the RFC 7523 jwt-bearer grant): {refusal}. {hint}", hint = jwt_bearer_hint(&.refusal.error, .issuer))]
+    AssertionRefused {
+        issuer: String,
+        /// "the workload's assertion" or "the ID-JAG".
+        what: &'static str,
+        refusal: ProviderError,
+    },
+
+    /// The enterprise IdP refused the token exchange for an ID-JAG.
+    #[error("the enterprise IdP ({endpoint}) refused to exchange the ID token for an ID-JAG: {refusal}. {hint}", hint = token_exchange_hint(&.refusal.error))]
+    TokenExchangeRefused {
+        endpoint: String,
+        refusal: ProviderError,
+    },
+
+    #[error(
+        "the enterprise IdP ({endpoint}) issued a '{issued}' token, not an ID-JAG (urn:ietf:params:oauth:token-type:id-jag). Check that cross-app access (enterprise-managed authorization) is enabled for this app at the IdP"
+    )]
+    NotIdJag { endpoint: String, issued: String },
+
+    /// A flow's own settings are missing (the command line checks them
+    /// first, so this is for an `AuthConfig` built some other way).
+    #[error("--flow {flow} needs {what}")]
+    FlowNeeds {
+        flow: &'static str,
+        what: &'static str,
+    },
+
+    /// No metadata with a token endpoint for the enterprise IdP.
+    #[error("found no metadata with a token endpoint for the enterprise IdP {issuer}. Tried: {}. Pass --idp-token-endpoint URL", .tried.join("; "))]
+    IdpDiscovery { issuer: String, tried: Vec<String> },
+
     /// The sign-in this request waited for failed; the same reason applies.
     #[error("{0}")]
     Earlier(String),
+}
+
+/// What to change when a JWT bearer grant is refused.
+fn jwt_bearer_hint(code: &super::ErrorCode, issuer: &str) -> String {
+    use super::ErrorCode as E;
+    match code {
+        E::InvalidGrant => format!(
+            "The assertion is expired, not yet valid, meant for another audience (it must name {issuer}), or from an issuer this authorization server does not trust. mcp-tether reads it again at the next request"
+        ),
+        E::InvalidScope => {
+            "The scope asked for is not allowed with this assertion: pass --scope with one that is".into()
+        }
+        E::UnauthorizedClient => {
+            "This client may not use the jwt-bearer grant: the authorization server's admin must allow urn:ietf:params:oauth:grant-type:jwt-bearer for it".into()
+        }
+        E::InvalidClient => "Check --client-id and its secret or key".into(),
+        _ => "Check the assertion, --client-id and --scope".into(),
+    }
+}
+
+/// What to change when the enterprise IdP refuses the token exchange.
+fn token_exchange_hint(code: &super::ErrorCode) -> &'static str {
+    use super::ErrorCode as E;
+    match code {
+        E::InvalidGrant => {
+            "The ID token is expired or not one this IdP issued to --idp-client-id: get a fresh one (sign in to the IdP again)"
+        }
+        E::InvalidClient | E::UnauthorizedClient => {
+            "Check --idp-client-id and its secret, and that the IdP admin allowed this app the token exchange grant"
+        }
+        E::InvalidTarget | E::AccessDenied => {
+            "The IdP's policy does not let you use this MCP server: ask the IdP admin to grant access to it"
+        }
+        _ => "Check --idp-token-endpoint (or --idp-issuer), --idp-client-id and the ID token",
+    }
 }
 
 fn token_verdict(had_token: bool) -> &'static str {
@@ -235,6 +312,21 @@ pub enum PasteError {
     Read(std::io::Error),
     #[error("nothing was pasted")]
     Nothing,
+}
+
+/// Why a credential from a file or an environment variable is not there.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialReadError {
+    #[error("{0}")]
+    Io(std::io::Error),
+    #[error("it is empty")]
+    Empty,
+    #[error("that environment variable is not set")]
+    Unset,
+    #[error("it is not UTF-8 text")]
+    NotText,
+    #[error("it is larger than {limit} bytes, so not a token")]
+    TooLarge { limit: u64 },
 }
 
 /// Why there is nothing to refresh with.

@@ -1,5 +1,6 @@
-//! Which grant to use: the browser, the device flow (RFC 8628) or client
-//! credentials, and why. Hosts strip the environment (see
+//! Which grant to use: the browser, the device flow (RFC 8628), or one of
+//! the grants with no person signing in (client credentials, a workload's
+//! JWT bearer assertion, enterprise-managed authorization), and why. Hosts strip the environment (see
 //! docs/flow-selection.md), so "no DISPLAY" alone doesn't mean headless.
 
 use std::path::Path;
@@ -14,6 +15,19 @@ pub enum Flow {
     Browser,
     Device,
     ClientCredentials,
+    /// RFC 7523 with a workload's own assertion (SEP-1933).
+    JwtBearer,
+    /// SEP-990: an ID-JAG from the enterprise IdP (RFC 8693), then RFC 7523.
+    Enterprise,
+}
+
+impl Flow {
+    /// Whether a person takes part: the browser or the device flow (and
+    /// `auto`, which picks one of them). The others run unattended: never
+    /// in the sign-in helper, never throttled like a person's sign-in.
+    pub fn involves_person(self) -> bool {
+        matches!(self, Flow::Auto | Flow::Browser | Flow::Device)
+    }
 }
 
 /// The grant that will run.
@@ -22,6 +36,8 @@ pub enum Grant {
     Browser,
     Device,
     ClientCredentials,
+    JwtBearer,
+    Enterprise,
 }
 
 impl Grant {
@@ -31,7 +47,15 @@ impl Grant {
             Grant::Browser => "browser",
             Grant::Device => "device",
             Grant::ClientCredentials => "client-credentials",
+            Grant::JwtBearer => "jwt-bearer",
+            Grant::Enterprise => "enterprise",
         }
+    }
+
+    /// Whether the grant goes through the authorization endpoint (and so
+    /// needs PKCE): the browser, and the device flow's fallback to it.
+    pub fn involves_person(self) -> bool {
+        matches!(self, Grant::Browser | Grant::Device)
     }
 }
 
@@ -40,17 +64,21 @@ impl std::fmt::Display for Grant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Grant::ClientCredentials => "client credentials",
+            Grant::JwtBearer => "JWT bearer (workload identity)",
+            Grant::Enterprise => "enterprise-managed (ID-JAG)",
             other => other.as_flag(),
         })
     }
 }
 
-/// Pick the grant. Client credentials only when asked for, never silently.
+/// Pick the grant. The unattended grants only when asked for, never silently.
 pub fn choose(requested: Flow, no_browser: Option<&str>, md: &ServerMetadata) -> (Grant, String) {
     match requested {
         Flow::Browser => (Grant::Browser, "--flow browser".into()),
         Flow::Device => (Grant::Device, "--flow device".into()),
         Flow::ClientCredentials => (Grant::ClientCredentials, "--flow client-credentials".into()),
+        Flow::JwtBearer => (Grant::JwtBearer, "--flow jwt-bearer".into()),
+        Flow::Enterprise => (Grant::Enterprise, "--flow enterprise".into()),
         Flow::Auto => match (no_browser, md.device_authorization_endpoint.is_some()) {
             (Some(why), true) => (
                 Grant::Device,
@@ -216,6 +244,34 @@ mod tests {
             choose(Flow::ClientCredentials, None, &md(true)).0,
             Grant::ClientCredentials
         );
+        assert_eq!(
+            choose(Flow::JwtBearer, Some("ssh"), &md(true)).0,
+            Grant::JwtBearer
+        );
+        assert_eq!(
+            choose(Flow::Enterprise, None, &md(true)).0,
+            Grant::Enterprise
+        );
+    }
+
+    #[test]
+    fn auto_never_picks_a_grant_without_a_person() {
+        // Whatever the server offers, `auto` means a person signs in.
+        let all = ServerMetadata {
+            device_authorization_endpoint: Some("https://as.example/device".into()),
+            grant_types_supported: Some(vec![
+                "client_credentials".into(),
+                "urn:ietf:params:oauth:grant-type:jwt-bearer".into(),
+            ]),
+            ..ServerMetadata::default()
+        };
+        for no_browser in [None, Some("ssh")] {
+            assert!(choose(Flow::Auto, no_browser, &all).0.involves_person());
+        }
+        assert!(Flow::Auto.involves_person());
+        for f in [Flow::ClientCredentials, Flow::JwtBearer, Flow::Enterprise] {
+            assert!(!f.involves_person(), "{f:?}");
+        }
     }
 
     #[test]

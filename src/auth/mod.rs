@@ -49,7 +49,7 @@ use challenge::Challenge;
 use context::Context;
 pub use context::Credentials;
 use discovery::Overrides;
-pub use error::{AuthError, CannotRefresh, ClientAssertionError, PasteError};
+pub use error::{AuthError, CannotRefresh, ClientAssertionError, CredentialReadError, PasteError};
 use flow::Flow;
 use grant::callback::CallbackHost;
 pub use person::{Notice, Person};
@@ -102,6 +102,10 @@ pub struct AuthConfig {
     pub store: Option<TokenStore>,
     /// `--flow`.
     pub flow: Flow,
+    /// `--assertion-file` / `--assertion-env`, for `--flow jwt-bearer`.
+    pub assertion: Option<grant::jwt_bearer::CredentialSource>,
+    /// The enterprise IdP, for `--flow enterprise`.
+    pub enterprise: Option<grant::enterprise::IdpOptions>,
     /// `--dpop` / `--no-dpop`.
     pub dpop: dpop::Mode,
     /// Whether a browser can be opened here (asked only when signing in).
@@ -413,13 +417,15 @@ impl Auth {
             }
         }
         // A token refused after it expired is no sign of a server that
-        // refuses every token; a client-credentials grant involves no person.
+        // refuses every token; an unattended grant (client credentials, a
+        // JWT bearer assertion, an ID-JAG) involves no person and just runs
+        // again.
         let expired = record
             .tokens
             .as_ref()
             .and_then(|t| t.expires_at)
             .is_some_and(|at| token::now() + 5 >= at);
-        if !expired && self.cx.cfg.flow != Flow::ClientCredentials {
+        if !expired && self.cx.cfg.flow.involves_person() {
             self.throttle_sign_in(sent)?;
         }
         self.authorize(record, &challenge, None).await
@@ -562,11 +568,11 @@ impl Auth {
 
     /// Whether a sign-in runs in a helper process ([`keeper`]): for a
     /// host-started bridge with a token store, when a person may be
-    /// involved (client credentials involve nobody and take a second).
+    /// involved (the unattended grants involve nobody and take a second).
     fn delegates_sign_in(&self) -> bool {
         matches!(self.cx.person, Person::ViaHost { detach: true, .. })
             && self.cx.cfg.store.is_some()
-            && self.cx.cfg.flow != Flow::ClientCredentials
+            && self.cx.cfg.flow.involves_person()
     }
 
     /// Sign in through the helper, then take the token it stored.

@@ -47,7 +47,7 @@ pub(in crate::auth) async fn refresh(cx: &Context, record: &mut Record) -> Resul
     let result = token::request(
         cx.http(),
         &endpoint,
-        &client,
+        Some(&client),
         form,
         tokens.scope.as_deref(),
         binding.as_ref(),

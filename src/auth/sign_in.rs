@@ -1,6 +1,6 @@
 //! One sign-in, in this process: discovery, the grant the server and the
-//! settings call for (browser and callback, device code, or client
-//! credentials), the scope and resource to ask for, and the token stored.
+//! settings call for (browser and callback, device code, client
+//! credentials, a JWT bearer assertion, or an enterprise ID-JAG), the scope and resource to ask for, and the token stored.
 //! [`super::Auth`] decides when one is needed and whether it runs here or
 //! in the sign-in helper ([`super::keeper`]).
 
@@ -8,7 +8,7 @@ use super::challenge::Challenge;
 use super::context::Context;
 use super::discovery::{self, Discovered};
 use super::flow::{self, Grant};
-use super::grant::{client_credentials, code, device};
+use super::grant::{client_credentials, code, device, enterprise, jwt_bearer};
 use super::registration::ClientSource;
 use super::store::Record;
 use super::{AuthError, ErrorCode, dpop, scope, token};
@@ -27,7 +27,7 @@ pub(in crate::auth) async fn sign_in(
     cx.person.tell(format!(
         "mcp-tether: signing in with the {grant} flow: {why}"
     ));
-    if grant != Grant::ClientCredentials && !md.supports_s256() {
+    if grant.involves_person() && !md.supports_s256() {
         if cx.cfg.assume_pkce {
             tracing::info!(
                 "the server does not advertise PKCE S256; using it anyway (--assume-pkce)"
@@ -64,6 +64,16 @@ pub(in crate::auth) async fn sign_in(
             let (client, tokens) =
                 client_credentials::run(cx, md, scope.as_deref(), resource, dpop).await?;
             return cx.finish(record, Some(client), tokens);
+        }
+        Grant::JwtBearer => {
+            let (client, tokens) =
+                jwt_bearer::run(cx, md, scope.as_deref(), resource, dpop).await?;
+            return cx.finish(record, client, tokens);
+        }
+        Grant::Enterprise => {
+            let (client, tokens) =
+                enterprise::run(cx, md, scope.as_deref(), resource, dpop).await?;
+            return cx.finish(record, client, tokens);
         }
         Grant::Device => {
             return device::run(cx, record, md, scope.as_deref(), resource, dpop)

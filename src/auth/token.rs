@@ -126,22 +126,18 @@ pub struct Binding<'a> {
     pub nonces: &'a dpop::Nonces,
 }
 
-/// POST a grant to the token endpoint, authenticating the client its way;
-/// with `dpop`, with a proof, retried once when the server asks for its
-/// nonce (`use_dpop_nonce`).
+/// POST a grant to the token endpoint, authenticating the client its way
+/// (no client: the grant alone, as RFC 7523 allows); with `dpop`, with a
+/// proof, retried once when the server asks for its nonce (`use_dpop_nonce`).
 pub async fn request(
     http: &reqwest::Client,
     endpoint: &str,
-    client: &Client,
+    client: Option<&Client>,
     form: Vec<(&'static str, String)>,
     requested_scope: Option<&str>,
     dpop: Option<&Binding<'_>>,
 ) -> Result<Tokens, AuthError> {
-    let url = url::Url::parse(endpoint).map_err(|cause| AuthError::BadEndpoint {
-        which: "token_endpoint",
-        url: endpoint.to_string(),
-        cause,
-    })?;
+    let url = token_url(endpoint)?;
     let mut nonce_retried = false;
     loop {
         match request_once(http, &url, client, form.clone(), requested_scope, dpop).await {
@@ -158,14 +154,60 @@ pub async fn request(
     }
 }
 
-async fn request_once(
+fn token_url(endpoint: &str) -> Result<url::Url, AuthError> {
+    url::Url::parse(endpoint).map_err(|cause| AuthError::BadEndpoint {
+        which: "token_endpoint",
+        url: endpoint.to_string(),
+        cause,
+    })
+}
+
+/// The RFC 8693 token type of an Identity Assertion JWT Authorization Grant.
+pub const ID_JAG: &str = "urn:ietf:params:oauth:token-type:id-jag";
+
+#[derive(Deserialize)]
+struct ExchangeResponse {
+    access_token: String,
+    #[serde(default)]
+    issued_token_type: Option<String>,
+}
+
+/// An RFC 8693 token exchange for an ID-JAG (SEP-990): the token issued,
+/// which is a grant to present elsewhere, not an access token (its
+/// `token_type` is `N_A`).
+pub async fn exchange_for_id_jag(
+    http: &reqwest::Client,
+    endpoint: &str,
+    client: &Client,
+    form: Vec<(&'static str, String)>,
+) -> Result<String, AuthError> {
+    let url = token_url(endpoint)?;
+    let body = post(http, &url, Some(client), form, None).await?;
+    let t: ExchangeResponse =
+        serde_json::from_slice(&body).map_err(|e| AuthError::BadResponse {
+            what: "token exchange",
+            url: endpoint.to_string(),
+            why: format!("is not a token exchange response: {e}"),
+        })?;
+    match t.issued_token_type {
+        Some(issued) if issued != ID_JAG => Err(AuthError::NotIdJag {
+            endpoint: endpoint.to_string(),
+            issued,
+        }),
+        _ => Ok(t.access_token),
+    }
+}
+
+/// POST a form to a token endpoint with the client authenticated (and a
+/// DPoP proof with `dpop`): the body of a successful answer, or the OAuth
+/// error.
+async fn post(
     http: &reqwest::Client,
     url: &url::Url,
-    client: &Client,
+    client: Option<&Client>,
     mut form: Vec<(&'static str, String)>,
-    requested_scope: Option<&str>,
     dpop: Option<&Binding<'_>>,
-) -> Result<Tokens, AuthError> {
+) -> Result<Vec<u8>, AuthError> {
     let endpoint = url.as_str();
     let mut req = http
         .post(url.clone())
@@ -177,7 +219,9 @@ async fn request_once(
             .map_err(AuthError::Dpop)?;
         req = req.header("DPoP", proof);
     }
-    let req = authenticate(req, &mut form, client)?;
+    if let Some(client) = client {
+        req = authenticate(req, &mut form, client)?;
+    }
     let resp = req.form(&form).send().await.map_err(|e| {
         if e.is_connect() || e.is_timeout() {
             AuthError::Unreachable {
@@ -210,6 +254,19 @@ async fn request_once(
     if !status.is_success() {
         return Err(oauth_error(&body, endpoint, status));
     }
+    Ok(body.to_vec())
+}
+
+async fn request_once(
+    http: &reqwest::Client,
+    url: &url::Url,
+    client: Option<&Client>,
+    form: Vec<(&'static str, String)>,
+    requested_scope: Option<&str>,
+    dpop: Option<&Binding<'_>>,
+) -> Result<Tokens, AuthError> {
+    let endpoint = url.as_str();
+    let body = post(http, url, client, form, dpop).await?;
     let t: TokenResponse = serde_json::from_slice(&body).map_err(|e| AuthError::BadResponse {
         what: "token",
         url: endpoint.to_string(),

@@ -272,7 +272,7 @@ pub async fn diagnose(config: &Config) -> anyhow::Result<Report> {
 
     // 4. The flow, then what it needs.
     let (grant, why) = flow::choose(auth.flow, auth.surroundings.no_browser(), &md);
-    if grant != Grant::ClientCredentials {
+    if grant.involves_person() {
         pkce(auth, &md, &mut r);
     }
     client(&http, auth, &md, grant, &mut r).await;
@@ -879,6 +879,26 @@ fn flow_check(
                 .fix("ask the provider's admin to allow the client credentials grant for your client, or drop --flow client-credentials");
             }
         }
+        Grant::JwtBearer | Grant::Enterprise => {
+            let jwt_bearer = crate::auth::grant::jwt_bearer::GRANT_TYPE;
+            let listed = md
+                .grant_types_supported
+                .as_ref()
+                .is_none_or(|g| g.iter().any(|g| g == jwt_bearer));
+            if listed {
+                r.check("flow", Status::Ok, format!("{grant}: {why}"));
+            } else {
+                r.check(
+                    "flow",
+                    Status::Fail,
+                    format!(
+                        "{grant} ({why}), but {} does not list the grant {jwt_bearer}",
+                        md.issuer
+                    ),
+                )
+                .fix("ask the authorization server's admin to allow the JWT bearer grant (RFC 7523) for your client and to trust your identity provider");
+            }
+        }
     }
 }
 
@@ -922,6 +942,21 @@ async fn client(
                 "pass --client-id with --client-secret-env VAR, or with --client-assertion-key PEM",
             );
         }
+        return;
+    }
+    if matches!(grant, Grant::JwtBearer | Grant::Enterprise) && opts.client_id.is_none() {
+        // RFC 7523 needs no client; --flow enterprise requires one (config).
+        r.client = Some(ClientReport {
+            kind: "none",
+            client_id: None,
+            registration_endpoint: None,
+            registration_needs_token: None,
+        });
+        r.check(
+            "client",
+            Status::Ok,
+            "no client: the assertion alone is presented (pass --client-id if the authorization server wants one)",
+        );
         return;
     }
     if let Some(id) = &opts.client_id {

@@ -392,6 +392,23 @@ function authSetup(scenario) {
     args.push('--client-assertion-key', keyPath, '--client-assertion-alg', ctx.signing_algorithm || 'RS256');
   }
   if (scenario.startsWith('auth/client-credentials')) args.push('--flow', 'client-credentials');
+  if (scenario === 'auth/wif-jwt-bearer') {
+    // Workload identity: the workload's JWT in a file, as a Kubernetes
+    // projected service-account token would be.
+    const jwtPath = path.join(env.MCP_TETHER_CONFIG_DIR, 'workload.jwt');
+    fs.writeFileSync(jwtPath, ctx.valid_jwt ?? '', { mode: 0o600 });
+    args.push('--flow', 'jwt-bearer', '--assertion-file', jwtPath);
+  }
+  if (scenario === 'auth/enterprise-managed-authorization' || scenario === 'auth/cross-app-access-complete-flow') {
+    // SEP-990: the ID token the person got from the enterprise IdP in a
+    // file; the IdP's client and token endpoint as the admin hands them out.
+    const idTokenPath = path.join(env.MCP_TETHER_CONFIG_DIR, 'id_token');
+    fs.writeFileSync(idTokenPath, ctx.idp_id_token ?? '', { mode: 0o600 });
+    args.push('--flow', 'enterprise', '--id-token-file', idTokenPath);
+    if (ctx.idp_client_id) args.push('--idp-client-id', ctx.idp_client_id);
+    if (ctx.idp_token_endpoint) args.push('--idp-token-endpoint', ctx.idp_token_endpoint);
+    else if (ctx.idp_issuer) args.push('--idp-issuer', ctx.idp_issuer);
+  }
   if (scenario === 'auth/basic-cimd') {
     // The URL the suite's AS accepts as a Client ID Metadata Document.
     args.push('--client-metadata-url', 'https://conformance-test.local/client-metadata.json');

@@ -25,7 +25,7 @@ else
   SCENARIOS=(
     # The relay (issue: stdio <-> Streamable HTTP).
     initialize tools_call elicitation-sep1034-client-defaults sse-retry
-    # Authorization: every auth/* client scenario except cross-app-access.
+    # Authorization: every auth/* client scenario.
     auth/metadata-default auth/metadata-var1 auth/metadata-var2 auth/metadata-var3
     auth/basic-cimd
     auth/scope-from-www-authenticate auth/scope-from-scopes-supported
@@ -36,6 +36,8 @@ else
     auth/resource-mismatch auth/offline-access-scope auth/offline-access-not-supported
     # Headless and machine-to-machine.
     auth/client-credentials-basic auth/client-credentials-jwt
+    # Enterprise-managed authorization (SEP-990): token exchange, then jwt-bearer.
+    auth/cross-app-access-complete-flow
   )
 fi
 

@@ -26,6 +26,6 @@ pub(in crate::auth) async fn run(
     if let Some(scope) = scope {
         form.push(("scope", scope.to_string()));
     }
-    let tokens = token::request(cx.http(), endpoint, &client, form, scope, dpop).await?;
+    let tokens = token::request(cx.http(), endpoint, Some(&client), form, scope, dpop).await?;
     Ok((client, tokens))
 }

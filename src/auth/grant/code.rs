@@ -147,7 +147,7 @@ pub(in crate::auth) async fn run(
     if let Some(resource) = resource {
         form.push(("resource", resource.to_string()));
     }
-    let tokens = token::request(cx.http(), token_endpoint, client, form, scope, dpop)
+    let tokens = token::request(cx.http(), token_endpoint, Some(client), form, scope, dpop)
         .await
         .and_then(|t| cx.usable(t, &md.issuer));
     match (&tokens, answer) {

@@ -148,7 +148,7 @@ pub async fn poll(
         if let Some(resource) = resource {
             form.push(("resource", resource.to_string()));
         }
-        match token::request(http, token_endpoint, client, form, scope, dpop).await {
+        match token::request(http, token_endpoint, Some(client), form, scope, dpop).await {
             Ok(tokens) => return Ok(tokens),
             Err(AuthError::Token(p)) => match p.error {
                 ErrorCode::AuthorizationPending => {}

@@ -1,6 +1,7 @@
 //! Getting a grant: the browser and the loopback callback that catches its
-//! redirect (`code`, with `pkce`), the device flow (RFC 8628), or client
-//! credentials (no person). Which one runs is `auth::flow`'s choice;
+//! redirect (`code`, with `pkce`), the device flow (RFC 8628), or, with no
+//! person, client credentials, a workload's JWT (`jwt_bearer`, RFC 7523) or
+//! an ID-JAG from the enterprise IdP (`enterprise`, SEP-990). Which one runs is `auth::flow`'s choice;
 //! `auth::sign_in` runs it.
 
 pub mod browser;
@@ -8,4 +9,6 @@ pub mod callback;
 pub mod client_credentials;
 pub mod code;
 pub mod device;
+pub mod enterprise;
+pub mod jwt_bearer;
 pub mod pkce;

@@ -1,0 +1,238 @@
+//! Enterprise-managed authorization (MCP SEP-990, "cross-app access"): the
+//! person's enterprise identity provider decides who may use the MCP
+//! server. Two requests, no browser:
+//!
+//! 1. RFC 8693 token exchange at the IdP: the ID token the person already
+//!    has (from signing in to the IdP) for an Identity Assertion JWT
+//!    Authorization Grant (ID-JAG) for the MCP server's authorization server
+//!    (`audience`) and the MCP server (`resource`);
+//! 2. the RFC 7523 JWT bearer grant at that authorization server with the
+//!    ID-JAG as the assertion ([`super::jwt_bearer::present`]), with the
+//!    client registered there.
+//!
+//! The ID token is read afresh at each sign-in: whatever keeps it current
+//! (the IdP's own agent, a login script) writes the file or the variable.
+
+use url::Url;
+
+use super::jwt_bearer::{self, CredentialSource};
+use crate::auth::context::Context;
+use crate::auth::registration::{self, Client, ClientSource};
+use crate::auth::token::{self, Tokens};
+use crate::auth::{AuthError, discovery};
+
+/// RFC 8693 §2.1.
+pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+/// RFC 8693 §3: what the subject token is.
+pub const ID_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:id_token";
+
+/// The enterprise IdP and its client, from `--idp-*` and `--id-token-*`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IdpOptions {
+    /// `--idp-issuer`: the token endpoint is discovered (RFC 8414 / OIDC).
+    pub issuer: Option<Url>,
+    /// `--idp-token-endpoint`: no discovery.
+    pub token_endpoint: Option<Url>,
+    /// `--idp-client-id`: this app's client at the IdP.
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    /// `--id-token-file` / `--id-token-env`.
+    pub id_token: CredentialSource,
+}
+
+impl std::fmt::Debug for IdpOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdpOptions")
+            .field("issuer", &self.issuer)
+            .field("token_endpoint", &self.token_endpoint)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("id_token", &self.id_token)
+            .finish()
+    }
+}
+
+/// The token exchange's form (RFC 8693 §2.1, SEP-990), before client
+/// authentication.
+pub(in crate::auth) fn exchange_form(
+    id_token: String,
+    audience: &str,
+    resource: Option<&str>,
+    scope: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let mut form = vec![
+        ("grant_type", TOKEN_EXCHANGE.to_string()),
+        ("requested_token_type", token::ID_JAG.to_string()),
+        ("subject_token", id_token),
+        ("subject_token_type", ID_TOKEN_TYPE.to_string()),
+        ("audience", audience.to_string()),
+    ];
+    if let Some(resource) = resource {
+        form.push(("resource", resource.to_string()));
+    }
+    if let Some(scope) = scope {
+        form.push(("scope", scope.to_string()));
+    }
+    form
+}
+
+/// Both steps: the ID-JAG from the IdP, then the access token for it.
+pub(in crate::auth) async fn run(
+    cx: &Context,
+    md: &discovery::ServerMetadata,
+    scope: Option<&str>,
+    resource: Option<&str>,
+    dpop: Option<&token::Binding<'_>>,
+) -> Result<(Option<Client>, Tokens), AuthError> {
+    let idp = cx.cfg.enterprise.as_ref().ok_or(AuthError::FlowNeeds {
+        flow: "enterprise",
+        what: "--idp-issuer or --idp-token-endpoint, --idp-client-id and --id-token-file or --id-token-env",
+    })?;
+    let client =
+        registration::configured_client(&cx.cfg.client, md).ok_or(AuthError::FlowNeeds {
+            flow: "enterprise",
+            what: "--client-id (the client registered at the MCP server's authorization server)",
+        })?;
+    let (endpoint, idp_md) = idp_token_endpoint(cx, idp).await?;
+    let id_token = idp.id_token.read("the ID token")?;
+    let idp_client = Client {
+        client_id: idp.client_id.clone(),
+        auth: registration::auth_for_secret(&idp_md, idp.client_secret.clone()),
+        source: ClientSource::PreRegistered,
+        redirect_uri: None,
+        grant_types: Vec::new(),
+        registration_client_uri: None,
+        registration_access_token: None,
+    };
+    tracing::info!(
+        "exchanging the ID token ({}) at {endpoint} for an ID-JAG for {}",
+        idp.id_token,
+        md.issuer
+    );
+    let form = exchange_form(id_token, &md.issuer, resource, scope);
+    let jag = token::exchange_for_id_jag(cx.http(), endpoint.as_str(), &idp_client, form)
+        .await
+        .map_err(|e| match e {
+            AuthError::Token(refusal) => AuthError::TokenExchangeRefused {
+                endpoint: endpoint.to_string(),
+                refusal,
+            },
+            other => other,
+        })?;
+    tracing::info!("presenting the ID-JAG to {}", md.issuer);
+    let tokens = jwt_bearer::present(
+        cx,
+        md,
+        Some(&client),
+        jag,
+        "the ID-JAG",
+        scope,
+        resource,
+        dpop,
+    )
+    .await?;
+    Ok((Some(client), tokens))
+}
+
+/// The IdP's token endpoint: given, or from its metadata (whose
+/// `token_endpoint_auth_methods_supported` then chooses how the secret is
+/// sent).
+async fn idp_token_endpoint(
+    cx: &Context,
+    idp: &IdpOptions,
+) -> Result<(Url, discovery::ServerMetadata), AuthError> {
+    let allow_http = cx.cfg.overrides.allow_http;
+    if let Some(url) = &idp.token_endpoint {
+        discovery::check_transport(url, allow_http)?;
+        return Ok((url.clone(), discovery::ServerMetadata::default()));
+    }
+    let Some(issuer) = &idp.issuer else {
+        return Err(AuthError::FlowNeeds {
+            flow: "enterprise",
+            what: "--idp-issuer URL or --idp-token-endpoint URL",
+        });
+    };
+    discovery::check_transport(issuer, allow_http)?;
+    let mut tried = Vec::new();
+    for url in discovery::server_metadata_candidates(issuer) {
+        let md = match discovery::fetch_json::<discovery::ServerMetadata>(cx.http(), &url).await {
+            Ok(md) => md,
+            Err(e) => {
+                tried.push(format!("{url}: {e}"));
+                continue;
+            }
+        };
+        if !discovery::same_issuer(&md.issuer, issuer.as_str()) {
+            tried.push(format!("{url}: names the issuer {}", md.issuer));
+            continue;
+        }
+        let Some(endpoint) = md
+            .token_endpoint
+            .as_deref()
+            .and_then(|e| Url::parse(e).ok())
+        else {
+            tried.push(format!("{url}: no usable token_endpoint"));
+            continue;
+        };
+        discovery::check_transport(&endpoint, allow_http)?;
+        return Ok((endpoint, md));
+    }
+    Err(AuthError::IdpDiscovery {
+        issuer: issuer.to_string(),
+        tried,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exchange_asks_for_an_id_jag_for_the_authorization_server_and_the_resource() {
+        let f = exchange_form(
+            "id.token.jwt".into(),
+            "https://as.example",
+            Some("https://mcp.example.com/mcp"),
+            Some("mcp:tools"),
+        );
+        let get = |k: &str| f.iter().find(|(key, _)| *key == k).map(|(_, v)| v.as_str());
+        assert_eq!(
+            get("grant_type"),
+            Some("urn:ietf:params:oauth:grant-type:token-exchange")
+        );
+        assert_eq!(
+            get("requested_token_type"),
+            Some("urn:ietf:params:oauth:token-type:id-jag")
+        );
+        assert_eq!(get("subject_token"), Some("id.token.jwt"));
+        assert_eq!(
+            get("subject_token_type"),
+            Some("urn:ietf:params:oauth:token-type:id_token")
+        );
+        assert_eq!(get("audience"), Some("https://as.example"));
+        assert_eq!(get("resource"), Some("https://mcp.example.com/mcp"));
+        assert_eq!(get("scope"), Some("mcp:tools"));
+        let bare = exchange_form("t".into(), "https://as.example", None, None);
+        assert_eq!(bare.len(), 5);
+    }
+
+    #[test]
+    fn the_client_secret_stays_out_of_debug_output() {
+        let idp = IdpOptions {
+            issuer: None,
+            token_endpoint: None,
+            client_id: "idp-client".into(),
+            client_secret: Some("s3cret-value".into()),
+            id_token: CredentialSource::Env {
+                flag: "--id-token-env",
+                var: "ID_TOKEN".into(),
+            },
+        };
+        let shown = format!("{idp:?}");
+        assert!(!shown.contains("s3cret-value"), "{shown}");
+        assert!(shown.contains("idp-client"), "{shown}");
+    }
+}
