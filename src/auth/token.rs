@@ -119,6 +119,21 @@ struct TokenResponse {
     id_token: Option<String>,
 }
 
+/// The RFC 8707 `resource` and the `scope` of a token request, when given:
+/// the grants that involve no person all send both the same way.
+pub fn add_target(
+    form: &mut Vec<(&'static str, String)>,
+    resource: Option<&str>,
+    scope: Option<&str>,
+) {
+    if let Some(resource) = resource {
+        form.push(("resource", resource.to_string()));
+    }
+    if let Some(scope) = scope {
+        form.push(("scope", scope.to_string()));
+    }
+}
+
 /// A token request's DPoP proof (RFC 9449 §5): the key the token is to be
 /// bound to, and the nonces servers gave.
 pub struct Binding<'a> {

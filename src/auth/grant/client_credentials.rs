@@ -20,12 +20,7 @@ pub(in crate::auth) async fn run(
         .ok_or(AuthError::ClientCredentialsNeedClient)?;
     let endpoint = md.require_token_endpoint()?;
     let mut form = vec![("grant_type", "client_credentials".to_string())];
-    if let Some(resource) = resource {
-        form.push(("resource", resource.to_string()));
-    }
-    if let Some(scope) = scope {
-        form.push(("scope", scope.to_string()));
-    }
+    token::add_target(&mut form, resource, scope);
     let tokens = token::request(cx.http(), endpoint, Some(&client), form, scope, dpop).await?;
     Ok((client, tokens))
 }

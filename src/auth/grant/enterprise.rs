@@ -70,12 +70,7 @@ pub(in crate::auth) fn exchange_form(
         ("subject_token_type", ID_TOKEN_TYPE.to_string()),
         ("audience", audience.to_string()),
     ];
-    if let Some(resource) = resource {
-        form.push(("resource", resource.to_string()));
-    }
-    if let Some(scope) = scope {
-        form.push(("scope", scope.to_string()));
-    }
+    token::add_target(&mut form, resource, scope);
     form
 }
 

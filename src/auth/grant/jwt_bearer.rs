@@ -90,12 +90,7 @@ pub(in crate::auth) fn form(
         ("grant_type", GRANT_TYPE.to_string()),
         ("assertion", assertion),
     ];
-    if let Some(resource) = resource {
-        form.push(("resource", resource.to_string()));
-    }
-    if let Some(scope) = scope {
-        form.push(("scope", scope.to_string()));
-    }
+    token::add_target(&mut form, resource, scope);
     form
 }
 
