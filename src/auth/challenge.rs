@@ -63,6 +63,10 @@ pub fn parse_bearer(value: &str) -> Option<Challenge> {
     let mut in_bearer = false;
     let mut in_dpop = false;
     let mut found = None::<Challenge>;
+    // What an earlier Bearer/DPoP challenge in this value already set: a
+    // later challenge doesn't override it (within one challenge, as
+    // before, a repeated parameter's last value counts).
+    let mut earlier = Challenge::default();
     loop {
         rest = rest.trim_start_matches(|c: char| c == ',' || c.is_whitespace());
         if rest.is_empty() {
@@ -79,21 +83,30 @@ pub fn parse_bearer(value: &str) -> Option<Challenge> {
             if in_bearer || in_dpop {
                 let c = found.get_or_insert_with(Challenge::default);
                 // The first challenge's value wins; DPoP's `algs` is its own.
-                let slot = match token.to_ascii_lowercase().as_str() {
-                    "error" => Some(&mut c.error),
-                    "error_description" => Some(&mut c.error_description),
-                    "scope" => Some(&mut c.scope),
-                    "resource_metadata" => Some(&mut c.resource_metadata),
-                    "algs" if in_dpop => Some(&mut c.dpop_algs),
-                    _ => None,
+                let (slot, set_before) = match token.to_ascii_lowercase().as_str() {
+                    "error" => (Some(&mut c.error), earlier.error.is_some()),
+                    "error_description" => (
+                        Some(&mut c.error_description),
+                        earlier.error_description.is_some(),
+                    ),
+                    "scope" => (Some(&mut c.scope), earlier.scope.is_some()),
+                    "resource_metadata" => (
+                        Some(&mut c.resource_metadata),
+                        earlier.resource_metadata.is_some(),
+                    ),
+                    "algs" if in_dpop => (Some(&mut c.dpop_algs), earlier.dpop_algs.is_some()),
+                    _ => (None, false),
                 };
-                if let Some(slot) = slot.filter(|s| s.is_none()) {
+                if let Some(slot) = slot.filter(|_| !set_before) {
                     *slot = Some(value);
                 }
             }
             rest = remaining;
         } else {
             // A new scheme.
+            if let Some(c) = &found {
+                earlier = c.clone();
+            }
             in_bearer = token.eq_ignore_ascii_case("bearer");
             in_dpop = token.eq_ignore_ascii_case("dpop");
             if in_bearer || in_dpop {
