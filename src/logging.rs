@@ -6,12 +6,17 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Mutex;
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::cli::LogLevel;
 
-/// Set up the global logger. `MCP_TETHER_LOG` (a tracing filter such as
-/// `mcp_tether=trace`) overrides the level for debugging.
+/// Set up the global logger. `MCP_TETHER_LOG` (`target=level` directives
+/// such as `mcp_tether=trace,reqwest=debug`, or just `trace`) overrides the
+/// level for debugging. `Targets` rather than `EnvFilter`: the same
+/// directives but span and field filters, without a regex engine in the
+/// binary (docs/size.md).
 pub fn init(level: LogLevel, file: Option<&Path>) -> std::io::Result<()> {
     let level = match level {
         LogLevel::Error => "error",
@@ -21,23 +26,36 @@ pub fn init(level: LogLevel, file: Option<&Path>) -> std::io::Result<()> {
         LogLevel::Trace => "trace",
     };
     // Our own crate at the chosen level; dependencies only when they warn.
-    let filter = EnvFilter::try_from_env("MCP_TETHER_LOG")
-        .unwrap_or_else(|_| EnvFilter::new(format!("warn,mcp_tether={level}")));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false);
+    let default = || {
+        format!("warn,mcp_tether={level}")
+            .parse::<Targets>()
+            .unwrap_or_default()
+    };
+    let filter = std::env::var("MCP_TETHER_LOG")
+        .ok()
+        .and_then(|v| v.parse::<Targets>().ok())
+        .unwrap_or_else(default);
+    let registry = tracing_subscriber::registry().with(filter);
     match file {
         Some(path) => {
             let file = OpenOptions::new().create(true).append(true).open(path)?;
-            builder
-                .with_ansi(false)
-                .with_writer(Mutex::new(file))
+            registry
+                .with(
+                    tracing_subscriber::fmt::layer()
+                        .with_target(false)
+                        .with_ansi(false)
+                        .with_writer(Mutex::new(file)),
+                )
                 .init();
         }
-        None => builder
-            .with_ansi(std::io::stderr().is_terminal())
-            .with_writer(std::io::stderr)
-            .without_time()
+        None => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_target(false)
+                    .with_ansi(std::io::stderr().is_terminal())
+                    .with_writer(std::io::stderr)
+                    .without_time(),
+            )
             .init(),
     }
     Ok(())
