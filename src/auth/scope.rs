@@ -25,14 +25,21 @@ pub struct ScopeChoice {
 /// The MCP spec's scope rules, shared by the flows and `doctor`: what was
 /// given wins, else the challenge's `scope`, else the resource's
 /// `scopes_supported`, else nothing; plus `offline_access` when the
-/// authorization server offers it, so a refresh token comes; plus `openid`
-/// with `--use-id-token`, since an ID token is issued only when it is granted.
+/// authorization server offers it and a person signs in (`refresh`), so a
+/// refresh token comes; plus `openid` with `--use-id-token`, since an ID
+/// token is issued only when it is granted.
+///
+/// Without a person (client credentials, jwt-bearer, enterprise) there is
+/// no refresh token to ask for: the grant simply runs again (RFC 6749
+/// §4.4.3), and a client allowed only the resource's scopes would be
+/// refused `invalid_scope` for asking.
 pub fn choose_scope(
     given: Option<&str>,
     challenge: Option<&Challenge>,
     prm: Option<&discovery::ResourceMetadata>,
     md: &discovery::ServerMetadata,
     id_token: bool,
+    refresh: bool,
 ) -> ScopeChoice {
     let prm_scopes = prm
         .and_then(|m| m.scopes_supported.as_ref())
@@ -48,8 +55,9 @@ pub fn choose_scope(
         (None, ScopeSource::None)
     };
     let mut scopes = scope_list(base.as_deref());
-    let offline_access_added =
-        md.lists_scope("offline_access") && !scopes.iter().any(|s| s == "offline_access");
+    let offline_access_added = refresh
+        && md.lists_scope("offline_access")
+        && !scopes.iter().any(|s| s == "offline_access");
     if offline_access_added {
         scopes.push("offline_access".into());
     }

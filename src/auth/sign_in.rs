@@ -38,7 +38,7 @@ pub(in crate::auth) async fn sign_in(
             });
         }
     }
-    let scope = scope_for(cx, &discovered, challenge, step_up_scope);
+    let scope = scope_for(cx, &discovered, challenge, step_up_scope, grant);
     let resource = resource_for(cx, &discovered);
 
     // A stored registration is only good for the same authorization server.
@@ -126,6 +126,7 @@ fn scope_for(
     d: &Discovered,
     challenge: &Challenge,
     step_up: Option<String>,
+    grant: Grant,
 ) -> Option<String> {
     let wanted = cx.cfg.scope.clone().or(step_up);
     scope::choose_scope(
@@ -134,6 +135,7 @@ fn scope_for(
         d.resource_metadata.as_ref(),
         &d.metadata,
         cx.cfg.use_id_token,
+        grant.involves_person(),
     )
     .value
 }

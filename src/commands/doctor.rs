@@ -279,7 +279,7 @@ pub async fn diagnose(config: &Config) -> anyhow::Result<Report> {
     if grant == Grant::Browser {
         redirect_uri(auth, &mut r).await;
     }
-    scope(auth, challenge.as_ref(), prm.as_ref(), &md, &mut r);
+    scope(auth, challenge.as_ref(), prm.as_ref(), &md, grant, &mut r);
     dpop_check(auth, challenge.as_ref(), prm.as_ref(), &md, &mut r);
     flow_check(config, auth, &md, grant, why, &mut r);
     stored_token_issuer(&md, &mut r);
@@ -1127,10 +1127,17 @@ fn scope(
     challenge: Option<&Challenge>,
     prm: Option<&ResourceMetadata>,
     md: &ServerMetadata,
+    grant: Grant,
     r: &mut Report,
 ) {
-    let choice =
-        crate::auth::choose_scope(auth.scope.as_deref(), challenge, prm, md, auth.use_id_token);
+    let choice = crate::auth::choose_scope(
+        auth.scope.as_deref(),
+        challenge,
+        prm,
+        md,
+        auth.use_id_token,
+        grant.involves_person(),
+    );
     let source = match choice.source {
         ScopeSource::Given => "flag",
         ScopeSource::Challenge => "challenge",
