@@ -20,3 +20,4 @@ mod relay;
 mod secrets;
 mod store;
 mod support;
+mod workload;

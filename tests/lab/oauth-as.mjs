@@ -7,7 +7,20 @@
 //                     [--discovery oidc|oidc-inserted|rfc8414|both] [--dcr open|iat|off]
 //                     [--rotate-refresh] [--refresh-always] [--access-ttl SECONDS]
 //                     [--device] [--client-credentials] [--hide-pkce-methods]
-//                     [--refuse-resource] [--dpop-nonce]
+//                     [--refuse-resource] [--dpop-nonce] [--jwt-bearer]
+//
+// --jwt-bearer registers the RFC 7523 JWT bearer grant
+// (urn:ietf:params:oauth:grant-type:jwt-bearer) for workload identity
+// (SEP-1933) through provider.registerGrantType. The assertion must be an
+// ES256 JWT signed by the lab's "workload issuer" key (generated at start):
+// iss = WORKLOAD_ISSUER, aud = the AS issuer, a sub, exp in the future;
+// anything else is invalid_grant. The token is a JWT access token for the lab
+// resource (resource indicator required, as for the other grants) with
+// sub = the assertion's sub. Clients: the public `workload-client`
+// (token_endpoint_auth_method none), allowed only this grant and any scope,
+// and `workload-narrow`, the same but allowed only mcp:*. Assertions for
+// tests: GET /_lab/workload-assertion?kind=valid|expired|wrong-aud|wrong-iss
+// [&sub=S][&ttl=SECONDS] returns {assertion, sub, jti, exp}.
 //
 // --dpop-nonce makes the token endpoint demand a server nonce in every DPoP
 // proof (RFC 9449 §8): the first proof is answered with use_dpop_nonce.
@@ -18,7 +31,8 @@
 // tokens are then for comes from POST /_lab/default-resource?url=URL.
 //
 // Announces {"port":N,"issuer":URL,"initialAccessToken":T|null,
-//            "jwtClientKeyPath":PEM,"jwtClientKid":KID}
+//            "jwtClientKeyPath":PEM,"jwtClientKid":KID,
+//            "workloadIssuer":URL|null}   (the last with --jwt-bearer)
 // See README.md for the pre-registered clients and the /_lab endpoints.
 
 import http from 'node:http';
@@ -50,6 +64,7 @@ const BOOLEAN = [
   'hide-pkce-methods',
   'refuse-resource',
   'dpop-nonce',
+  'jwt-bearer',
 ];
 const args = parseArgs(process.argv.slice(2), VALUED);
 for (const f of args.flags) if (!BOOLEAN.includes(f)) die(`unknown flag --${f}`);
@@ -71,6 +86,13 @@ const deviceFlow = args.flags.has('device');
 const clientCredentials = args.flags.has('client-credentials');
 const hidePkceMethods = args.flags.has('hide-pkce-methods');
 const refuseResource = args.flags.has('refuse-resource');
+const jwtBearer = args.flags.has('jwt-bearer');
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+// The issuer of the workloads' own JWTs (a Kubernetes API server, a CI
+// platform), which this AS trusts for the jwt-bearer grant.
+const WORKLOAD_ISSUER = 'https://workload-issuer.lab.test';
+const WORKLOAD_CLIENT = 'workload-client';
+const WORKLOAD_NARROW_CLIENT = 'workload-narrow';
 // Set through POST /_lab/default-resource: the resource of requests without one.
 let defaultResourceOverride;
 const AADSTS9010010 =
@@ -102,6 +124,18 @@ function isLabResource(indicator) {
     u.hash === '' &&
     indicator === u.href
   );
+}
+
+/** What a lab resource's tokens are: JWTs with aud = the resource. */
+function labResourceServerInfo(resourceIndicator) {
+  if (!isLabResource(resourceIndicator)) throw new errors.InvalidTarget();
+  return {
+    scope: RESOURCE_SCOPES.join(' '),
+    audience: resourceIndicator,
+    accessTokenTTL: accessTtl,
+    accessTokenFormat: 'jwt',
+    jwt: { sign: { alg: 'RS256' } },
+  };
 }
 
 // Counters, derived from the log (so /_lab/reset-log resets them too).
@@ -152,7 +186,10 @@ async function makeKeys() {
   const pem = await jose.exportPKCS8(client.privateKey);
   const keyPath = path.join(os.tmpdir(), `mcp-tether-lab-oauth-as-${process.pid}-tether-jwt.pem`);
   fs.writeFileSync(keyPath, pem, { mode: 0o600 });
-  return { signing, clientPublic, keyPath };
+
+  // The workload issuer's key: it signs the assertions of --jwt-bearer.
+  const workload = await jose.generateKeyPair('ES256');
+  return { signing, clientPublic, keyPath, workload };
 }
 
 function clients(clientPublicJwk) {
@@ -236,7 +273,119 @@ function clients(clientPublicJwk) {
       redirect_uris: clientCredentials ? [] : loopback,
       scope: allScopes,
     },
+    ...(jwtBearer
+      ? [
+          {
+            client_id: WORKLOAD_CLIENT,
+            client_name: 'a workload (RFC 7523 jwt-bearer grant, public)',
+            application_type: 'web',
+            token_endpoint_auth_method: 'none',
+            grant_types: [JWT_BEARER],
+            response_types: [],
+            redirect_uris: [],
+            // No `scope`: like tether-public, any scope the AS knows may be
+            // asked for (offline_access is accepted and ignored).
+          },
+          {
+            client_id: WORKLOAD_NARROW_CLIENT,
+            client_name: 'a workload allowed only the resource scopes',
+            application_type: 'web',
+            token_endpoint_auth_method: 'none',
+            grant_types: [JWT_BEARER],
+            response_types: [],
+            redirect_uris: [],
+            // What an admin registers for a workload: no OIDC scopes, so
+            // asking for offline_access is invalid_scope (as oidc-provider's
+            // own grants do for a client with a scope allow-list).
+            scope: RESOURCE_SCOPES.join(' '),
+          },
+        ]
+      : []),
   ];
+}
+
+/**
+ * An assertion from the workload issuer, for tests: `valid`, `expired` (exp
+ * a minute ago), `wrong-aud` (aud = another AS), `wrong-iss` (the right
+ * claims, signed by a key the AS does not trust). A fresh jti each time.
+ */
+async function workloadAssertion(kind, sub, ttl) {
+  const now = Math.floor(Date.now() / 1000);
+  const jti = `wl-${randomBytes(8).toString('hex')}`;
+  const exp = kind === 'expired' ? now - 60 : now + ttl;
+  let key = keys.workload.privateKey;
+  if (kind === 'wrong-iss') key = (await jose.generateKeyPair('ES256')).privateKey;
+  const aud = kind === 'wrong-aud' ? 'https://another-as.lab.test' : provider.issuer;
+  const assertion = await new jose.SignJWT({})
+    .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: 'workload-issuer' })
+    .setIssuer(WORKLOAD_ISSUER)
+    .setSubject(sub)
+    .setAudience(aud)
+    .setJti(jti)
+    .setIssuedAt(kind === 'expired' ? now - 120 : now)
+    .setExpirationTime(exp)
+    .sign(key);
+  return { assertion, kind, sub, jti, exp };
+}
+
+/**
+ * The RFC 7523 §2.1 grant, registered with provider.registerGrantType: the
+ * client (already authenticated by oidc-provider, and allowed this grant) presents
+ * `assertion`; a JWT access token for the requested lab resource is issued
+ * to the assertion's subject. Bearer tokens only (no DPoP binding).
+ */
+async function jwtBearerGrant(ctx) {
+  const { client, params } = ctx.oidc;
+  if (!params.assertion) throw new errors.InvalidRequest("missing required parameter 'assertion'");
+  let claims;
+  try {
+    ({ payload: claims } = await jose.jwtVerify(params.assertion, keys.workload.publicKey, {
+      issuer: WORKLOAD_ISSUER,
+      audience: provider.issuer,
+      algorithms: ['ES256'],
+      requiredClaims: ['sub', 'exp'],
+    }));
+  } catch (e) {
+    // RFC 7523 §3.1: an assertion that is not valid is invalid_grant.
+    throw new errors.InvalidGrant(`the assertion was refused (${e.code ?? 'invalid'}: ${e.message})`);
+  }
+
+  let resource = params.resource ?? defaultResourceOverride;
+  if (Array.isArray(resource)) {
+    if (resource.length !== 1) throw new errors.InvalidTarget('only one resource indicator is supported for this grant type');
+    [resource] = resource;
+  }
+  if (!resource) throw new errors.InvalidTarget('a resource indicator is required for this grant type');
+  const resourceServer = new provider.ResourceServer(resource, labResourceServerInfo(resource));
+
+  // As oidc-provider's own grants: a scope it does not know, or one outside
+  // the client's `scope` allow-list, is invalid_scope; the token gets the
+  // requested scopes the resource has (offline_access and openid drop out:
+  // no refresh token, no ID token).
+  const requested = (params.scope ?? '').split(' ').filter(Boolean);
+  const known = [...RESOURCE_SCOPES, ...OIDC_SCOPES];
+  const allowed = new Set(client.scope ? client.scope.split(' ') : known);
+  for (const s of requested) {
+    if (!known.includes(s) || !allowed.has(s)) throw new errors.InvalidScope('requested scope is not allowed', s);
+  }
+  const scope = requested.filter((s) => RESOURCE_SCOPES.includes(s)).join(' ') || undefined;
+
+  const token = new provider.AccessToken({
+    accountId: claims.sub,
+    client,
+    gty: JWT_BEARER,
+    scope,
+  });
+  token.resourceServer = resourceServer;
+  ctx.oidc.entity('AccessToken', token);
+  const value = await token.save();
+  log(NAME, `jwt-bearer: issued a token to ${claims.sub} (jti ${claims.jti ?? '-'}) for ${resource}`);
+  ctx.body = {
+    access_token: value,
+    expires_in: token.expiration,
+    scope: token.scope || undefined,
+    token_type: token.tokenType,
+  };
 }
 
 async function buildProvider(issuer, keys) {
@@ -269,16 +418,7 @@ async function buildProvider(issuer, keys) {
         // Token requests without `resource` (refresh, code exchange) use
         // the resource that was granted.
         useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx, resourceIndicator) => {
-          if (!isLabResource(resourceIndicator)) throw new errors.InvalidTarget();
-          return {
-            scope: RESOURCE_SCOPES.join(' '),
-            audience: resourceIndicator,
-            accessTokenTTL: accessTtl,
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'RS256' } },
-          };
-        },
+        getResourceServerInfo: async (_ctx, resourceIndicator) => labResourceServerInfo(resourceIndicator),
       },
     },
     ttl: {
@@ -312,8 +452,15 @@ async function buildProvider(issuer, keys) {
     },
   };
   const provider = new Provider(issuer, configuration);
+  if (jwtBearer) {
+    // Parameters beyond grant_type; resource may repeat (RFC 8707), so it is
+    // an allowed duplicate (the handler still accepts only one).
+    provider.registerGrantType(JWT_BEARER, jwtBearerGrant, ['assertion', 'scope', 'resource'], ['resource']);
+  }
   provider.on('server_error', (_ctx, err) => log(NAME, `server_error: ${err.stack ?? err}`));
-  provider.on('grant.error', (_ctx, err) => log(NAME, `grant.error: ${err.message} ${err.error_description ?? ''}`));
+  provider.on('grant.error', (_ctx, err) =>
+    log(NAME, `grant.error: ${err.message} ${err.error_description ?? ''} ${err.error_detail ?? ''}`),
+  );
   provider.on('authorization.error', (_ctx, err) =>
     log(NAME, `authorization.error: ${err.message} ${err.error_description ?? ''}`),
   );
@@ -400,6 +547,24 @@ const httpServer = http.createServer(async (req, res) => {
     if (
       await handleLabControl(req, res, requestLog, {
         'GET /_lab/counters': async () => counters(requestLog.entries),
+        'GET /_lab/workload-assertion': async (r, res) => {
+          if (!jwtBearer) {
+            sendJson(res, 404, { error: 'start oauth-as.mjs with --jwt-bearer' });
+            return undefined;
+          }
+          const q = new URL(r.url, 'http://x').searchParams;
+          const kind = q.get('kind') ?? 'valid';
+          if (!['valid', 'expired', 'wrong-aud', 'wrong-iss'].includes(kind)) {
+            sendJson(res, 400, { error: 'kind must be valid|expired|wrong-aud|wrong-iss' });
+            return undefined;
+          }
+          const ttl = Number(q.get('ttl') ?? 600);
+          if (!Number.isInteger(ttl) || ttl <= 0) {
+            sendJson(res, 400, { error: 'ttl must be a positive integer' });
+            return undefined;
+          }
+          return workloadAssertion(kind, q.get('sub') ?? 'system:serviceaccount:lab:workload', ttl);
+        },
         'POST /_lab/default-resource': async (r) => {
           defaultResourceOverride = new URL(r.url, 'http://x').searchParams.get('url') ?? undefined;
           return { defaultResource: defaultResourceOverride ?? null };
@@ -489,6 +654,7 @@ listenAndAnnounce(httpServer, {
       initialAccessToken,
       jwtClientKeyPath: keys.keyPath,
       jwtClientKid: keys.clientPublic.kid,
+      workloadIssuer: jwtBearer ? WORKLOAD_ISSUER : null,
     };
   },
 });

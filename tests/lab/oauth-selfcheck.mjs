@@ -414,6 +414,43 @@ await check('AS /_lab/log and /_lab/counters', async () => {
   assert.equal((await (await fetch(`http://127.0.0.1:${as.port}/_lab/counters`)).json()).authorization, 0);
 });
 
+// ================================================ variant: --jwt-bearer grant
+await check('--jwt-bearer: workload assertions (valid, expired, wrong aud/iss), clients and scopes', async () => {
+  const as3 = await start('oauth-as.mjs', '--jwt-bearer');
+  assert.equal(as3.workloadIssuer, 'https://workload-issuer.lab.test');
+  const rs3 = await start('protected-server.mjs', '--issuer', as3.issuer);
+  const md3 = await (await fetch(`${as3.issuer}/.well-known/oauth-authorization-server`)).json();
+  const GT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+  assert.ok(md3.grant_types_supported.includes(GT));
+  const get = async (q) => (await fetch(`http://127.0.0.1:${as3.port}/_lab/workload-assertion?${q}`)).json();
+  const valid = await get('kind=valid&sub=wl-1');
+  assert.equal(decode(valid.assertion).aud, as3.issuer);
+  const t = await postForm(md3.token_endpoint, { grant_type: GT, client_id: 'workload-client', assertion: valid.assertion, scope: 'mcp:read offline_access', resource: rs3.url });
+  assert.equal(t.status, 200, JSON.stringify(t.body));
+  assert.equal(t.body.refresh_token, undefined);
+  const me = await whoami(rs3.url, t.body.access_token);
+  assert.equal(me.sub, 'wl-1');
+  assert.equal(me.aud, rs3.url);
+  assert.equal(me.scope, 'mcp:read');
+  assert.equal(me.client_id, 'workload-client');
+  for (const kind of ['expired', 'wrong-aud', 'wrong-iss']) {
+    const bad = await postForm(md3.token_endpoint, { grant_type: GT, client_id: 'workload-client', assertion: (await get(`kind=${kind}`)).assertion, resource: rs3.url });
+    assert.equal(bad.status, 400, kind);
+    assert.equal(bad.body.error, 'invalid_grant', kind);
+  }
+  const narrow = await postForm(md3.token_endpoint, { grant_type: GT, client_id: 'workload-narrow', assertion: valid.assertion, scope: 'mcp:read offline_access', resource: rs3.url });
+  assert.equal(narrow.body.error, 'invalid_scope');
+  const noResource = await postForm(md3.token_endpoint, { grant_type: GT, client_id: 'workload-client', assertion: valid.assertion });
+  assert.equal(noResource.body.error, 'invalid_target');
+  const otherClient = await postForm(md3.token_endpoint, { grant_type: GT, client_id: 'tether-public', assertion: valid.assertion, resource: rs3.url });
+  assert.equal(otherClient.body.error, 'invalid_request');
+  const c = await (await fetch(`http://127.0.0.1:${as3.port}/_lab/counters`)).json();
+  assert.equal(c.token[GT], 7, JSON.stringify(c));
+  assert.equal((await fetch(`http://127.0.0.1:${as.port}/_lab/workload-assertion`)).status, 404, 'only with --jwt-bearer');
+  as3.child.kill();
+  rs3.child.kill();
+});
+
 // ============================================== variant: path issuer, IAT DCR
 await check('issuer path + rfc8414 only + DCR with IAT + hidden PKCE methods', async () => {
   const as2 = await start('oauth-as.mjs', '--issuer-path', '/tenant1', '--discovery', 'rfc8414', '--dcr', 'iat', '--hide-pkce-methods', '--access-ttl', '60');
