@@ -252,11 +252,9 @@ fn signs_in_with_the_assertion_from_an_environment_variable() {
 
 /// A workload client registered for the resource's scopes only (what an
 /// admin does: no refresh token is expected from this grant). The bridge
-/// must not ask for `offline_access` here; today it does (scope::choose_scope
-/// adds it whenever the AS lists it, for every grant and even with --scope),
-/// and oidc-provider refuses the request with invalid_scope.
+/// must not ask for `offline_access` here (it once did, for every grant,
+/// and oidc-provider refused the request with invalid_scope).
 #[test]
-#[ignore = "mcp-tether asks for offline_access in the jwt-bearer grant: invalid_scope at a client allowed only mcp:*"]
 fn a_client_allowed_only_the_resource_scopes_gets_a_token() {
     let lab = lab();
     let a = assertion(&lab, "valid", "workload-narrow");
