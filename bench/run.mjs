@@ -70,6 +70,9 @@ const P = opts.quick
 // compiler threads compete for the 2 cores (docs/performance.md, "p99, the warm-up").
 if (opts.warmup !== undefined) P.warmup = opts.warmup;
 P.bytesSizes = [1_000_000, 10_000_000];
+// Per rep, for each client: a spawn through npx costs ~0.3 s of npm, and mcp-remote's takes
+// ~1 s more to exit after stdin EOF, waited out before the next spawn.
+P.npxSpawns = 2;
 P.authSamples = opts.quick ? 2 : 7; // per rep, each of: valid stored token, stale token + refresh
 // Sequential calls of the bearer / DPoP auth CPU sessions: CPU time comes in clock ticks
 // (10 ms at CLK_TCK 100), so 5000 calls resolve 2 µs per call (2000: 5 µs).
@@ -231,10 +234,10 @@ class Peer {
 
 // A stdio MCP bridge process, with the harness playing the host.
 class StdioPeer extends Peer {
-  constructor(cmd, args, env, stderrFile) {
+  constructor(cmd, args, env, stderrFile, cwd = undefined) {
     super();
     this.t0 = nowMs();
-    this.child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(cmd, args, { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     this.pid = this.child.pid;
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal, t: nowMs() })));
     this.exitInfo = null;
@@ -444,11 +447,17 @@ const INIT_PARAMS = {
 };
 
 let tmpRoot;
-function makePeer(client, upstream) {
+// variant: 'self' = the program itself (mcp-tether's binary; mcp-remote's npm bin run with
+// node), 'npm-bin' = mcp-tether's npm package's bin (the Node launcher) from the temp
+// prefix, 'npx' = `npx … NAME URL …` finding the installed bin (see prepareNpm).
+function makePeer(client, upstream, variant = 'self') {
   if (client === 'direct') return new DirectPeer(upstream.url);
-  const errFile = path.join(tmpRoot, `${client}.stderr.log`);
+  const errFile = path.join(tmpRoot, variant === 'self' ? `${client}.stderr.log` : `${client}-npm.stderr.log`);
   if (client === 'tether') {
-    return new StdioPeer(TETHER_BIN, [upstream.url], { ...process.env, HOME: path.join(tmpRoot, 'home-tether') }, errFile);
+    const env = { ...process.env, HOME: path.join(tmpRoot, 'home-tether') };
+    if (variant === 'npm-bin') return new StdioPeer(NPM.launcher, [upstream.url], env, errFile);
+    if (variant === 'npx') return new StdioPeer('npx', [...npxArgs(NPM.prefix), 'mcp-tether', upstream.url], npmFreeEnv(env), errFile, tmpRoot);
+    return new StdioPeer(TETHER_BIN, [upstream.url], env, errFile);
   }
   const home = path.join(tmpRoot, 'home-remote');
   const env = {
@@ -461,9 +470,86 @@ function makePeer(client, upstream) {
     MCP_REMOTE_CONFIG_DIR: path.join(home, '.mcp-auth'),
     BROWSER: 'false', // never open a browser, should it ever try to
   };
-  return new StdioPeer(process.execPath, [REMOTE_ENTRY, upstream.url, '--transport', 'http-only', '--allow-http'], env, errFile);
+  const remoteArgs = [upstream.url, '--transport', 'http-only', '--allow-http'];
+  if (variant === 'npx') return new StdioPeer('npx', [...npxArgs(BENCH_DIR), 'mcp-remote', ...remoteArgs], npmFreeEnv(env), errFile, tmpRoot);
+  if (variant !== 'self') throw new Error(`mcp-remote has no ${variant} variant`);
+  return new StdioPeer(process.execPath, [REMOTE_ENTRY, ...remoteArgs], env, errFile);
 }
 let REMOTE_ENTRY;
+
+// ---------------------------------------------------------------- npm: the packages as `npx` runs them
+
+// npm and npx run here with a temp cache and empty user/global configs, `--offline`, and a
+// registry on the discard port (nothing listens there): nothing is fetched, and nothing
+// outside tmpRoot (~/.npm, ~/.npmrc, ~/.config) is read or written.
+const DEAD_REGISTRY = 'http://127.0.0.1:9/';
+let NPM = null; // { dir, flags, prefix?, launcher?, setupMs?, error?, npmVersion }
+
+function npmFlags(dir) {
+  return ['--offline', `--cache=${path.join(dir, 'cache')}`, `--userconfig=${path.join(dir, 'npmrc-user')}`, `--globalconfig=${path.join(dir, 'npmrc-global')}`, `--registry=${DEAD_REGISTRY}`, '--update-notifier=false'];
+}
+// `npx --yes <flags> --prefix=P NAME …`: with a local prefix whose node_modules/.bin has
+// NAME, npm exec runs that bin (through `sh -c`) without resolving anything. (npx-cli only
+// knows a few value flags by name: the others must be written `--key=value`.)
+function npxArgs(prefix) {
+  return ['--yes', ...NPM.flags, `--prefix=${prefix}`];
+}
+// The harness may itself run under `npm run`: no npm_* variables into the npm/npx children.
+function npmFreeEnv(env) {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !/^npm_/i.test(k)));
+}
+
+function runAsync(cmd, args, cwd) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env: npmFreeEnv(process.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${path.basename(cmd)} ${args.slice(0, 2).join(' ')}… exited ${code}: ${err.trim().slice(-400).replace(/\s*\n\s*/g, ' / ')}`))));
+  });
+}
+
+function npmDirs() {
+  if (NPM) return NPM;
+  const dir = path.join(tmpRoot, 'npm');
+  fs.mkdirSync(path.join(dir, 'cache'), { recursive: true });
+  for (const f of ['npmrc-user', 'npmrc-global']) fs.writeFileSync(path.join(dir, f), '');
+  let npmVersion = null;
+  try {
+    npmVersion = execFileSync('npm', ['--version', ...npmFlags(dir)], { env: npmFreeEnv(process.env) }).toString().trim();
+  } catch {}
+  NPM = { dir, flags: npmFlags(dir), npmVersion };
+  return NPM;
+}
+
+// What `npx -y mcp-tether` would have installed, from target/release/mcp-tether:
+// packaging/npm/build.mjs writes `mcp-tether` (the launcher) and `@mcp-tether/<platform>`
+// (the binary), `npm pack` both, `npm install` the two tarballs offline into a temp prefix
+// (as tests/dist/run.sh does). Runs while the upstream warms up (that part is untimed).
+async function prepareNpm() {
+  const t = nowMs();
+  const { dir, flags } = npmDirs();
+  const quiet = ['--loglevel=error', '--no-audit', '--no-fund'];
+  const version = fs.readFileSync(path.join(ROOT, 'Cargo.toml'), 'utf8').match(/^version\s*=\s*"([^"]+)"/m)[1];
+  const platform = `${process.platform}-${process.arch}`;
+  await runAsync(process.execPath, [path.join(ROOT, 'packaging', 'npm', 'build.mjs'), '--binary', TETHER_BIN, '--version', version, '--out', path.join(dir, 'src')]);
+  const tgz = path.join(dir, 'tarballs');
+  fs.mkdirSync(tgz);
+  const pkgDirs = [`mcp-tether-${platform}`, 'mcp-tether'].map((d) => path.join(dir, 'src', d));
+  await Promise.all(pkgDirs.map((d) => runAsync('npm', ['pack', `--pack-destination=${tgz}`, ...flags, ...quiet], d)));
+  const prefix = path.join(dir, 'prefix');
+  fs.mkdirSync(prefix);
+  fs.writeFileSync(path.join(prefix, 'package.json'), '{"private":true}\n');
+  await runAsync('npm', ['install', ...flags, ...quiet, path.join(tgz, `mcp-tether-${platform}-${version}.tgz`), path.join(tgz, `mcp-tether-${version}.tgz`)], prefix);
+  const launcher = path.join(prefix, 'node_modules', '.bin', 'mcp-tether');
+  const installedBin = path.join(prefix, 'node_modules', '@mcp-tether', platform, 'bin', 'mcp-tether');
+  if (!fs.existsSync(launcher)) throw new Error(`npm install made no ${launcher}`);
+  const sha = (f) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+  if (sha(installedBin) !== sha(TETHER_BIN)) throw new Error(`${installedBin} is not target/release/mcp-tether`);
+  Object.assign(NPM, { prefix, launcher, platform, version, setupMs: nowMs() - t });
+}
 
 function checkOk(resp, what) {
   if (!resp || resp.error) throw new Error(`${what}: ${JSON.stringify(resp?.error ?? resp).slice(0, 300)}`);
@@ -478,10 +564,10 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-async function coldStarts(client, upstream) {
+async function coldStarts(client, upstream, variant = 'self', spawns = P.coldSpawns) {
   const samples = [];
-  for (let i = 0; i < P.coldSpawns; i++) {
-    const peer = makePeer(client, upstream);
+  for (let i = 0; i < spawns; i++) {
+    const peer = makePeer(client, upstream, variant);
     const t0 = client === 'direct' ? nowMs() : peer.t0;
     try {
       checkOk(await withTimeout(peer.request('initialize', INIT_PARAMS), 30_000, 'initialize'), 'initialize');
@@ -988,6 +1074,19 @@ async function main() {
   log(`upstream at ${upstream.url} (pid ${upstream.pid}, GET mode ${opts.get}); temp dir ${tmpRoot}`);
   log(`clients: ${CLIENTS.map((c) => LABEL[c]).join(', ')}; reps ${opts.reps}${opts.quick ? ' (quick)' : ''}`);
 
+  // mcp-tether's npm packages, built, packed and installed while the upstream warms up.
+  let npmReady = Promise.resolve();
+  if (CLIENTS.includes('tether') || CLIENTS.includes('remote')) npmDirs();
+  if (CLIENTS.includes('tether')) {
+    npmReady = prepareNpm().then(
+      () => log(`npm packages built, packed and installed offline in ${NPM.prefix}: ${(NPM.setupMs / 1000).toFixed(1)} s`),
+      (e) => {
+        NPM.error = String(e?.message ?? e);
+        log(`npm packages: ERROR: ${NPM.error}`);
+      },
+    );
+  }
+
   // Warm the upstream (JIT, payload cache) and the harness's own payload cache, untimed,
   // so that whichever client goes first does not pay for it.
   {
@@ -1003,6 +1102,7 @@ async function main() {
     await peer.shutdown();
     log(`upstream warm-up: ${(nowMs() - t).toFixed(0)} ms`);
   }
+  await npmReady;
 
   // results[client] = array of per-rep objects (or {error})
   const results = Object.fromEntries(CLIENTS.map((c) => [c, []]));
@@ -1015,6 +1115,20 @@ async function main() {
         try {
           if (client === 'tether') r.first = await firstStart(upstream);
           r.coldMs = await coldStarts(client, upstream);
+          // The same, through npm: mcp-tether's installed bin (the launcher), then npx
+          // for both. A failure here is noted and leaves the rest of the rep alone.
+          const tNpm = nowMs();
+          for (const [variant, key, spawns] of [['npm-bin', 'coldNpmBinMs', P.coldSpawns], ['npx', 'coldNpxMs', P.npxSpawns]]) {
+            if (client === 'direct' || (client === 'remote' && variant === 'npm-bin')) continue;
+            if (client === 'tether' && NPM.error) continue;
+            r.npmPhaseMs = 0;
+            try {
+              r[key] = await coldStarts(client, upstream, variant, spawns);
+            } catch (e) {
+              (r.npmErrors ??= []).push(`${variant}: ${String(e?.message ?? e)}`);
+            }
+          }
+          if (r.npmPhaseMs !== undefined) r.npmPhaseMs = nowMs() - tNpm;
           Object.assign(r, await session(client, upstream));
         } catch (e) {
           r.error = String(e?.message ?? e);
@@ -1029,7 +1143,7 @@ async function main() {
         }
         results[client].push(r);
         const cpuErrors = [r.authCpu?.bearerError, r.authCpu?.dpopError].filter(Boolean);
-        log(`rep ${rep} ${LABEL[client]}: ${((nowMs() - tRep) / 1000).toFixed(1)} s${r.error ? ` — ERROR: ${r.error}` : ''}${r.authError ? ` — auth ERROR: ${r.authError}` : ''}${cpuErrors.length ? ` — auth CPU ERROR: ${cpuErrors.join('; ')}` : ''}`);
+        log(`rep ${rep} ${LABEL[client]}: ${((nowMs() - tRep) / 1000).toFixed(1)} s${r.npmPhaseMs !== undefined ? ` (npm/npx cold starts ${(r.npmPhaseMs / 1000).toFixed(1)} s)` : ''}${r.error ? ` — ERROR: ${r.error}` : ''}${r.authError ? ` — auth ERROR: ${r.authError}` : ''}${cpuErrors.length ? ` — auth CPU ERROR: ${cpuErrors.join('; ')}` : ''}${r.npmErrors ? ` — npm cold start ERROR: ${r.npmErrors.join('; ')}` : ''}`);
       }
     }
   } finally {
@@ -1050,7 +1164,7 @@ async function main() {
   const rows = [];
   const numRow = (label, get, digits, { ratio = true, only = null } = {}) => {
     const cells = CLIENTS.map((c) =>
-      only && !only.includes(c) ? { text: 'n/a', med: null } : cell(results[c].map((r) => (r.error && get(r) === undefined ? null : get(r))), digits),
+      only && !only.includes(c) ? { text: 'n/a', med: null } : cell(results[c].map((r) => (r.error && get(r, c) === undefined ? null : get(r, c))), digits),
     );
     const t = CLIENTS.indexOf('tether');
     const m = CLIENTS.indexOf('remote');
@@ -1071,7 +1185,28 @@ async function main() {
   const kb2mb = (x) => (x === null || x === undefined ? null : x / 1024);
   const mb = (n) => `${n / 1_000_000} MB`;
 
-  numRow(`Cold start: spawn → initialize result, ms (median of ${P.coldSpawns} spawns)`, (r) => r.coldMs);
+  numRow(`Cold start: spawn → initialize result, ms (median of ${P.coldSpawns} spawns). Spawned: mcp-tether = the binary, \`target/release/mcp-tether URL\`; mcp-remote = its npm bin, \`node bench/node_modules/mcp-remote/dist/proxy.js URL --transport http-only --allow-http\``, (r) => r.coldMs);
+  if (CLIENTS.includes('tether') || CLIENTS.includes('remote')) {
+    const P2 = { only: ['tether', 'remote'] };
+    const plat = NPM?.platform ?? `${process.platform}-${process.arch}`;
+    numRow(
+      `Cold start through the installed npm bin, ms (median of ${P.coldSpawns} spawns). Spawned: mcp-tether = \`<temp prefix>/node_modules/.bin/mcp-tether URL\` (the package's Node launcher, \`#!/usr/bin/env node\`, which spawns the binary of \`@mcp-tether/${plat}\`); mcp-remote = its npm bin as in the row above (the same samples: its bin is the program, there is no launcher)`,
+      (r, c) => (c === 'tether' ? r.coldNpmBinMs : r.coldMs),
+      undefined,
+      P2,
+    );
+    numRow(
+      `Cold start through \`npx --yes --offline\`, ms (median of ${P.npxSpawns} spawns). Spawned: \`npx … --prefix=<temp prefix> mcp-tether URL\` / \`npx … --prefix=bench mcp-remote URL --transport http-only --allow-http\` (npm exec finds the installed bin and runs it with \`sh -c\`; full command under the table)`,
+      (r) => r.coldNpxMs,
+      undefined,
+      P2,
+    );
+    numRow('What the npm launcher adds: npm bin − binary, ms (within each rep)', (r) => (r.coldNpmBinMs != null && r.coldMs != null ? r.coldNpmBinMs - r.coldMs : null), undefined, { only: ['tether'], ratio: false });
+    numRow('What npx adds: npx − npm bin, ms (within each rep)', (r, c) => {
+      const bin = c === 'tether' ? r.coldNpmBinMs : r.coldMs;
+      return r.coldNpxMs != null && bin != null ? r.coldNpxMs - bin : null;
+    }, undefined, { ...P2, ratio: false });
+  }
   numRow('HTTP requests upstream got before the first tools/call', (r) => r.beforeFirstCall, 0);
   numRow('First start ever (no era memory, `--protocol auto`): spawn → initialize result, ms', (r) => r.first?.ms, 1, { ratio: false, only: ['tether'] });
   numRow('First start ever: HTTP requests upstream got up to the initialize result', (r) => r.first?.requests, 0, { ratio: false, only: ['tether'] });
@@ -1127,6 +1262,19 @@ async function main() {
   ];
 
   const notes = [];
+  if (NPM && (CLIENTS.includes('tether') || CLIENTS.includes('remote'))) {
+    const x = (p) => p.split(tmpRoot).join('<temp>');
+    if (NPM.error) notes.push(`- mcp-tether npm packages: setup failed, no npm rows for mcp-tether: ${x(NPM.error)}`);
+    else if (NPM.prefix) notes.push(`- mcp-tether npm packages: \`packaging/npm/build.mjs --binary target/release/mcp-tether\`, \`npm pack\` of \`mcp-tether\` and \`@mcp-tether/${NPM.platform}\` ${NPM.version}, \`npm install\` of the two tarballs into \`<temp>/npm/prefix\` offline (same binary, checked by SHA-256): ${fmtNum(NPM.setupMs / 1000, 1)} s, while the upstream warmed up`);
+    const cmd = (prefix, tail) => `\`npx ${x([...npxArgs(prefix), ...tail].join(' '))}\``;
+    notes.push(`- npx rows (npm ${NPM.npmVersion ?? '?'}), run with cwd \`<temp>\` and no npm_* variables: ${CLIENTS.includes('tether') ? `${cmd(NPM.prefix ?? path.join(NPM.dir, 'prefix'), ['mcp-tether', 'URL'])}; ` : ''}${CLIENTS.includes('remote') ? cmd(BENCH_DIR, ['mcp-remote', 'URL', '--transport', 'http-only', '--allow-http']) : ''}. Processes: npm (node) → \`sh -c\` → the bin (mcp-tether: → the binary). This is what a host's \`npx -y NAME URL\` runs once the package is on disk, minus the registry: a host's npx, for a package not installed in a project, asks the registry for the version each start (and installs into its \`_npx\` cache on the first), which is not measured here.`);
+    for (const c of ['tether', 'remote']) {
+      if (!CLIENTS.includes(c)) continue;
+      results[c].forEach((r, i) => {
+        for (const e of r.npmErrors ?? []) notes.push(`- ${LABEL[c]} rep ${i + 1} npm cold start failed: ${x(e)}`);
+      });
+    }
+  }
   for (const c of CLIENTS) {
     const keys = results[c].find((r) => r.beforeFirstCallKeys)?.beforeFirstCallKeys;
     if (keys) notes.push(`- ${LABEL[c]} requests before the first tools/call: ${keys.join(' → ')}`);
@@ -1169,10 +1317,12 @@ async function main() {
   const resDir = path.join(BENCH_DIR, 'results');
   fs.mkdirSync(resDir, { recursive: true });
   fs.writeFileSync(path.join(resDir, 'latest.md'), out + '\n');
-  fs.writeFileSync(path.join(resDir, 'latest.json'), JSON.stringify({ opts, P, results }, null, 2));
+  fs.writeFileSync(path.join(resDir, 'latest.json'), JSON.stringify({ opts, P, npm: NPM, results }, null, 2));
   for (const c of ['tether', 'remote']) {
     const f = path.join(tmpRoot, `${c}.stderr.log`);
     if (fs.existsSync(f)) fs.copyFileSync(f, path.join(resDir, `latest-${LABEL[c]}.stderr.log`));
+    const g = path.join(tmpRoot, `${c}-npm.stderr.log`);
+    if (fs.existsSync(g)) fs.copyFileSync(g, path.join(resDir, `latest-${LABEL[c]}-npm.stderr.log`));
   }
   {
     const f = path.join(tmpRoot, 'tether-auth.stderr.log');
