@@ -79,7 +79,7 @@ if command -v strip >/dev/null 2>&1; then strip -o "$WORK/bin/mcp-tether" "$BIN"
 node packaging/npm/build.mjs --binary "$WORK/bin/mcp-tether" --version "$VERSION" --out "$WORK/npm-src" > /dev/null
 mkdir -p "$WORK/tarballs"
 for d in "$WORK/npm-src/mcp-tether" "$WORK/npm-src/mcp-tether-$PLATFORM"; do
-  (cd "$d" && npm pack --pack-destination "$WORK/tarballs" --update-notifier=false --loglevel=error > /dev/null)
+  (cd "$d" && npm pack --cache "$WORK/npm-cache" --pack-destination "$WORK/tarballs" --update-notifier=false --loglevel=error > /dev/null)
 done
 MAIN_TGZ="$WORK/tarballs/mcp-tether-$VERSION.tgz"
 PLAT_TGZ="$WORK/tarballs/mcp-tether-$PLATFORM-$VERSION.tgz"
