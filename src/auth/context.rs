@@ -165,6 +165,13 @@ impl Context {
         method: &str,
         url: &url::Url,
     ) -> Credentials {
+        // The common case, a bearer token: nothing more to look up.
+        if !header.as_bytes().starts_with(b"DPoP ") {
+            return Credentials {
+                authorization: header,
+                dpop: None,
+            };
+        }
         let bound = self
             .current
             .read()

@@ -250,11 +250,6 @@ impl Auth {
         self.cx.nonces.remember(url, headers);
     }
 
-    /// Whether the token sent now is DPoP-bound (for `status`).
-    pub fn is_dpop_bound(&self) -> bool {
-        self.cx.is_bound()
-    }
-
     /// The cross-process lock for this server's record (none without a store).
     async fn cross_process_lock(&self) -> Result<Option<lock::RecordLock>, AuthError> {
         let Some(store) = &self.cx.cfg.store else {
