@@ -684,11 +684,13 @@ fn idp_options(
             what: "this app's client at the IdP: --idp-client-id ID (with --idp-client-secret-env VAR for a confidential one)",
         });
     };
-    let Some(id_token) = id_token else {
+    // Without an ID token, mcp-tether signs in to the IdP for one: that
+    // needs the authorization endpoint, which only the issuer's metadata has.
+    if id_token.is_none() && issuer.is_none() {
         return Err(ConfigError::EnterpriseNeeds {
-            what: "your ID token from the IdP: --id-token-file PATH or --id-token-env VAR",
+            what: "either your ID token from the IdP (--id-token-file PATH or --id-token-env VAR) or --idp-issuer URL, so that mcp-tether can sign you in to the IdP",
         });
-    };
+    }
     if cli.client_id.is_none() {
         return Err(ConfigError::EnterpriseNeeds {
             what: "the client registered at the MCP server's authorization server: --client-id ID (with --client-secret-env VAR)",
@@ -1063,7 +1065,7 @@ mod tests {
     }
 
     #[test]
-    fn enterprise_needs_the_idp_its_client_the_id_token_and_a_client() {
+    fn enterprise_needs_the_idp_its_client_and_a_client_and_the_id_token_or_the_issuer() {
         let full = [
             "--flow",
             "enterprise",
@@ -1090,10 +1092,6 @@ mod tests {
                 "--idp-issuer URL or --idp-token-endpoint URL",
             ),
             ("--idp-client-id", "--idp-client-id ID"),
-            (
-                "--id-token-env",
-                "--id-token-file PATH or --id-token-env VAR",
-            ),
             ("--client-id", "--client-id ID"),
         ] {
             let mut flags = Vec::new();
@@ -1111,6 +1109,36 @@ mod tests {
             assert!(matches!(e, ConfigError::EnterpriseNeeds { .. }), "{e}");
             assert!(e.to_string().contains(says), "{leave_out}: {e}");
         }
+        // No ID token: mcp-tether signs in to the IdP, found by its issuer.
+        let signs_in = auth_of(&[
+            "--flow",
+            "enterprise",
+            "--idp-issuer",
+            "https://acme.okta.com",
+            "--idp-client-id",
+            "idp-app",
+            "--client-id",
+            "mcp-client",
+        ])
+        .unwrap();
+        assert!(signs_in.enterprise.unwrap().id_token.is_none());
+        // …which needs the issuer's metadata, for the authorization endpoint.
+        let e = auth_of(&[
+            "--flow",
+            "enterprise",
+            "--idp-token-endpoint",
+            "https://acme.okta.com/oauth2/v1/token",
+            "--idp-client-id",
+            "idp-app",
+            "--client-id",
+            "mcp-client",
+        ])
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("--id-token-file PATH or --id-token-env VAR) or --idp-issuer URL"),
+            "{e}"
+        );
         let insecure = auth_of(&[
             "--flow",
             "enterprise",

@@ -253,6 +253,14 @@ pub enum AuthError {
         what: &'static str,
     },
 
+    /// The ID token the enterprise IdP sent at sign-in or refresh is not
+    /// one to pass on.
+    #[error("the ID token from the enterprise IdP {issuer} can't be used: {problem}")]
+    BadIdToken {
+        issuer: String,
+        problem: crate::auth::grant::idp::IdTokenProblem,
+    },
+
     /// No metadata with a token endpoint for the enterprise IdP.
     #[error("found no metadata with a token endpoint for the enterprise IdP {issuer}. Tried: {}. Pass --idp-token-endpoint URL", .tried.join("; "))]
     IdpDiscovery { issuer: String, tried: Vec<String> },
@@ -285,7 +293,7 @@ fn token_exchange_hint(code: &super::ErrorCode) -> &'static str {
     use super::ErrorCode as E;
     match code {
         E::InvalidGrant => {
-            "The ID token is expired or not one this IdP issued to --idp-client-id: get a fresh one (sign in to the IdP again)"
+            "The ID token is expired or not one this IdP issued to --idp-client-id (one from --id-token-file or --id-token-env: get a fresh one), or the IdP's policy does not let you use this MCP server (ask the IdP admin)"
         }
         E::InvalidClient | E::UnauthorizedClient => {
             "Check --idp-client-id and its secret, and that the IdP admin allowed this app the token exchange grant"

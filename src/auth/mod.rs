@@ -123,6 +123,21 @@ pub struct AuthConfig {
     pub use_id_token: bool,
 }
 
+impl AuthConfig {
+    /// Whether a sign-in may need the person: the browser and device flows,
+    /// and `--flow enterprise` without an ID token (mcp-tether signs in to
+    /// the IdP). Such a sign-in runs in the helper when a host started the
+    /// bridge, so that it outlives a host that gives up waiting.
+    pub fn may_involve_person(&self) -> bool {
+        self.flow.involves_person()
+            || (self.flow == Flow::Enterprise
+                && self
+                    .enterprise
+                    .as_ref()
+                    .is_some_and(|e| e.id_token.is_none()))
+    }
+}
+
 /// What the relay holds: the header to send, and recovery when the server
 /// refuses it (adopt what another process stored, refresh, or sign in: one
 /// at a time, here and across processes). The sign-in itself is
@@ -420,6 +435,9 @@ impl Auth {
             .as_ref()
             .and_then(|t| t.expires_at)
             .is_some_and(|at| token::now() + 5 >= at);
+        // An enterprise sign-in needs the person only when the IdP's ID
+        // token is gone; a server refusing its tokens costs exchanges,
+        // bounded by the relay's attempts, as for the other unattended grants.
         if !expired && self.cx.cfg.flow.involves_person() {
             self.throttle_sign_in(sent)?;
         }
@@ -567,7 +585,7 @@ impl Auth {
     fn delegates_sign_in(&self) -> bool {
         matches!(self.cx.person, Person::ViaHost { detach: true, .. })
             && self.cx.cfg.store.is_some()
-            && self.cx.cfg.flow.involves_person()
+            && self.cx.cfg.may_involve_person()
     }
 
     /// Sign in through the helper, then take the token it stored.

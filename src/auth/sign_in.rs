@@ -72,7 +72,7 @@ pub(in crate::auth) async fn sign_in(
         }
         Grant::Enterprise => {
             let (client, tokens) =
-                enterprise::run(cx, md, scope.as_deref(), resource, dpop).await?;
+                enterprise::run(cx, record, md, scope.as_deref(), resource, dpop).await?;
             return cx.finish(record, client, tokens);
         }
         Grant::Device => {
@@ -88,7 +88,13 @@ pub(in crate::auth) async fn sign_in(
         let (client, listener) = code::client_and_listener(cx, record, md)
             .await
             .map_err(|e| explain_fallback(e, &discovered))?;
-        match code::run(cx, md, &client, listener, scope.as_deref(), resource, dpop).await {
+        let ask = code::Ask {
+            scope: scope.as_deref(),
+            resource,
+            extra: &cx.cfg.extra_params,
+            dpop,
+        };
+        match code::run(cx, md, &client, listener, ask, |t| cx.usable(t, &md.issuer)).await {
             Ok(tokens) => return cx.finish(record, Some(client), tokens),
             Err(AuthError::BrowserFailed { why }) => {
                 cx.person.tell(format!(

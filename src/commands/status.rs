@@ -18,7 +18,21 @@ struct Entry {
     refresh_token: bool,
     /// "dpop" for a DPoP-bound token (sent with its proof), else "bearer".
     token_type: &'static str,
+    /// `--flow enterprise`: the sign-in to the enterprise IdP, when
+    /// mcp-tether did it (the ID token itself is never shown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    idp: Option<IdpEntry>,
     store: String,
+}
+
+#[derive(Serialize)]
+struct IdpEntry {
+    issuer: String,
+    client_id: String,
+    subject: Option<String>,
+    /// When the kept ID token expires (Unix seconds).
+    id_token_expires_at: u64,
+    refresh_token: bool,
 }
 
 pub fn run(
@@ -55,6 +69,13 @@ pub fn run(
                 } else {
                     "bearer"
                 },
+                idp: r.idp.as_ref().map(|s| IdpEntry {
+                    issuer: s.issuer.clone(),
+                    client_id: s.client_id.clone(),
+                    subject: s.subject.clone(),
+                    id_token_expires_at: s.expires_at,
+                    refresh_token: s.refresh_token.is_some(),
+                }),
                 store: location.clone(),
             }
         })
@@ -94,6 +115,20 @@ pub fn run(
                 "  refresh:  {}\n",
                 if e.refresh_token { "yes" } else { "no" }
             ));
+            if let Some(idp) = &e.idp {
+                out.push_str(&format!(
+                    "  idp:      signed in to {} as {} (client {}; ID token {}; refresh: {})\n",
+                    idp.issuer,
+                    idp.subject.as_deref().unwrap_or("-"),
+                    idp.client_id,
+                    if idp.id_token_expires_at <= token::now() {
+                        "expired".to_string()
+                    } else {
+                        format!("expires {}", describe_expiry(Some(idp.id_token_expires_at)))
+                    },
+                    if idp.refresh_token { "yes" } else { "no" }
+                ));
+            }
             out.push_str(&format!("  store:    {}\n", e.store));
         }
     }

@@ -6,6 +6,7 @@ mod desktop;
 mod doctor;
 mod dpop;
 mod embedded;
+mod enterprise;
 mod era;
 mod failures;
 mod faults;

@@ -8,6 +8,19 @@
 //                     [--rotate-refresh] [--refresh-always] [--access-ttl SECONDS]
 //                     [--device] [--client-credentials] [--hide-pkce-methods]
 //                     [--refuse-resource] [--dpop-nonce] [--jwt-bearer]
+//                     [--idp [--id-token-ttl SECONDS] [--jag-client-id ID]]
+//                     [--trust-idp ISSUER]
+//
+// --idp plays the enterprise IdP of SEP-990 (tests/lab/xaa.mjs): clients
+// `xaa-app` (public) and `xaa-app-confidential` (secret xaa-app-secret) sign
+// people in and exchange their ID token (RFC 8693) for an ID-JAG whose
+// client_id is --jag-client-id (default xaa-client). Lab endpoints:
+// POST /_lab/idp-revoke-sessions (every ID and refresh token issued so far is
+// refused: the person signed out everywhere) and
+// POST /_lab/idp-deny?audience=URL (the policy refuses ID-JAGs for it).
+// --trust-idp ISSUER plays the MCP server's AS of SEP-990: the jwt-bearer
+// grant also takes ID-JAGs from that IdP, from client `xaa-client` (secret
+// xaa-client-secret, client_secret_basic).
 //
 // --jwt-bearer registers the RFC 7523 JWT bearer grant
 // (urn:ietf:params:oauth:grant-type:jwt-bearer) for workload identity
@@ -44,6 +57,16 @@ import { randomBytes } from 'node:crypto';
 import * as jose from 'jose';
 import Provider, { errors } from 'oidc-provider';
 import {
+  TOKEN_EXCHANGE,
+  XAA_CLIENT,
+  IdpState,
+  idpClients,
+  idpKeys,
+  idJagExchange,
+  idJagVerifier,
+  trustingAsClients,
+} from './xaa.mjs';
+import {
   parseArgs,
   die,
   log,
@@ -55,7 +78,7 @@ import {
 } from './lab-common.mjs';
 
 const NAME = 'oauth-as';
-const VALUED = ['issuer-path', 'discovery', 'dcr', 'access-ttl'];
+const VALUED = ['issuer-path', 'discovery', 'dcr', 'access-ttl', 'id-token-ttl', 'jag-client-id', 'trust-idp'];
 const BOOLEAN = [
   'rotate-refresh',
   'refresh-always',
@@ -65,6 +88,7 @@ const BOOLEAN = [
   'refuse-resource',
   'dpop-nonce',
   'jwt-bearer',
+  'idp',
 ];
 const args = parseArgs(process.argv.slice(2), VALUED);
 for (const f of args.flags) if (!BOOLEAN.includes(f)) die(`unknown flag --${f}`);
@@ -86,7 +110,15 @@ const deviceFlow = args.flags.has('device');
 const clientCredentials = args.flags.has('client-credentials');
 const hidePkceMethods = args.flags.has('hide-pkce-methods');
 const refuseResource = args.flags.has('refuse-resource');
-const jwtBearer = args.flags.has('jwt-bearer');
+const idpMode = args.flags.has('idp');
+const idpState = new IdpState();
+const idTokenTtl = Number(args.values['id-token-ttl'] ?? 3600);
+if (!Number.isInteger(idTokenTtl) || idTokenTtl <= 0) die('--id-token-ttl needs a positive integer');
+const jagClientId = args.values['jag-client-id'] ?? XAA_CLIENT;
+const trustIdp = args.values['trust-idp'];
+const idJags = trustIdp ? idJagVerifier(trustIdp) : null;
+// Trusting an IdP's ID-JAGs means taking the jwt-bearer grant.
+const jwtBearer = args.flags.has('jwt-bearer') || Boolean(trustIdp);
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 // The issuer of the workloads' own JWTs (a Kubernetes API server, a CI
 // platform), which this AS trusts for the jwt-bearer grant.
@@ -273,6 +305,8 @@ function clients(clientPublicJwk) {
       redirect_uris: clientCredentials ? [] : loopback,
       scope: allScopes,
     },
+    ...(idpMode ? idpClients(loopback) : []),
+    ...(trustIdp ? trustingAsClients(JWT_BEARER) : []),
     ...(jwtBearer
       ? [
           {
@@ -338,16 +372,29 @@ async function jwtBearerGrant(ctx) {
   const { client, params } = ctx.oidc;
   if (!params.assertion) throw new errors.InvalidRequest("missing required parameter 'assertion'");
   let claims;
-  try {
-    ({ payload: claims } = await jose.jwtVerify(params.assertion, keys.workload.publicKey, {
-      issuer: WORKLOAD_ISSUER,
-      audience: provider.issuer,
-      algorithms: ['ES256'],
-      requiredClaims: ['sub', 'exp'],
-    }));
-  } catch (e) {
-    // RFC 7523 §3.1: an assertion that is not valid is invalid_grant.
-    throw new errors.InvalidGrant(`the assertion was refused (${e.code ?? 'invalid'}: ${e.message})`);
+  if (idJags?.isIdJag(params.assertion)) {
+    const wanted = Array.isArray(params.resource) ? params.resource[0] : params.resource;
+    try {
+      claims = await idJags.verify(params.assertion, {
+        asIssuer: provider.issuer,
+        clientId: client.clientId,
+        resource: wanted ?? defaultResourceOverride,
+      });
+    } catch (e) {
+      throw new errors.InvalidGrant(`the ID-JAG was refused (${e.code ?? 'invalid'}: ${e.message})`);
+    }
+  } else {
+    try {
+      ({ payload: claims } = await jose.jwtVerify(params.assertion, keys.workload.publicKey, {
+        issuer: WORKLOAD_ISSUER,
+        audience: provider.issuer,
+        algorithms: ['ES256'],
+        requiredClaims: ['sub', 'exp'],
+      }));
+    } catch (e) {
+      // RFC 7523 §3.1: an assertion that is not valid is invalid_grant.
+      throw new errors.InvalidGrant(`the assertion was refused (${e.code ?? 'invalid'}: ${e.message})`);
+    }
   }
 
   let resource = params.resource ?? defaultResourceOverride;
@@ -426,7 +473,7 @@ async function buildProvider(issuer, keys) {
       ClientCredentials: () => accessTtl,
       AuthorizationCode: 120,
       DeviceCode: 600,
-      IdToken: 3600,
+      IdToken: idTokenTtl,
       Interaction: 600,
       Session: 3600,
       Grant: 86400,
@@ -456,6 +503,23 @@ async function buildProvider(issuer, keys) {
     // Parameters beyond grant_type; resource may repeat (RFC 8707), so it is
     // an allowed duplicate (the handler still accepts only one).
     provider.registerGrantType(JWT_BEARER, jwtBearerGrant, ['assertion', 'scope', 'resource'], ['resource']);
+  }
+  if (idpMode) {
+    const exchange = idJagExchange({
+      provider,
+      errors,
+      keys: await idpKeys(keys.signing),
+      state: idpState,
+      jagClientId,
+      log: (m) => log(NAME, m),
+    });
+    provider.registerGrantType(
+      TOKEN_EXCHANGE,
+      exchange,
+      ['subject_token', 'subject_token_type', 'requested_token_type', 'audience', 'resource', 'scope'],
+      ['resource'],
+    );
+    provider.on('grant.success', (ctx) => idpState.sawGrant(ctx));
   }
   provider.on('server_error', (_ctx, err) => log(NAME, `server_error: ${err.stack ?? err}`));
   provider.on('grant.error', (_ctx, err) =>
@@ -565,6 +629,13 @@ const httpServer = http.createServer(async (req, res) => {
           }
           return workloadAssertion(kind, q.get('sub') ?? 'system:serviceaccount:lab:workload', ttl);
         },
+        'POST /_lab/idp-revoke-sessions': async () => idpState.revokeAll(),
+        'POST /_lab/idp-deny': async (r) => {
+          const audience = new URL(r.url, 'http://x').searchParams.get('audience');
+          if (audience) idpState.deniedAudiences.add(audience);
+          else idpState.deniedAudiences.clear();
+          return { denied: [...idpState.deniedAudiences] };
+        },
         'POST /_lab/default-resource': async (r) => {
           defaultResourceOverride = new URL(r.url, 'http://x').searchParams.get('url') ?? undefined;
           return { defaultResource: defaultResourceOverride ?? null };
@@ -612,6 +683,15 @@ const httpServer = http.createServer(async (req, res) => {
     }
 
     if (refuseResource && refusedForResource(req, res, pathname, query)) return;
+    if (
+      idpMode &&
+      pathname === `${issuerPath}/token` &&
+      req.method === 'POST' &&
+      idpState.refusesRefresh(new URLSearchParams(req.body))
+    ) {
+      sendJson(res, 400, { error: 'invalid_grant', error_description: 'the refresh token was revoked (the session ended)' });
+      return;
+    }
 
     if (issuerPath) {
       if (pathname !== issuerPath && !pathname.startsWith(`${issuerPath}/`)) {

@@ -52,17 +52,33 @@ pub(in crate::auth) async fn client_and_listener(
     Ok((client, listener))
 }
 
+/// What an authorization request asks for, beyond the client.
+pub(in crate::auth) struct Ask<'a> {
+    pub scope: Option<&'a str>,
+    pub resource: Option<&'a str>,
+    /// Parameters beyond OAuth's: the `--auth-param`s at the MCP server's
+    /// authorization server, the OIDC `nonce` at an enterprise IdP.
+    pub extra: &'a [(String, String)],
+    pub dpop: Option<&'a token::Binding<'a>>,
+}
+
 /// Send the person to the authorization endpoint and exchange the code
-/// that comes back for tokens.
+/// that comes back for tokens. `check` decides whether the tokens are what
+/// was wanted, before the browser page says whether it worked.
 pub(in crate::auth) async fn run(
     cx: &Context,
     md: &discovery::ServerMetadata,
     client: &Client,
     listener: Listener,
-    scope: Option<&str>,
-    resource: Option<&str>,
-    dpop: Option<&token::Binding<'_>>,
+    ask: Ask<'_>,
+    check: impl FnOnce(Tokens) -> Result<Tokens, AuthError>,
 ) -> Result<Tokens, AuthError> {
+    let Ask {
+        scope,
+        resource,
+        extra,
+        dpop,
+    } = ask;
     let authorization_endpoint = md.require_authorization_endpoint()?;
     let token_endpoint = md.require_token_endpoint()?;
     let pkce = pkce::Pkce::new();
@@ -86,7 +102,7 @@ pub(in crate::auth) async fn run(
         if let Some(scope) = scope {
             q.append_pair("scope", scope);
         }
-        for (k, v) in &cx.cfg.extra_params {
+        for (k, v) in extra {
             q.append_pair(k, v);
         }
     }
@@ -149,7 +165,7 @@ pub(in crate::auth) async fn run(
     }
     let tokens = token::request(cx.http(), token_endpoint, Some(client), form, scope, dpop)
         .await
-        .and_then(|t| cx.usable(t, &md.issuer));
+        .and_then(check);
     match (&tokens, answer) {
         (Ok(_), Some(answer)) => answer.signed_in(cx.cfg.success_url.as_ref()).await,
         (Err(e), Some(answer)) => answer.failed(e).await,

@@ -1,25 +1,29 @@
 //! Enterprise-managed authorization (MCP SEP-990, "cross-app access"): the
 //! person's enterprise identity provider decides who may use the MCP
-//! server. Two requests, no browser:
+//! server. Two requests, and no browser once the person has an ID token:
 //!
-//! 1. RFC 8693 token exchange at the IdP: the ID token the person already
-//!    has (from signing in to the IdP) for an Identity Assertion JWT
-//!    Authorization Grant (ID-JAG) for the MCP server's authorization server
-//!    (`audience`) and the MCP server (`resource`);
+//! 1. RFC 8693 token exchange at the IdP: the person's ID token for an
+//!    Identity Assertion JWT Authorization Grant (ID-JAG) for the MCP
+//!    server's authorization server (`audience`) and the MCP server
+//!    (`resource`);
 //! 2. the RFC 7523 JWT bearer grant at that authorization server with the
 //!    ID-JAG as the assertion ([`super::jwt_bearer::present`]), with the
 //!    client registered there.
 //!
-//! The ID token is read afresh at each sign-in: whatever keeps it current
-//! (the IdP's own agent, a login script) writes the file or the variable.
+//! The ID token is read afresh at each sign-in from `--id-token-file` or
+//! `--id-token-env` when given (whatever keeps it current writes it there);
+//! otherwise mcp-tether signs the person in to the IdP and keeps the ID
+//! token ([`super::idp`]).
 
 use url::Url;
 
+use super::idp::{self, Idp, Origin};
 use super::jwt_bearer::{self, CredentialSource};
 use crate::auth::context::Context;
 use crate::auth::registration::{self, Client, ClientSource};
+use crate::auth::store::Record;
 use crate::auth::token::{self, Tokens};
-use crate::auth::{AuthError, discovery};
+use crate::auth::{AuthError, ErrorCode, discovery};
 
 /// RFC 8693 §2.1.
 pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -36,8 +40,9 @@ pub struct IdpOptions {
     /// `--idp-client-id`: this app's client at the IdP.
     pub client_id: String,
     pub client_secret: Option<String>,
-    /// `--id-token-file` / `--id-token-env`.
-    pub id_token: CredentialSource,
+    /// `--id-token-file` / `--id-token-env`; None: mcp-tether signs in to
+    /// the IdP for it (which needs `issuer`, for the authorization endpoint).
+    pub id_token: Option<CredentialSource>,
 }
 
 impl std::fmt::Debug for IdpOptions {
@@ -77,6 +82,7 @@ pub(in crate::auth) fn exchange_form(
 /// Both steps: the ID-JAG from the IdP, then the access token for it.
 pub(in crate::auth) async fn run(
     cx: &Context,
+    record: &mut Record,
     md: &discovery::ServerMetadata,
     scope: Option<&str>,
     resource: Option<&str>,
@@ -84,7 +90,7 @@ pub(in crate::auth) async fn run(
 ) -> Result<(Option<Client>, Tokens), AuthError> {
     let idp = cx.cfg.enterprise.as_ref().ok_or(AuthError::FlowNeeds {
         flow: "enterprise",
-        what: "--idp-issuer or --idp-token-endpoint, --idp-client-id and --id-token-file or --id-token-env",
+        what: "--idp-issuer (or --idp-token-endpoint with --id-token-file or --id-token-env) and --idp-client-id",
     })?;
     let client =
         registration::configured_client(&cx.cfg.client, md).ok_or(AuthError::FlowNeeds {
@@ -92,7 +98,6 @@ pub(in crate::auth) async fn run(
             what: "--client-id (the client registered at the MCP server's authorization server)",
         })?;
     let (endpoint, idp_md) = idp_token_endpoint(cx, idp).await?;
-    let id_token = idp.id_token.read("the ID token")?;
     let idp_client = Client {
         client_id: idp.client_id.clone(),
         auth: registration::auth_for_secret(&idp_md, idp.client_secret.clone()),
@@ -102,21 +107,47 @@ pub(in crate::auth) async fn run(
         registration_client_uri: None,
         registration_access_token: None,
     };
-    tracing::info!(
-        "exchanging the ID token ({}) at {endpoint} for an ID-JAG for {}",
-        idp.id_token,
-        md.issuer
-    );
-    let form = exchange_form(id_token, &md.issuer, resource, scope);
-    let jag = token::exchange_for_id_jag(cx.http(), endpoint.as_str(), &idp_client, form)
-        .await
-        .map_err(|e| match e {
-            AuthError::Token(refusal) => AuthError::TokenExchangeRefused {
-                endpoint: endpoint.to_string(),
-                refusal,
-            },
-            other => other,
-        })?;
+    let source = Idp {
+        options: idp,
+        metadata: &idp_md,
+        token_endpoint: &endpoint,
+        client: &idp_client,
+    };
+    let mut kept_refused = false;
+    let jag = loop {
+        let (id_token, origin) = idp::id_token(cx, record, &source, kept_refused).await?;
+        match &idp.id_token {
+            Some(source) => tracing::info!(
+                "exchanging the ID token ({source}) at {endpoint} for an ID-JAG for {}",
+                md.issuer
+            ),
+            None => tracing::info!(
+                "exchanging the ID token ({origin}) at {endpoint} for an ID-JAG for {}",
+                md.issuer
+            ),
+        }
+        let form = exchange_form(id_token, &md.issuer, resource, scope);
+        match token::exchange_for_id_jag(cx.http(), endpoint.as_str(), &idp_client, form).await {
+            Ok(jag) => break jag,
+            // The kept ID token may have been revoked (the person signed
+            // out at the IdP): once, get another (refresh or sign-in).
+            Err(AuthError::Token(refusal))
+                if origin == Origin::Kept
+                    && refusal.error == ErrorCode::InvalidGrant
+                    && !kept_refused =>
+            {
+                tracing::info!("the IdP refused the kept ID token ({refusal}); getting a new one");
+                kept_refused = true;
+            }
+            Err(AuthError::Token(refusal)) => {
+                return Err(AuthError::TokenExchangeRefused {
+                    endpoint: endpoint.to_string(),
+                    refusal,
+                });
+            }
+            Err(other) => return Err(other),
+        }
+    };
     tracing::info!("presenting the ID-JAG to {}", md.issuer);
     let tokens = jwt_bearer::present(
         cx,
@@ -221,10 +252,10 @@ mod tests {
             token_endpoint: None,
             client_id: "idp-client".into(),
             client_secret: Some("s3cret-value".into()),
-            id_token: CredentialSource::Env {
+            id_token: Some(CredentialSource::Env {
                 flag: "--id-token-env",
                 var: "ID_TOKEN".into(),
-            },
+            }),
         };
         let shown = format!("{idp:?}");
         assert!(!shown.contains("s3cret-value"), "{shown}");

@@ -40,6 +40,11 @@ pub struct Record {
     /// The DPoP key for this authorization server, once one was needed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop_key: Option<crate::auth::dpop::Key>,
+    /// `--flow enterprise`: the person's sign-in to the enterprise IdP
+    /// (its ID token and refresh token), when mcp-tether did the sign-in.
+    /// Kept when the MCP server's authorization server changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp: Option<crate::auth::grant::idp::IdpSession>,
 }
 
 /// `--token-store`.
