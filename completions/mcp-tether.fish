@@ -74,12 +74,12 @@ complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l client-assertion-
 ES256\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l assertion-file -d '--flow jwt-bearer: the file holding the workload\'s JWT, read again at each token request (it rotates). Example: --assertion-file /var/run/secrets/tokens/mcp-token' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l assertion-env -d '--flow jwt-bearer: the environment variable holding the workload\'s JWT. Example: --assertion-env CI_JOB_JWT' -r
-complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l idp-issuer -d '--flow enterprise: the enterprise IdP\'s issuer; its token endpoint is discovered. Example: --idp-issuer https://acme.okta.com' -r
-complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l idp-token-endpoint -d '--flow enterprise: the enterprise IdP\'s token endpoint (no discovery). Example: --idp-token-endpoint https://acme.okta.com/oauth2/v1/token' -r
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l idp-issuer -d '--flow enterprise: the enterprise IdP\'s issuer; its endpoints are discovered, and mcp-tether signs you in there unless --id-token-file or --id-token-env gives the ID token. Example: --idp-issuer https://acme.okta.com' -r
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l idp-token-endpoint -d '--flow enterprise: the enterprise IdP\'s token endpoint (no discovery; needs --id-token-file or --id-token-env). Example: --idp-token-endpoint https://acme.okta.com/oauth2/v1/token' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l idp-client-id -d '--flow enterprise: this app\'s client id at the enterprise IdP. Example: --idp-client-id 0oa1b2c3' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l idp-client-secret -d '--flow enterprise: the IdP client\'s secret. Prefer --idp-client-secret-env' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l idp-client-secret-env -d '--flow enterprise: read the IdP client\'s secret from this environment variable. Example: --idp-client-secret-env IDP_SECRET' -r
-complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l id-token-file -d '--flow enterprise: the file holding your ID token from the IdP, read again at each sign-in. Example: --id-token-file ~/.config/okta/id_token' -r -F
+complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l id-token-file -d '--flow enterprise: the file holding your ID token from the IdP, read again at each sign-in, instead of signing in to the IdP. Example: --id-token-file ~/.config/okta/id_token' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l id-token-env -d '--flow enterprise: the environment variable holding your ID token. Example: --id-token-env OKTA_ID_TOKEN' -r
 complete -c mcp-tether -n "__fish_mcp_tether_needs_command" -l log-level -d 'How much to log: error, warn, info, debug or trace. Example: --log-level debug' -r -f -a "error\t''
 warn\t''
@@ -164,12 +164,12 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l client-a
 ES256\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l assertion-file -d '--flow jwt-bearer: the file holding the workload\'s JWT, read again at each token request (it rotates). Example: --assertion-file /var/run/secrets/tokens/mcp-token' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l assertion-env -d '--flow jwt-bearer: the environment variable holding the workload\'s JWT. Example: --assertion-env CI_JOB_JWT' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l idp-issuer -d '--flow enterprise: the enterprise IdP\'s issuer; its token endpoint is discovered. Example: --idp-issuer https://acme.okta.com' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l idp-token-endpoint -d '--flow enterprise: the enterprise IdP\'s token endpoint (no discovery). Example: --idp-token-endpoint https://acme.okta.com/oauth2/v1/token' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l idp-issuer -d '--flow enterprise: the enterprise IdP\'s issuer; its endpoints are discovered, and mcp-tether signs you in there unless --id-token-file or --id-token-env gives the ID token. Example: --idp-issuer https://acme.okta.com' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l idp-token-endpoint -d '--flow enterprise: the enterprise IdP\'s token endpoint (no discovery; needs --id-token-file or --id-token-env). Example: --idp-token-endpoint https://acme.okta.com/oauth2/v1/token' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l idp-client-id -d '--flow enterprise: this app\'s client id at the enterprise IdP. Example: --idp-client-id 0oa1b2c3' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l idp-client-secret -d '--flow enterprise: the IdP client\'s secret. Prefer --idp-client-secret-env' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l idp-client-secret-env -d '--flow enterprise: read the IdP client\'s secret from this environment variable. Example: --idp-client-secret-env IDP_SECRET' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l id-token-file -d '--flow enterprise: the file holding your ID token from the IdP, read again at each sign-in. Example: --id-token-file ~/.config/okta/id_token' -r -F
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l id-token-file -d '--flow enterprise: the file holding your ID token from the IdP, read again at each sign-in, instead of signing in to the IdP. Example: --id-token-file ~/.config/okta/id_token' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l id-token-env -d '--flow enterprise: the environment variable holding your ID token. Example: --id-token-env OKTA_ID_TOKEN' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand login" -l log-level -d 'How much to log: error, warn, info, debug or trace. Example: --log-level debug' -r -f -a "error\t''
 warn\t''
@@ -269,12 +269,12 @@ complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l client-
 ES256\t''"
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l assertion-file -d '--flow jwt-bearer: the file holding the workload\'s JWT, read again at each token request (it rotates). Example: --assertion-file /var/run/secrets/tokens/mcp-token' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l assertion-env -d '--flow jwt-bearer: the environment variable holding the workload\'s JWT. Example: --assertion-env CI_JOB_JWT' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l idp-issuer -d '--flow enterprise: the enterprise IdP\'s issuer; its token endpoint is discovered. Example: --idp-issuer https://acme.okta.com' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l idp-token-endpoint -d '--flow enterprise: the enterprise IdP\'s token endpoint (no discovery). Example: --idp-token-endpoint https://acme.okta.com/oauth2/v1/token' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l idp-issuer -d '--flow enterprise: the enterprise IdP\'s issuer; its endpoints are discovered, and mcp-tether signs you in there unless --id-token-file or --id-token-env gives the ID token. Example: --idp-issuer https://acme.okta.com' -r
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l idp-token-endpoint -d '--flow enterprise: the enterprise IdP\'s token endpoint (no discovery; needs --id-token-file or --id-token-env). Example: --idp-token-endpoint https://acme.okta.com/oauth2/v1/token' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l idp-client-id -d '--flow enterprise: this app\'s client id at the enterprise IdP. Example: --idp-client-id 0oa1b2c3' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l idp-client-secret -d '--flow enterprise: the IdP client\'s secret. Prefer --idp-client-secret-env' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l idp-client-secret-env -d '--flow enterprise: read the IdP client\'s secret from this environment variable. Example: --idp-client-secret-env IDP_SECRET' -r
-complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l id-token-file -d '--flow enterprise: the file holding your ID token from the IdP, read again at each sign-in. Example: --id-token-file ~/.config/okta/id_token' -r -F
+complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l id-token-file -d '--flow enterprise: the file holding your ID token from the IdP, read again at each sign-in, instead of signing in to the IdP. Example: --id-token-file ~/.config/okta/id_token' -r -F
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l id-token-env -d '--flow enterprise: the environment variable holding your ID token. Example: --id-token-env OKTA_ID_TOKEN' -r
 complete -c mcp-tether -n "__fish_mcp_tether_using_subcommand doctor" -l log-level -d 'How much to log: error, warn, info, debug or trace. Example: --log-level debug' -r -f -a "error\t''
 warn\t''

@@ -487,8 +487,9 @@ pub struct ConnectArgs {
     )]
     pub assertion_env: Option<String>,
 
-    /// --flow enterprise: the enterprise IdP's issuer; its token endpoint is
-    /// discovered. Example: --idp-issuer https://acme.okta.com
+    /// --flow enterprise: the enterprise IdP's issuer; its endpoints are
+    /// discovered, and mcp-tether signs you in there unless --id-token-file
+    /// or --id-token-env gives the ID token. Example: --idp-issuer https://acme.okta.com
     #[arg(
         long,
         value_name = "URL",
@@ -497,8 +498,9 @@ pub struct ConnectArgs {
     )]
     pub idp_issuer: Option<String>,
 
-    /// --flow enterprise: the enterprise IdP's token endpoint (no discovery).
-    /// Example: --idp-token-endpoint https://acme.okta.com/oauth2/v1/token
+    /// --flow enterprise: the enterprise IdP's token endpoint (no discovery;
+    /// needs --id-token-file or --id-token-env). Example: --idp-token-endpoint
+    /// https://acme.okta.com/oauth2/v1/token
     #[arg(
         long,
         value_name = "URL",
@@ -534,7 +536,8 @@ pub struct ConnectArgs {
     pub idp_client_secret_env: Option<String>,
 
     /// --flow enterprise: the file holding your ID token from the IdP, read
-    /// again at each sign-in. Example: --id-token-file ~/.config/okta/id_token
+    /// again at each sign-in, instead of signing in to the IdP.
+    /// Example: --id-token-file ~/.config/okta/id_token
     #[arg(
         long,
         value_name = "PATH",
