@@ -58,6 +58,11 @@ MCP_TETHER_BIN="$PWD/target/debug/mcp-tether" node --test tests/hostile/
 echo "== packages as users install them: npm launcher + PyPI wheel, offline, against the SDK lab (tests/dist)"
 MCP_TETHER_BIN="$PWD/target/debug/mcp-tether" bash tests/dist/run.sh
 
+echo "== host CLIs list what add wrote (tests/host-clis)"
+host_clis_t0=$SECONDS
+MCP_TETHER_BIN="$PWD/target/debug/mcp-tether" bash tests/host-clis/run.sh
+echo "== host CLIs: $(( SECONDS - host_clis_t0 )) s"
+
 echo "== the OS keyring: a real Secret Service (gnome-keyring) on a private session bus"
 dbus-run-session -- bash tests/keyring/run.sh
 
