@@ -270,7 +270,7 @@ impl Found {
 /// `npx [-y] mcp-tether[@version]`, `uvx`/`pipx run mcp-tether[==…]`, and
 /// those behind `cmd /c`.
 pub fn recognise(command: &str, args: &[String]) -> Option<(Runner, Vec<String>)> {
-    if stem(command) == "mcp-tether" {
+    if stem(command) == "mcp-tether" || is_this_binary(command) {
         return Some((Runner::Binary(command.to_string()), args.to_vec()));
     }
     let words: Vec<&str> = std::iter::once(command)
@@ -295,6 +295,17 @@ pub fn recognise(command: &str, args: &[String]) -> Option<(Runner, Vec<String>)
         .map(|s| s.to_string())
         .collect();
     Some((runner, bridge))
+}
+
+/// The binary running now, whatever its file is called: `add` writes its
+/// canonical path, and a download or a copy need not be named mcp-tether.
+fn is_this_binary(command: &str) -> bool {
+    let Ok(own) = std::env::current_exe().and_then(|p| p.canonicalize()) else {
+        return false;
+    };
+    std::path::Path::new(command)
+        .canonicalize()
+        .is_ok_and(|c| c == own)
 }
 
 fn is_package(word: &str) -> bool {

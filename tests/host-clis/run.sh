@@ -70,13 +70,6 @@ SERVER_PID=$!
 for _ in $(seq 200); do [ -s "$WORK/sdk-server.out" ] && break; sleep 0.05; done
 [ -s "$WORK/sdk-server.out" ] || fail "the SDK lab server did not start: $(cat "$WORK/sdk-server.err")"
 
-# `list` and `remove` know an entry as mcp-tether's by the binary's name: a
-# binary built or copied under another name gets one (hard link, else a copy).
-if [ "$(basename "$BIN")" != mcp-tether ]; then
-  mkdir -p "$WORK/bin"
-  ln "$BIN" "$WORK/bin/mcp-tether" 2>/dev/null || cp "$BIN" "$WORK/bin/mcp-tether"
-  BIN="$WORK/bin/mcp-tether"
-fi
 URL="$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).url' "$WORK/sdk-server.out")"
 
 # Runs a command as if in a fresh account whose home is $H, from project dir $P.

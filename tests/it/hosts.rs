@@ -33,8 +33,13 @@ impl Home {
     }
 
     fn run(&self, args: &[&str]) -> Run {
+        self.run_as(bin(), args)
+    }
+
+    /// Run `command` (some mcp-tether binary) with `args` in this home.
+    fn run_as(&self, mut command: std::process::Command, args: &[&str]) -> Run {
         let home = self.dir.path();
-        let out = bin()
+        let out = command
             .args(args)
             .env("HOME", home)
             .env("XDG_CONFIG_HOME", home.join(".config"))
@@ -473,4 +478,26 @@ fn config_points_at_another_file() {
         ("uvx", vec!["mcp-tether".to_string(), server.url.clone()])
     );
     assert!(!Path::new(&home.path(CASES[2].file)).exists());
+}
+
+/// A binary installed under another name (a download renamed, a package
+/// manager's shim target) writes its own canonical path; `list` and
+/// `remove` know that entry as mcp-tether's without `--force`.
+#[test]
+fn a_renamed_binary_finds_and_removes_its_own_entry() {
+    let server = Server::start("sdk-server.mjs", &[]);
+    let home = Home::new();
+    let renamed = home.path("bin/tether-0.1.0-linux");
+    std::fs::create_dir_all(renamed.parent().unwrap()).unwrap();
+    std::fs::copy(BIN, &renamed).unwrap();
+    let exe = || std::process::Command::new(&renamed);
+    let add = home.run_as(exe(), &["add", "lab", &server.url, "--host", "cursor"]);
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    let list = home.run_as(exe(), &["list", "--host", "cursor"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(list.stdout.contains("lab"), "{}", list.stdout);
+    assert!(list.stdout.contains(&server.url), "{}", list.stdout);
+    let removed = home.run_as(exe(), &["remove", "lab", "--host", "cursor"]);
+    assert_eq!(removed.code, 0, "{}{}", removed.stdout, removed.stderr);
+    assert!(!home.read(".cursor/mcp.json").contains(&server.url));
 }
