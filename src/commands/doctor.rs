@@ -282,6 +282,9 @@ pub async fn diagnose(config: &Config) -> anyhow::Result<Report> {
     scope(auth, challenge.as_ref(), prm.as_ref(), &md, grant, &mut r);
     dpop_check(auth, challenge.as_ref(), prm.as_ref(), &md, &mut r);
     flow_check(config, auth, &md, grant, why, &mut r);
+    if grant == Grant::Enterprise {
+        idp_check(&http, auth, &mut r).await;
+    }
     stored_token_issuer(&md, &mut r);
     finish(&mut r);
     Ok(r)
@@ -902,6 +905,66 @@ fn flow_check(
     }
 }
 
+/// `--flow enterprise`: the IdP's metadata, what the sign-in there needs
+/// (when no ID token is given), and whether it lists the token exchange.
+async fn idp_check(http: &reqwest::Client, auth: &AuthConfig, r: &mut Report) {
+    use crate::auth::grant::enterprise::{self, TOKEN_EXCHANGE};
+    let Some(idp) = &auth.enterprise else {
+        return; // config refuses --flow enterprise without it
+    };
+    let (endpoint, md) = match enterprise::idp_endpoints(http, idp, auth.overrides.allow_http).await
+    {
+        Ok(found) => found,
+        Err(e) => {
+            r.check("idp", Status::Fail, format!("the enterprise IdP: {e}"))
+                    .fix("check --idp-issuer (the IdP's issuer URL, as its metadata names it), or pass --idp-token-endpoint with --id-token-file");
+            return;
+        }
+    };
+    let source = match &idp.id_token {
+        Some(source) => format!("the ID token from {source}"),
+        None => match &md.authorization_endpoint {
+            Some(at) => format!(
+                "mcp-tether signs you in at {at} as {} for the ID token",
+                idp.client_id
+            ),
+            None => {
+                r.check(
+                    "idp",
+                    Status::Fail,
+                    format!(
+                        "the enterprise IdP {} lists no authorization_endpoint, so mcp-tether can't sign you in there",
+                        md.issuer
+                    ),
+                )
+                .fix("pass your ID token with --id-token-file PATH or --id-token-env VAR");
+                return;
+            }
+        },
+    };
+    let lists_exchange = md
+        .grant_types_supported
+        .as_ref()
+        .is_none_or(|g| g.iter().any(|g| g == TOKEN_EXCHANGE));
+    if lists_exchange {
+        r.check(
+            "idp",
+            Status::Ok,
+            format!("token exchange at {endpoint}; {source}"),
+        );
+    } else {
+        r.check(
+            "idp",
+            Status::Warn,
+            format!(
+                "{} does not list the token exchange grant ({TOKEN_EXCHANGE}); {source}",
+                md.issuer
+            ),
+        )
+        .fix("ask the IdP's admin whether cross-app access (ID-JAG token exchange) is enabled for --idp-client-id");
+    }
+}
+
 async fn client(
     http: &reqwest::Client,
     auth: &AuthConfig,
@@ -1337,6 +1400,7 @@ fn label(id: &str) -> &str {
         "scope" => "scope",
         "flow" => "flow",
         "dpop" => "DPoP",
+        "idp" => "enterprise IdP",
         "stored_token" => "stored token",
         other => other,
     }

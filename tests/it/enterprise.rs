@@ -286,3 +286,61 @@ fn an_exchange_the_idp_policy_refuses_is_one_clear_error() {
     let at_as = x.lab.counters();
     assert_eq!(count(&at_as["token"][JWT_BEARER]), 0, "{at_as}");
 }
+
+/// `doctor --flow enterprise` checks the IdP: where the exchange goes and
+/// where the person will sign in; an IdP that does not list the token
+/// exchange (here: the MCP server's own AS named as the IdP) is a warning
+/// with what to ask, and neither run opens a browser or stores anything.
+#[test]
+fn doctor_checks_the_idp_the_exchange_and_the_sign_in_there() {
+    let x = xaa(&[]);
+    let doctor = |idp: &str| -> Value {
+        let (_, out, err) = crate::support::run_once(
+            &[
+                "doctor",
+                "--json",
+                "--flow",
+                "enterprise",
+                "--idp-issuer",
+                idp,
+                "--idp-client-id",
+                "xaa-app",
+                "--client-id",
+                "xaa-client",
+                "--client-secret-env",
+                "XAA_CLIENT_SECRET",
+                &x.lab.resource_server.url,
+            ],
+            &[("XAA_CLIENT_SECRET", "xaa-client-secret"), NO_BROWSER],
+            b"",
+        );
+        let json: Value =
+            serde_json::from_str(&out.join("\n")).unwrap_or_else(|e| panic!("{e}: {out:?}\n{err}"));
+        json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "idp")
+            .cloned()
+            .unwrap_or_else(|| panic!("no idp check: {json:#}"))
+    };
+    let good = doctor(&x.idp.url);
+    assert_eq!(good["status"], "ok", "{good}");
+    let says = good["message"].as_str().unwrap();
+    assert!(says.contains(&format!("{}/token", x.idp.url)), "{says}");
+    assert!(
+        says.contains(&format!("signs you in at {}/auth", x.idp.url)),
+        "{says}"
+    );
+
+    let not_an_idp = doctor(&x.lab.auth_server.url);
+    assert_eq!(not_an_idp["status"], "warn", "{not_an_idp}");
+    assert!(
+        not_an_idp["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not list the token exchange grant"),
+        "{not_an_idp}"
+    );
+    assert_eq!(count(&x.idp_counters()["authorization"]), 0);
+}

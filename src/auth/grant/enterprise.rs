@@ -97,7 +97,7 @@ pub(in crate::auth) async fn run(
             flow: "enterprise",
             what: "--client-id (the client registered at the MCP server's authorization server)",
         })?;
-    let (endpoint, idp_md) = idp_token_endpoint(cx, idp).await?;
+    let (endpoint, idp_md) = idp_endpoints(cx.http(), idp, cx.cfg.overrides.allow_http).await?;
     let idp_client = Client {
         client_id: idp.client_id.clone(),
         auth: registration::auth_for_secret(&idp_md, idp.client_secret.clone()),
@@ -165,12 +165,13 @@ pub(in crate::auth) async fn run(
 
 /// The IdP's token endpoint: given, or from its metadata (whose
 /// `token_endpoint_auth_methods_supported` then chooses how the secret is
-/// sent).
-async fn idp_token_endpoint(
-    cx: &Context,
+/// sent, and whose authorization endpoint the sign-in uses). For `doctor`
+/// too.
+pub async fn idp_endpoints(
+    http: &reqwest::Client,
     idp: &IdpOptions,
+    allow_http: bool,
 ) -> Result<(Url, discovery::ServerMetadata), AuthError> {
-    let allow_http = cx.cfg.overrides.allow_http;
     if let Some(url) = &idp.token_endpoint {
         discovery::check_transport(url, allow_http)?;
         return Ok((url.clone(), discovery::ServerMetadata::default()));
@@ -184,7 +185,7 @@ async fn idp_token_endpoint(
     discovery::check_transport(issuer, allow_http)?;
     let mut tried = Vec::new();
     for url in discovery::server_metadata_candidates(issuer) {
-        let md = match discovery::fetch_json::<discovery::ServerMetadata>(cx.http(), &url).await {
+        let md = match discovery::fetch_json::<discovery::ServerMetadata>(http, &url).await {
             Ok(md) => md,
             Err(e) => {
                 tried.push(format!("{url}: {e}"));
