@@ -55,6 +55,13 @@ cargo test --locked
 echo "== hostile servers: every request answered once, prompt exit, bounded memory and request rates (tests/hostile)"
 MCP_TETHER_BIN="$PWD/target/debug/mcp-tether" node --test tests/hostile/
 
+# The binary users get is the release build: several times faster, so a flood
+# piles up differently (a release-only memory growth under 10,000 pings went
+# unseen while only the debug build ran here).
+echo "== hostile servers again, against the release build (what users run)"
+cargo build --release --locked
+MCP_TETHER_BIN="$PWD/target/release/mcp-tether" node --test tests/hostile/
+
 echo "== packages as users install them: npm launcher + PyPI wheel, offline, against the SDK lab (tests/dist)"
 MCP_TETHER_BIN="$PWD/target/debug/mcp-tether" bash tests/dist/run.sh
 

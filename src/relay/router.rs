@@ -76,6 +76,10 @@ impl Router {
         // Set once stdin has closed: what is left must be done by then.
         let mut closed_at: Option<tokio::time::Instant> = None;
         loop {
+            // A finished task's memory is freed only when it is joined: under
+            // a flood of lines (10,000 answers to server pings) the backlog
+            // never empties, so reap here too, not only when idle.
+            while tasks.try_join_next().is_some() {}
             let item = match backlog.pop_front() {
                 Some(item) => item,
                 None if closed_at.is_some() => break,
