@@ -37,6 +37,11 @@ impl Xaa {
     /// A bridge with `--flow enterprise` and no ID token: it signs in to the
     /// IdP as `idp_client` (plus `flags`).
     fn bridge(&self, flags: &[&str], env: &[(&str, &str)]) -> Bridge {
+        self.command(&[], flags, env)
+    }
+
+    /// `mcp-tether <sub…> --flow enterprise … <flags…> <server>`.
+    fn command(&self, sub: &[&str], flags: &[&str], env: &[(&str, &str)]) -> Bridge {
         let mut all = vec![
             "--flow",
             "enterprise",
@@ -50,7 +55,7 @@ impl Xaa {
         all.extend_from_slice(flags);
         let mut all_env = vec![("XAA_CLIENT_SECRET", "xaa-client-secret")];
         all_env.extend_from_slice(env);
-        self.lab.bridge_env(&all, &all_env)
+        self.lab.command(sub, &all, &all_env)
     }
 
     fn public(&self, env: &[(&str, &str)]) -> Bridge {
@@ -343,4 +348,29 @@ fn doctor_checks_the_idp_the_exchange_and_the_sign_in_there() {
         "{not_an_idp}"
     );
     assert_eq!(count(&x.idp_counters()["authorization"]), 0);
+}
+
+/// `mcp-tether login --flow enterprise` in a terminal signs in to the IdP
+/// and gets the MCP server's token; the bridge a host starts later (which
+/// could not open a browser) uses it.
+#[test]
+fn login_signs_in_to_the_idp_and_the_bridge_uses_what_it_stored() {
+    let x = xaa(&[]);
+    let mut login = x.command(&["login"], &["--idp-client-id", "xaa-app"], &[]);
+    let status = login.wait(Duration::from_secs(60));
+    assert!(status.success(), "{}", login.stderr());
+    let c = x.idp_counters();
+    assert_eq!(count(&c["authorization"]), 1, "{c}");
+    assert_eq!(count(&c["token"][EXCHANGE]), 1, "{c}");
+
+    let mut bridge = x.public(&[NO_BROWSER]);
+    bridge.initialize();
+    assert_eq!(whoami(&mut bridge)["sub"], "alice", "{}", bridge.stderr());
+    let c = x.idp_counters();
+    assert_eq!(count(&c["authorization"]), 1, "no second sign-in: {c}");
+    assert_eq!(
+        count(&c["token"][EXCHANGE]),
+        1,
+        "the stored token was used: {c}"
+    );
 }
