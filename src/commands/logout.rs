@@ -43,6 +43,7 @@ pub async fn run(
     )?;
     for record in records {
         let revoked = revoke(&http, &record).await;
+        let idp = revoke_idp_sign_in(&http, &record).await;
         store.remove(&record.server_url)?;
         let how = match revoked {
             Revoked::Yes => "tokens revoked at the authorization server",
@@ -53,6 +54,9 @@ pub async fn run(
             }
         };
         eprintln!("mcp-tether: logged out of {} ({how})", record.server_url);
+        if let Some(idp) = idp {
+            eprintln!("mcp-tether: {idp}");
+        }
     }
     Ok(())
 }
@@ -94,6 +98,46 @@ async fn revoke(http: &reqwest::Client, record: &Record) -> Revoked {
         Revoked::Yes
     } else {
         Revoked::Failed
+    }
+}
+
+/// `--flow enterprise`: the refresh token of the sign-in to the IdP that
+/// mcp-tether did, revoked at the IdP (as the requesting app, by its
+/// client id: its secret is never stored, so a confidential app's IdP may
+/// refuse, and the token then expires there). What to tell the person.
+async fn revoke_idp_sign_in(http: &reqwest::Client, record: &Record) -> Option<String> {
+    let session = record.idp.as_ref()?;
+    let forgot = format!("forgot the sign-in to the IdP {}", session.issuer);
+    let Some(refresh_token) = &session.refresh_token else {
+        return Some(forgot);
+    };
+    let Some(endpoint) = &session.revocation_endpoint else {
+        return Some(format!("{forgot} (it offers no revocation)"));
+    };
+    let allowed = url::Url::parse(endpoint).ok().is_some_and(|url| {
+        crate::net::check_transport(&url, false).is_ok()
+            && url::Url::parse(&session.issuer).is_ok_and(|i| i.origin() == url.origin())
+    });
+    if !allowed {
+        return Some(format!(
+            "{forgot} (its revocation endpoint {endpoint} is not on its origin over https: not used)"
+        ));
+    }
+    let client = Client {
+        client_id: session.client_id.clone(),
+        auth: crate::auth::registration::ClientAuth::None,
+        source: crate::auth::registration::ClientSource::PreRegistered,
+        redirect_uri: None,
+        grant_types: Vec::new(),
+        registration_client_uri: None,
+        registration_access_token: None,
+    };
+    if revoke_one(http, endpoint, &client, refresh_token, "refresh_token").await {
+        Some(format!("{forgot} and revoked its refresh token there"))
+    } else {
+        Some(format!(
+            "{forgot}; revoking its refresh token there failed (it expires on its own)"
+        ))
     }
 }
 

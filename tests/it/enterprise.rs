@@ -374,3 +374,41 @@ fn login_signs_in_to_the_idp_and_the_bridge_uses_what_it_stored() {
         "the stored token was used: {c}"
     );
 }
+
+/// `logout` forgets the IdP sign-in with the rest, and revokes its refresh
+/// token at the IdP (RFC 7009): the IdP session mcp-tether opened ends.
+#[test]
+fn logout_revokes_the_refresh_token_of_the_idp_sign_in() {
+    let x = xaa(&[]);
+    let mut bridge = x.public(&[]);
+    bridge.initialize();
+    assert_eq!(whoami(&mut bridge)["sub"], "alice");
+    drop(bridge);
+
+    let mut logout = x
+        .lab
+        .run(&["logout", x.lab.resource_server.url.as_str()], &[]);
+    assert!(
+        logout.wait(Duration::from_secs(30)).success(),
+        "{}",
+        logout.stderr()
+    );
+    assert!(
+        logout
+            .stderr()
+            .contains("and revoked its refresh token there"),
+        "{}",
+        logout.stderr()
+    );
+    let revocations: Vec<Value> = x
+        .idp
+        .log()
+        .into_iter()
+        .filter(|e| e["path"] == "/token/revocation")
+        .collect();
+    assert_eq!(statuses(&revocations), vec![200], "{revocations:?}");
+    assert_eq!(revocations[0]["body"]["token_type_hint"], "refresh_token");
+    assert_eq!(revocations[0]["body"]["client_id"], "xaa-app");
+    let status = crate::headless::status_json(&x.lab);
+    assert_eq!(status, serde_json::json!([]), "nothing stored: {status}");
+}

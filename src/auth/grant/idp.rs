@@ -47,6 +47,9 @@ pub struct IdpSession {
     /// The ID token's `sub`, for `status`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// The IdP's RFC 7009 revocation endpoint, for `logout`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_endpoint: Option<String>,
 }
 
 impl std::fmt::Debug for IdpSession {
@@ -62,6 +65,7 @@ impl std::fmt::Debug for IdpSession {
                 &self.refresh_token.as_ref().map(|_| "<redacted>"),
             )
             .field("subject", &self.subject)
+            .field("revocation_endpoint", &self.revocation_endpoint)
             .finish()
     }
 }
@@ -314,6 +318,7 @@ fn session_from(
         expires_at: checked.expires_at,
         refresh_token: tokens.refresh_token,
         subject: checked.subject,
+        revocation_endpoint: idp.metadata.revocation_endpoint.clone(),
     })
 }
 
@@ -384,6 +389,7 @@ mod tests {
             expires_at: 1,
             refresh_token: Some("secret-refresh".into()),
             subject: Some("alice".into()),
+            revocation_endpoint: None,
         };
         let shown = format!("{s:?}");
         assert!(!shown.contains("secret"), "{shown}");
