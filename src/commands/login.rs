@@ -12,10 +12,8 @@ pub async fn run(config: Config, paste: bool) -> anyhow::Result<()> {
     let Some(auth_config) = config.auth.clone() else {
         bail!("you passed your own Authorization header, so there is nothing to sign in to");
     };
-    let store_dir = auth_config
-        .store
-        .as_ref()
-        .map(|s| s.dir().display().to_string());
+    // A clone shares the store's choice (keyring or files), made on first use.
+    let store = auth_config.store.clone();
     let challenge = match probe(&config).await? {
         Probe::Challenge(c) => c,
         Probe::Open(status) => {
@@ -43,9 +41,12 @@ pub async fn run(config: Config, paste: bool) -> anyhow::Result<()> {
         "mcp-tether: signed in to {} (issuer {}, client {client}). Stored in {}. Hosts that start `mcp-tether {}` now connect without signing in.",
         config.url,
         record.issuer.as_deref().unwrap_or("?"),
-        store_dir
-            .as_deref()
-            .unwrap_or("(nowhere: no config directory)"),
+        // Asked after the sign-in: that is when the store chose the
+        // keyring or the files (`--token-store auto`).
+        store.as_ref().map_or_else(
+            || "(nowhere: no config directory)".to_string(),
+            |s| s.describe()
+        ),
         config.url,
     );
     Ok(())

@@ -405,6 +405,15 @@ fn reports_a_stored_token_after_login() {
     let mut login = lab.command(&["login", "--token-store", "file"], &[], &[]);
     let status = login.wait(std::time::Duration::from_secs(30));
     assert!(status.success(), "{}", login.stderr());
+    // login says where the token went, as status does.
+    let dir = lab.config_dir.path().display().to_string();
+    assert!(
+        login
+            .stderr()
+            .contains(&format!("Stored in file {dir}/tokens")),
+        "{}",
+        login.stderr()
+    );
     let d = doctor(&lab, &[], &[]);
     assert_eq!(d.code, 0, "{}", d.human);
     let s = &d.json["stored_token"];
