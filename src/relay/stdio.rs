@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use serde_json::Value;
+#[cfg(unix)]
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
@@ -135,7 +136,9 @@ pub fn read_lines(
     }
 }
 
-/// [`read_lines`] for a non-blocking reader on the runtime.
+/// [`read_lines`] for a non-blocking reader on the runtime (pipes and
+/// sockets on Unix; Windows always uses the threads).
+#[cfg(unix)]
 async fn read_lines_async<R: AsyncRead + Unpin>(
     input: R,
     max: usize,
@@ -260,6 +263,7 @@ impl Output {
 }
 
 /// [`spawn_writer`] as a task on the runtime, for a non-blocking stdout.
+#[cfg(unix)]
 async fn write_lines_async<W: AsyncWrite + Unpin>(out: W, mut rx: mpsc::Receiver<Out>) {
     let mut out = tokio::io::BufWriter::with_capacity(64 * 1024, out);
     let mut flushed = Vec::new();
