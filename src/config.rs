@@ -10,7 +10,7 @@ use crate::auth::AuthConfig;
 use crate::auth::discovery::Overrides;
 use crate::auth::flow::{self, Flow};
 use crate::auth::grant::callback::CallbackHost;
-use crate::auth::grant::enterprise::IdpOptions;
+use crate::auth::grant::idp::IdpOptions;
 use crate::auth::grant::jwt_bearer::CredentialSource;
 use crate::auth::registration::ClientOptions;
 use crate::auth::registration::JwtAlg;

@@ -2,6 +2,7 @@
 //! message says what happened and what to do.
 
 use super::ProviderError;
+pub use super::credential::{CredentialReadError, CredentialUnreadable};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -216,12 +217,8 @@ pub enum AuthError {
     BrowserFailed { why: String },
 
     /// A workload's assertion or a person's ID token could not be read.
-    #[error("cannot read {what} from {from}: {why}")]
-    CredentialUnreadable {
-        what: &'static str,
-        from: super::grant::jwt_bearer::CredentialSource,
-        why: CredentialReadError,
-    },
+    #[error(transparent)]
+    CredentialUnreadable(#[from] CredentialUnreadable),
 
     /// The authorization server refused a JWT bearer grant (RFC 7523):
     /// reported as it came, never retried or traded for another grant.
@@ -258,7 +255,7 @@ pub enum AuthError {
     #[error("the ID token from the enterprise IdP {issuer} can't be used: {problem}")]
     BadIdToken {
         issuer: String,
-        problem: crate::auth::grant::idp::IdTokenProblem,
+        problem: IdTokenProblem,
     },
 
     /// No metadata with a token endpoint for the enterprise IdP.
@@ -322,21 +319,6 @@ pub enum PasteError {
     Nothing,
 }
 
-/// Why a credential from a file or an environment variable is not there.
-#[derive(Debug, thiserror::Error)]
-pub enum CredentialReadError {
-    #[error("{0}")]
-    Io(std::io::Error),
-    #[error("it is empty")]
-    Empty,
-    #[error("that environment variable is not set")]
-    Unset,
-    #[error("it is not UTF-8 text")]
-    NotText,
-    #[error("it is larger than {limit} bytes, so not a token")]
-    TooLarge { limit: u64 },
-}
-
 /// Why there is nothing to refresh with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum CannotRefresh {
@@ -364,4 +346,21 @@ pub enum ClientAssertionError {
     },
     #[error("signing the client assertion failed: {0}")]
     Sign(jsonwebtoken::errors::Error),
+}
+
+/// What is wrong with an ID token the IdP sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdTokenProblem {
+    #[error("the IdP sent no ID token (was the openid scope granted?)")]
+    Missing,
+    #[error("it is not a JWT with a JSON payload")]
+    NotAJwt,
+    #[error("it was issued by {0}, not by the IdP")]
+    WrongIssuer(String),
+    #[error("it is for another app (its aud does not name --idp-client-id {0})")]
+    WrongAudience(String),
+    #[error("it has expired (or has no exp)")]
+    Expired,
+    #[error("its nonce is not the one this sign-in sent")]
+    WrongNonce,
 }

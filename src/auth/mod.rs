@@ -21,6 +21,7 @@
 pub mod body;
 pub mod challenge;
 mod context;
+pub mod credential;
 pub mod discovery;
 pub mod dpop;
 mod error;
@@ -105,7 +106,7 @@ pub struct AuthConfig {
     /// `--assertion-file` / `--assertion-env`, for `--flow jwt-bearer`.
     pub assertion: Option<grant::jwt_bearer::CredentialSource>,
     /// The enterprise IdP, for `--flow enterprise`.
-    pub enterprise: Option<grant::enterprise::IdpOptions>,
+    pub enterprise: Option<grant::idp::IdpOptions>,
     /// `--dpop` / `--no-dpop`.
     pub dpop: dpop::Mode,
     /// Whether a browser can be opened here (asked only when signing in).

@@ -908,12 +908,11 @@ fn flow_check(
 /// `--flow enterprise`: the IdP's metadata, what the sign-in there needs
 /// (when no ID token is given), and whether it lists the token exchange.
 async fn idp_check(http: &reqwest::Client, auth: &AuthConfig, r: &mut Report) {
-    use crate::auth::grant::enterprise::{self, TOKEN_EXCHANGE};
-    let Some(idp) = &auth.enterprise else {
+    use crate::auth::grant::{enterprise::TOKEN_EXCHANGE, idp};
+    let Some(options) = &auth.enterprise else {
         return; // config refuses --flow enterprise without it
     };
-    let (endpoint, md) = match enterprise::idp_endpoints(http, idp, auth.overrides.allow_http).await
-    {
+    let (endpoint, md) = match idp::endpoints(http, options, auth.overrides.allow_http).await {
         Ok(found) => found,
         Err(e) => {
             r.check("idp", Status::Fail, format!("the enterprise IdP: {e}"))
@@ -921,12 +920,12 @@ async fn idp_check(http: &reqwest::Client, auth: &AuthConfig, r: &mut Report) {
             return;
         }
     };
-    let source = match &idp.id_token {
+    let source = match &options.id_token {
         Some(source) => format!("the ID token from {source}"),
         None => match &md.authorization_endpoint {
             Some(at) => format!(
                 "mcp-tether signs you in at {at} as {} for the ID token",
-                idp.client_id
+                options.client_id
             ),
             None => {
                 r.check(

@@ -15,10 +15,8 @@
 //! otherwise mcp-tether signs the person in to the IdP and keeps the ID
 //! token ([`super::idp`]).
 
-use url::Url;
-
 use super::idp::{self, Idp, Origin};
-use super::jwt_bearer::{self, CredentialSource};
+use super::jwt_bearer;
 use crate::auth::context::Context;
 use crate::auth::registration::{self, Client, ClientSource};
 use crate::auth::store::Record;
@@ -29,36 +27,6 @@ use crate::auth::{AuthError, ErrorCode, discovery};
 pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 /// RFC 8693 §3: what the subject token is.
 pub const ID_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:id_token";
-
-/// The enterprise IdP and its client, from `--idp-*` and `--id-token-*`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct IdpOptions {
-    /// `--idp-issuer`: the token endpoint is discovered (RFC 8414 / OIDC).
-    pub issuer: Option<Url>,
-    /// `--idp-token-endpoint`: no discovery.
-    pub token_endpoint: Option<Url>,
-    /// `--idp-client-id`: this app's client at the IdP.
-    pub client_id: String,
-    pub client_secret: Option<String>,
-    /// `--id-token-file` / `--id-token-env`; None: mcp-tether signs in to
-    /// the IdP for it (which needs `issuer`, for the authorization endpoint).
-    pub id_token: Option<CredentialSource>,
-}
-
-impl std::fmt::Debug for IdpOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IdpOptions")
-            .field("issuer", &self.issuer)
-            .field("token_endpoint", &self.token_endpoint)
-            .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "<redacted>"),
-            )
-            .field("id_token", &self.id_token)
-            .finish()
-    }
-}
 
 /// The token exchange's form (RFC 8693 §2.1, SEP-990), before client
 /// authentication.
@@ -97,7 +65,7 @@ pub(in crate::auth) async fn run(
             flow: "enterprise",
             what: "--client-id (the client registered at the MCP server's authorization server)",
         })?;
-    let (endpoint, idp_md) = idp_endpoints(cx.http(), idp, cx.cfg.overrides.allow_http).await?;
+    let (endpoint, idp_md) = idp::endpoints(cx.http(), idp, cx.cfg.overrides.allow_http).await?;
     let idp_client = Client {
         client_id: idp.client_id.clone(),
         auth: registration::auth_for_secret(&idp_md, idp.client_secret.clone()),
@@ -163,56 +131,6 @@ pub(in crate::auth) async fn run(
     Ok((Some(client), tokens))
 }
 
-/// The IdP's token endpoint: given, or from its metadata (whose
-/// `token_endpoint_auth_methods_supported` then chooses how the secret is
-/// sent, and whose authorization endpoint the sign-in uses). For `doctor`
-/// too.
-pub async fn idp_endpoints(
-    http: &reqwest::Client,
-    idp: &IdpOptions,
-    allow_http: bool,
-) -> Result<(Url, discovery::ServerMetadata), AuthError> {
-    if let Some(url) = &idp.token_endpoint {
-        discovery::check_transport(url, allow_http)?;
-        return Ok((url.clone(), discovery::ServerMetadata::default()));
-    }
-    let Some(issuer) = &idp.issuer else {
-        return Err(AuthError::FlowNeeds {
-            flow: "enterprise",
-            what: "--idp-issuer URL or --idp-token-endpoint URL",
-        });
-    };
-    discovery::check_transport(issuer, allow_http)?;
-    let mut tried = Vec::new();
-    for url in discovery::server_metadata_candidates(issuer) {
-        let md = match discovery::fetch_json::<discovery::ServerMetadata>(http, &url).await {
-            Ok(md) => md,
-            Err(e) => {
-                tried.push(format!("{url}: {e}"));
-                continue;
-            }
-        };
-        if !discovery::same_issuer(&md.issuer, issuer.as_str()) {
-            tried.push(format!("{url}: names the issuer {}", md.issuer));
-            continue;
-        }
-        let Some(endpoint) = md
-            .token_endpoint
-            .as_deref()
-            .and_then(|e| Url::parse(e).ok())
-        else {
-            tried.push(format!("{url}: no usable token_endpoint"));
-            continue;
-        };
-        discovery::check_transport(&endpoint, allow_http)?;
-        return Ok((endpoint, md));
-    }
-    Err(AuthError::IdpDiscovery {
-        issuer: issuer.to_string(),
-        tried,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,22 +162,5 @@ mod tests {
         assert_eq!(get("scope"), Some("mcp:tools"));
         let bare = exchange_form("t".into(), "https://as.example", None, None);
         assert_eq!(bare.len(), 5);
-    }
-
-    #[test]
-    fn the_client_secret_stays_out_of_debug_output() {
-        let idp = IdpOptions {
-            issuer: None,
-            token_endpoint: None,
-            client_id: "idp-client".into(),
-            client_secret: Some("s3cret-value".into()),
-            id_token: Some(CredentialSource::Env {
-                flag: "--id-token-env",
-                var: "ID_TOKEN".into(),
-            }),
-        };
-        let shown = format!("{idp:?}");
-        assert!(!shown.contains("s3cret-value"), "{shown}");
-        assert!(shown.contains("idp-client"), "{shown}");
     }
 }

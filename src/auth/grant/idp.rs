@@ -18,57 +18,102 @@
 //! issuer, audience, expiry and nonce are checked, so a token for another
 //! app or another sign-in is never passed on.
 
-use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::code::{self, Ask};
-use super::enterprise::IdpOptions;
+use super::jwt_bearer::CredentialSource;
 use super::pkce;
 use crate::auth::context::Context;
+pub use crate::auth::error::IdTokenProblem;
 use crate::auth::registration::Client;
+pub use crate::auth::store::IdpSession;
 use crate::auth::store::Record;
 use crate::auth::token::{self, Tokens};
 use crate::auth::{AuthError, discovery};
 
-/// A kept ID token is used only with at least this much time left (s): the
-/// IdP checks its expiry when it receives it, after the exchange's round trip.
-pub const ID_TOKEN_MARGIN: u64 = 60;
-
-/// The person's sign-in to the enterprise IdP, kept with the record.
-#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct IdpSession {
-    pub issuer: String,
+/// The enterprise IdP and its client, from `--idp-*` and `--id-token-*`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IdpOptions {
+    /// `--idp-issuer`: the token endpoint is discovered (RFC 8414 / OIDC).
+    pub issuer: Option<Url>,
+    /// `--idp-token-endpoint`: no discovery.
+    pub token_endpoint: Option<Url>,
+    /// `--idp-client-id`: this app's client at the IdP.
     pub client_id: String,
-    pub id_token: String,
-    /// The ID token's `exp` (Unix seconds).
-    pub expires_at: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
-    /// The ID token's `sub`, for `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    /// The IdP's RFC 7009 revocation endpoint, for `logout`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revocation_endpoint: Option<String>,
+    pub client_secret: Option<String>,
+    /// `--id-token-file` / `--id-token-env`; None: mcp-tether signs in to
+    /// the IdP for it (which needs `issuer`, for the authorization endpoint).
+    pub id_token: Option<CredentialSource>,
 }
 
-impl std::fmt::Debug for IdpSession {
-    // Secrets never reach a log, not even through {:?}.
+impl std::fmt::Debug for IdpOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IdpSession")
+        f.debug_struct("IdpOptions")
             .field("issuer", &self.issuer)
+            .field("token_endpoint", &self.token_endpoint)
             .field("client_id", &self.client_id)
-            .field("id_token", &"<redacted>")
-            .field("expires_at", &self.expires_at)
             .field(
-                "refresh_token",
-                &self.refresh_token.as_ref().map(|_| "<redacted>"),
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
             )
-            .field("subject", &self.subject)
-            .field("revocation_endpoint", &self.revocation_endpoint)
+            .field("id_token", &self.id_token)
             .finish()
     }
 }
+
+/// The IdP's token endpoint: given, or from its metadata (whose
+/// `token_endpoint_auth_methods_supported` then chooses how the secret is
+/// sent, and whose authorization endpoint the sign-in uses). For `doctor`
+/// too.
+pub async fn endpoints(
+    http: &reqwest::Client,
+    idp: &IdpOptions,
+    allow_http: bool,
+) -> Result<(Url, discovery::ServerMetadata), AuthError> {
+    if let Some(url) = &idp.token_endpoint {
+        discovery::check_transport(url, allow_http)?;
+        return Ok((url.clone(), discovery::ServerMetadata::default()));
+    }
+    let Some(issuer) = &idp.issuer else {
+        return Err(AuthError::FlowNeeds {
+            flow: "enterprise",
+            what: "--idp-issuer URL or --idp-token-endpoint URL",
+        });
+    };
+    discovery::check_transport(issuer, allow_http)?;
+    let mut tried = Vec::new();
+    for url in discovery::server_metadata_candidates(issuer) {
+        let md = match discovery::fetch_json::<discovery::ServerMetadata>(http, &url).await {
+            Ok(md) => md,
+            Err(e) => {
+                tried.push(format!("{url}: {e}"));
+                continue;
+            }
+        };
+        if !discovery::same_issuer(&md.issuer, issuer.as_str()) {
+            tried.push(format!("{url}: names the issuer {}", md.issuer));
+            continue;
+        }
+        let Some(endpoint) = md
+            .token_endpoint
+            .as_deref()
+            .and_then(|e| Url::parse(e).ok())
+        else {
+            tried.push(format!("{url}: no usable token_endpoint"));
+            continue;
+        };
+        discovery::check_transport(&endpoint, allow_http)?;
+        return Ok((endpoint, md));
+    }
+    Err(AuthError::IdpDiscovery {
+        issuer: issuer.to_string(),
+        tried,
+    })
+}
+
+/// A kept ID token is used only with at least this much time left (s): the
+/// IdP checks its expiry when it receives it, after the exchange's round trip.
+pub const ID_TOKEN_MARGIN: u64 = 60;
 
 /// Where the ID token for an exchange came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,23 +138,6 @@ impl std::fmt::Display for Origin {
             Origin::SignedIn => "from the sign-in just now",
         })
     }
-}
-
-/// What is wrong with an ID token the IdP sent.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum IdTokenProblem {
-    #[error("the IdP sent no ID token (was the openid scope granted?)")]
-    Missing,
-    #[error("it is not a JWT with a JSON payload")]
-    NotAJwt,
-    #[error("it was issued by {0}, not by the IdP")]
-    WrongIssuer(String),
-    #[error("it is for another app (its aud does not name --idp-client-id {0})")]
-    WrongAudience(String),
-    #[error("it has expired (or has no exp)")]
-    Expired,
-    #[error("its nonce is not the one this sign-in sent")]
-    WrongNonce,
 }
 
 /// The checked claims of an ID token.
@@ -378,6 +406,23 @@ mod tests {
         );
         assert_eq!(at("not-a-jwt"), Some(IdTokenProblem::NotAJwt));
         assert_eq!(at("a.W10.c"), Some(IdTokenProblem::NotAJwt)); // payload `[]`
+    }
+
+    #[test]
+    fn the_client_secret_stays_out_of_debug_output() {
+        let idp = IdpOptions {
+            issuer: None,
+            token_endpoint: None,
+            client_id: "idp-client".into(),
+            client_secret: Some("s3cret-value".into()),
+            id_token: Some(CredentialSource::Env {
+                flag: "--id-token-env",
+                var: "ID_TOKEN".into(),
+            }),
+        };
+        let shown = format!("{idp:?}");
+        assert!(!shown.contains("s3cret-value"), "{shown}");
+        assert!(shown.contains("idp-client"), "{shown}");
     }
 
     #[test]

@@ -44,7 +44,43 @@ pub struct Record {
     /// (its ID token and refresh token), when mcp-tether did the sign-in.
     /// Kept when the MCP server's authorization server changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub idp: Option<crate::auth::grant::idp::IdpSession>,
+    pub idp: Option<IdpSession>,
+}
+
+/// The person's sign-in to the enterprise IdP, kept with the record.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IdpSession {
+    pub issuer: String,
+    pub client_id: String,
+    pub id_token: String,
+    /// The ID token's `exp` (Unix seconds).
+    pub expires_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// The ID token's `sub`, for `status`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The IdP's RFC 7009 revocation endpoint, for `logout`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_endpoint: Option<String>,
+}
+
+impl std::fmt::Debug for IdpSession {
+    // Secrets never reach a log, not even through {:?}.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdpSession")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("id_token", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("subject", &self.subject)
+            .field("revocation_endpoint", &self.revocation_endpoint)
+            .finish()
+    }
 }
 
 /// `--token-store`.
