@@ -412,3 +412,40 @@ fn logout_revokes_the_refresh_token_of_the_idp_sign_in() {
     let status = crate::headless::status_json(&x.lab);
     assert_eq!(status, serde_json::json!([]), "nothing stored: {status}");
 }
+
+/// The host gives up while the person is still signing in to the IdP (a
+/// slow person; hosts close a server that hasn't answered in 30-60 s): the
+/// sign-in helper finishes the IdP sign-in and both exchanges on its own,
+/// and the host's next start finds the token with no browser.
+#[test]
+fn a_host_that_gives_up_during_the_idp_sign_in_finds_the_token_on_its_next_start() {
+    let x = xaa(&[]);
+    let mut first = x.public(&[("LAB_BROWSER_DELAY_MS", "2500")]);
+    first.send(&serde_json::json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}));
+    first.wait_for_stderr("Open this URL", Duration::from_secs(20));
+    first.signal("KILL"); // the host gave up
+    first.wait(Duration::from_secs(5));
+
+    // The helper carries on: the person finishes, the token is stored.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while count(&x.lab.counters()["token"][JWT_BEARER]) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no token was fetched after the host left: {}",
+            x.idp_counters()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(500)); // stored after the grant
+
+    let mut next = x.public(&[NO_BROWSER]);
+    next.initialize();
+    assert_eq!(whoami(&mut next)["sub"], "alice", "{}", next.stderr());
+    let c = x.idp_counters();
+    assert_eq!(count(&c["authorization"]), 1, "{c}");
+    assert_eq!(
+        count(&c["token"][EXCHANGE]),
+        1,
+        "the stored token was used: {c}"
+    );
+}
