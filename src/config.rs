@@ -7,11 +7,11 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
 use crate::auth::AuthConfig;
+use crate::auth::credential::CredentialSource;
 use crate::auth::discovery::Overrides;
 use crate::auth::flow::{self, Flow};
 use crate::auth::grant::callback::CallbackHost;
 use crate::auth::grant::idp::IdpOptions;
-use crate::auth::grant::jwt_bearer::CredentialSource;
 use crate::auth::registration::ClientOptions;
 use crate::auth::registration::JwtAlg;
 use crate::auth::store::{StoreChoice, TokenStore};

@@ -104,7 +104,7 @@ pub struct AuthConfig {
     /// `--flow`.
     pub flow: Flow,
     /// `--assertion-file` / `--assertion-env`, for `--flow jwt-bearer`.
-    pub assertion: Option<grant::jwt_bearer::CredentialSource>,
+    pub assertion: Option<credential::CredentialSource>,
     /// The enterprise IdP, for `--flow enterprise`.
     pub enterprise: Option<grant::idp::IdpOptions>,
     /// `--dpop` / `--no-dpop`.

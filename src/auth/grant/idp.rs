@@ -21,9 +21,9 @@
 use url::Url;
 
 use super::code::{self, Ask};
-use super::jwt_bearer::CredentialSource;
 use super::pkce;
 use crate::auth::context::Context;
+use crate::auth::credential::CredentialSource;
 pub use crate::auth::error::IdTokenProblem;
 use crate::auth::registration::Client;
 pub use crate::auth::store::IdpSession;
