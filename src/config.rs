@@ -393,6 +393,25 @@ fn success_url(cli: &ConnectArgs) -> Result<Option<Url>, ConfigError> {
     Ok(Some(url))
 }
 
+/// An endpoint named on the command line (`--token-endpoint`, the IdP's):
+/// a URL with no user name, password or fragment, which would otherwise go
+/// into requests and logs.
+fn endpoint_url(flag: &'static str, raw: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw).map_err(|e| ConfigError::BadFlagUrl {
+        flag,
+        value: raw.to_string(),
+        why: e.to_string(),
+    })?;
+    if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::BadFlagUrl {
+            flag,
+            value: without_credentials(&url),
+            why: "it must not carry credentials or a fragment".into(),
+        });
+    }
+    Ok(url)
+}
+
 /// A URL for an error message, with any user name and password taken out:
 /// they are secrets, and error messages reach logs.
 fn without_credentials(url: &Url) -> String {
@@ -485,20 +504,14 @@ fn auth_config(
             resource_metadata: url_flag("--resource-metadata", &cli.resource_metadata)?,
             auth_server: url_flag("--auth-server", &cli.auth_server)?,
             auth_server_metadata: url_flag("--auth-server-metadata", &cli.auth_server_metadata)?,
-            token_endpoint: match url_flag("--token-endpoint", &cli.token_endpoint)? {
+            token_endpoint: match cli
+                .token_endpoint
+                .as_deref()
+                .map(|raw| endpoint_url("--token-endpoint", raw))
+                .transpose()?
+            {
                 Some(_) if cli.flow != FlowArg::ClientCredentials => {
                     return Err(ConfigError::TokenEndpointNeedsClientCredentials);
-                }
-                Some(url)
-                    if !url.username().is_empty()
-                        || url.password().is_some()
-                        || url.fragment().is_some() =>
-                {
-                    return Err(ConfigError::BadFlagUrl {
-                        flag: "--token-endpoint",
-                        value: without_credentials(&url),
-                        why: "it must not carry credentials or a fragment".into(),
-                    });
                 }
                 other => other,
             },
@@ -576,16 +589,10 @@ fn assertion_source(
         (FlowArg::JwtBearer, None) => Err(ConfigError::AssertionNeeded),
         (FlowArg::JwtBearer, source) => Ok(source),
         (_, Some(source)) => Err(ConfigError::FlagNeedsFlow {
-            flag: source_flag(&source),
+            flag: source.flag(),
             flow: "jwt-bearer",
         }),
         (_, None) => Ok(None),
-    }
-}
-
-fn source_flag(source: &CredentialSource) -> &'static str {
-    match source {
-        CredentialSource::File { flag, .. } | CredentialSource::Env { flag, .. } => flag,
     }
 }
 
@@ -642,7 +649,7 @@ fn idp_options(
         ]
         .into_iter()
         .find_map(|(flag, set)| set.then_some(flag))
-        .or(id_token.as_ref().map(source_flag));
+        .or(id_token.as_ref().map(CredentialSource::flag));
         return match given {
             Some(flag) => Err(ConfigError::FlagNeedsFlow {
                 flag,
@@ -653,18 +660,7 @@ fn idp_options(
     }
     let url = |flag: &'static str, v: &Option<String>| -> Result<Option<Url>, ConfigError> {
         let Some(raw) = v else { return Ok(None) };
-        let url = Url::parse(raw).map_err(|e| ConfigError::BadFlagUrl {
-            flag,
-            value: raw.clone(),
-            why: e.to_string(),
-        })?;
-        if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
-            return Err(ConfigError::BadFlagUrl {
-                flag,
-                value: without_credentials(&url),
-                why: "it must not carry credentials or a fragment".into(),
-            });
-        }
+        let url = endpoint_url(flag, raw)?;
         crate::net::check_transport(&url, cli.allow_http).map_err(|_| ConfigError::BadFlagUrl {
             flag,
             value: url.to_string(),

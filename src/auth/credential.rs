@@ -30,6 +30,13 @@ impl std::fmt::Display for CredentialSource {
 }
 
 impl CredentialSource {
+    /// The flag it came from: `--assertion-file`, `--id-token-env`…
+    pub fn flag(&self) -> &'static str {
+        match self {
+            CredentialSource::File { flag, .. } | CredentialSource::Env { flag, .. } => flag,
+        }
+    }
+
     /// Read it now (surrounding whitespace dropped). `what` names it in the
     /// error: "the assertion", "the ID token". The value is a secret: it
     /// goes nowhere but the request.

@@ -640,7 +640,9 @@ pub fn check_transport(url: &Url, allow_http: bool) -> Result<(), AuthError> {
     })
 }
 
-fn check_endpoints(md: &ServerMetadata, allow_http: bool) -> Result<(), AuthError> {
+/// Every endpoint in the metadata under the https-or-loopback rule (shared
+/// with the enterprise IdP's metadata, `grant::idp`).
+pub(crate) fn check_endpoints(md: &ServerMetadata, allow_http: bool) -> Result<(), AuthError> {
     for e in [
         &md.authorization_endpoint,
         &md.token_endpoint,

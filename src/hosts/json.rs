@@ -9,7 +9,7 @@ use jsonc_parser::ParseOptions;
 use jsonc_parser::cst::{CstInputValue, CstObject, CstRootNode};
 use serde_json::Value;
 
-use super::{EntryValue, Found, Host, recognise};
+use super::{EntryValue, Found, Host};
 
 fn options(comments: bool) -> ParseOptions {
     ParseOptions {
@@ -101,12 +101,7 @@ fn found(name: String, value: Option<&Value>) -> Found {
                 .collect()
         })
         .unwrap_or_default();
-    let tether = command.as_deref().and_then(|c| recognise(c, &args));
-    Found {
-        name,
-        tether,
-        command,
-    }
+    Found::of(name, command, &args)
 }
 
 fn input(entry: &[(&'static str, EntryValue)]) -> CstInputValue {

@@ -255,6 +255,17 @@ pub struct Found {
 }
 
 impl Found {
+    /// The entry `name` that runs `command args…` (the hosts' formats differ
+    /// only in where these two are written).
+    pub fn of(name: String, command: Option<String>, args: &[String]) -> Found {
+        let tether = command.as_deref().and_then(|c| recognise(c, args));
+        Found {
+            name,
+            tether,
+            command,
+        }
+    }
+
     /// The server URL the bridge is pointed at (its first argument that
     /// isn't a flag or a flag's value, as far as a URL-looking one goes).
     pub fn url(&self) -> Option<&str> {

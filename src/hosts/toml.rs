@@ -3,7 +3,7 @@
 
 use toml_edit::{Array, DocumentMut, Item, Table, value};
 
-use super::{EntryValue, Found, Host, recognise};
+use super::{EntryValue, Found, Host};
 
 fn parse(text: &str) -> anyhow::Result<DocumentMut> {
     text.parse::<DocumentMut>()
@@ -44,12 +44,7 @@ pub fn list(host: &Host, text: &str) -> anyhow::Result<Vec<Found>> {
                         .collect()
                 })
                 .unwrap_or_default();
-            let tether = command.as_deref().and_then(|c| recognise(c, &args));
-            Found {
-                name: name.to_string(),
-                tether,
-                command,
-            }
+            Found::of(name.to_string(), command, &args)
         })
         .collect())
 }

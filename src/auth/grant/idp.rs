@@ -102,7 +102,10 @@ pub async fn endpoints(
             tried.push(format!("{url}: no usable token_endpoint"));
             continue;
         };
-        discovery::check_transport(&endpoint, allow_http)?;
+        // The same https rule as for the MCP server's authorization server,
+        // for every endpoint: the person's browser goes to the authorization
+        // endpoint, the ID token comes from the token endpoint.
+        discovery::check_endpoints(&md, allow_http)?;
         return Ok((endpoint, md));
     }
     Err(AuthError::IdpDiscovery {
