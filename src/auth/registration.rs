@@ -66,6 +66,20 @@ pub struct Client {
 pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 impl Client {
+    /// A client registered by an admin, known by its id (and, for a
+    /// confidential one, its credential); nothing of a registration to keep.
+    pub fn pre_registered(client_id: String, auth: ClientAuth) -> Client {
+        Client {
+            client_id,
+            auth,
+            source: ClientSource::PreRegistered,
+            redirect_uri: None,
+            grant_types: Vec::new(),
+            registration_client_uri: None,
+            registration_access_token: None,
+        }
+    }
+
     /// Whether this client may use `grant` as far as the bridge knows.
     pub fn allows(&self, grant: &str) -> bool {
         match self.source {
@@ -156,15 +170,7 @@ pub fn configured_client(opts: &ClientOptions, md: &ServerMetadata) -> Option<Cl
             },
             None => auth_for_secret(md, opts.client_secret.clone()),
         };
-        return Some(Client {
-            client_id: id.clone(),
-            auth,
-            source: ClientSource::PreRegistered,
-            redirect_uri: None,
-            grant_types: Vec::new(),
-            registration_client_uri: None,
-            registration_access_token: None,
-        });
+        return Some(Client::pre_registered(id.clone(), auth));
     }
     if let Some(url) = &opts.client_metadata_url {
         if md.client_id_metadata_document_supported {

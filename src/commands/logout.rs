@@ -123,15 +123,10 @@ async fn revoke_idp_sign_in(http: &reqwest::Client, record: &Record) -> Option<S
             "{forgot} (its revocation endpoint {endpoint} is not on its origin over https: not used)"
         ));
     }
-    let client = Client {
-        client_id: session.client_id.clone(),
-        auth: crate::auth::registration::ClientAuth::None,
-        source: crate::auth::registration::ClientSource::PreRegistered,
-        redirect_uri: None,
-        grant_types: Vec::new(),
-        registration_client_uri: None,
-        registration_access_token: None,
-    };
+    let client = Client::pre_registered(
+        session.client_id.clone(),
+        crate::auth::registration::ClientAuth::None,
+    );
     if revoke_one(http, endpoint, &client, refresh_token, "refresh_token").await {
         Some(format!("{forgot} and revoked its refresh token there"))
     } else {

@@ -18,7 +18,7 @@
 use super::idp::{self, Idp, Origin};
 use super::jwt_bearer;
 use crate::auth::context::Context;
-use crate::auth::registration::{self, Client, ClientSource};
+use crate::auth::registration::{self, Client};
 use crate::auth::store::Record;
 use crate::auth::token::{self, Tokens};
 use crate::auth::{AuthError, ErrorCode, discovery};
@@ -66,15 +66,10 @@ pub(in crate::auth) async fn run(
             what: "--client-id (the client registered at the MCP server's authorization server)",
         })?;
     let (endpoint, idp_md) = idp::endpoints(cx.http(), idp, cx.cfg.overrides.allow_http).await?;
-    let idp_client = Client {
-        client_id: idp.client_id.clone(),
-        auth: registration::auth_for_secret(&idp_md, idp.client_secret.clone()),
-        source: ClientSource::PreRegistered,
-        redirect_uri: None,
-        grant_types: Vec::new(),
-        registration_client_uri: None,
-        registration_access_token: None,
-    };
+    let idp_client = Client::pre_registered(
+        idp.client_id.clone(),
+        registration::auth_for_secret(&idp_md, idp.client_secret.clone()),
+    );
     let source = Idp {
         options: idp,
         metadata: &idp_md,
